@@ -1,0 +1,172 @@
+"""The FlatBuffers boundary: TFLM's generated TFLite schema, loaded with bounds-checked reads.
+
+The schema code is the one TFLM itself maintains and ships in the ``tflite-micro`` wheel
+(``tensorflow/lite/micro/python/schema_py_generated.py``, flatc ``--gen-object-api``). It is
+loaded here by file path, as a private module instance, so that
+
+* importing it does not import the TFLM runtime extension that the wheel's package ``__init__``
+  pulls in, and
+* its ``flatbuffers.table.Table`` is replaced by :class:`CheckedTable`, which validates every
+  offset and vector length against the buffer. The generated readers trust their input; with
+  the checks a corrupt file fails fast with :class:`ModelFormatError` instead of reading
+  garbage, looping over absurd lengths or allocating far beyond the file size.
+
+Only ``mcuml.tflite`` touches this module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+import types
+from functools import lru_cache
+
+import flatbuffers
+from flatbuffers import encode, number_types as N, packer
+
+from mcuml.errors import ModelFormatError
+
+_SCHEMA_REL = os.path.join("tensorflow", "lite", "micro", "python", "schema_py_generated.py")
+
+
+class _Budget(threading.local):
+    remaining = 0
+
+
+_budget = _Budget()
+
+
+class CheckedTable(flatbuffers.table.Table):
+    """``flatbuffers.table.Table`` with every read bounds-checked.
+
+    Vector lengths also draw from a per-load element budget: offsets in a flatbuffer only point
+    forward so there are no cycles, but shared sub-tables could still amplify work; the budget
+    keeps total work linear in the file size.
+    """
+
+    __slots__ = ()
+
+    def _read(self, fmt, off: int):
+        if off < 0 or off + fmt.bytewidth > len(self.Bytes):
+            raise ModelFormatError(
+                f"corrupt flatbuffer: read of {fmt.bytewidth} bytes at offset {off} is outside the "
+                f"{len(self.Bytes)}-byte file (truncated or bad offset)")
+        return encode.Get(fmt.packer_type, self.Bytes, off)
+
+    def Offset(self, vtableOffset):
+        vtable = self.Pos - self._read(N.SOffsetTFlags, self.Pos)
+        vtable_end = self._read(N.VOffsetTFlags, vtable)
+        if vtableOffset < vtable_end:
+            return self._read(N.VOffsetTFlags, vtable + vtableOffset)
+        return 0
+
+    def Indirect(self, off):
+        return off + self._read(N.UOffsetTFlags, off)
+
+    def VectorLen(self, off):
+        off += self.Pos
+        off += self._read(N.UOffsetTFlags, off)
+        n = self._read(N.UOffsetTFlags, off)
+        if off + 4 + n > len(self.Bytes):
+            raise ModelFormatError(
+                f"corrupt flatbuffer: vector at offset {off} claims {n} elements, past the end of the "
+                f"{len(self.Bytes)}-byte file")
+        _budget.remaining -= n
+        if _budget.remaining < 0:
+            raise ModelFormatError("corrupt flatbuffer: shared sub-tables expand far beyond the file size")
+        return n
+
+    def Vector(self, off):
+        off += self.Pos
+        x = off + self._read(N.UOffsetTFlags, off)
+        return x + N.UOffsetTFlags.bytewidth
+
+    def String(self, off):
+        off += self._read(N.UOffsetTFlags, off)
+        start = off + N.UOffsetTFlags.bytewidth
+        length = self._read(N.UOffsetTFlags, off)
+        if start + length > len(self.Bytes):
+            raise ModelFormatError(f"corrupt flatbuffer: string at offset {off} runs past the end of the file")
+        return bytes(self.Bytes[start:start + length])
+
+    def Union(self, t2, off):
+        off += self.Pos
+        t2.Pos = off + self._read(N.UOffsetTFlags, off)
+        t2.Bytes = self.Bytes
+
+    def Get(self, flags, off):
+        N.enforce_number(off, N.UOffsetTFlags)
+        return self._read(flags, off)
+
+    def GetVectorAsNumpy(self, flags, off):
+        offset = self.Vector(off)
+        length = self.VectorLen(off)
+        if offset + length * flags.bytewidth > len(self.Bytes):
+            raise ModelFormatError(f"corrupt flatbuffer: numeric vector at offset {offset} runs past the end of the file")
+        return encode.GetVectorAsNumpy(N.to_numpy_type(flags), self.Bytes, length, offset)
+
+
+class _Table(types.ModuleType):
+    Table = CheckedTable
+
+
+class _FlatbuffersShim(types.ModuleType):
+    """Stands in for the ``flatbuffers`` package inside the private schema module."""
+
+    table = _Table("flatbuffers.table")
+
+    def __getattr__(self, name):
+        return getattr(flatbuffers, name)
+
+
+def _schema_path() -> str:
+    spec = importlib.util.find_spec("tflite_micro")
+    if spec is None or not spec.submodule_search_locations:
+        from mcuml.errors import MissingDependencyError
+
+        raise MissingDependencyError("the TFLite schema comes from the tflite-micro package, which is not installed",
+                                     hint="pip install tflite-micro")
+    return os.path.join(list(spec.submodule_search_locations)[0], _SCHEMA_REL)
+
+
+@lru_cache(maxsize=1)
+def schema() -> types.ModuleType:
+    """The generated schema module, with checked reads (private instance, loaded once)."""
+    path = _schema_path()
+    spec = importlib.util.spec_from_file_location("mcuml._tflite_schema", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    mod.flatbuffers = _FlatbuffersShim("flatbuffers")
+    return mod
+
+
+def set_budget(n: int) -> None:
+    _budget.remaining = n
+
+
+@lru_cache(maxsize=1)
+def builtin_operator_names() -> dict[int, str]:
+    """Builtin operator code -> schema name (``CONV_2D`` …)."""
+    cls = schema().BuiltinOperator
+    return {v: k for k, v in vars(cls).items() if not k.startswith("_") and isinstance(v, int)}
+
+
+@lru_cache(maxsize=1)
+def builtin_options_names() -> dict[int, str]:
+    """``BuiltinOptions`` union code -> table name."""
+    cls = schema().BuiltinOptions
+    return {v: k for k, v in vars(cls).items() if not k.startswith("_") and isinstance(v, int)}
+
+
+@lru_cache(maxsize=1)
+def builtin_options2_names() -> dict[int, str]:
+    cls = schema().BuiltinOptions2
+    return {v: k for k, v in vars(cls).items() if not k.startswith("_") and isinstance(v, int)}
+
+
+__all__ = ["schema", "builtin_operator_names", "builtin_options_names", "builtin_options2_names",
+           "CheckedTable", "packer"]

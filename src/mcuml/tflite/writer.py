@@ -1,0 +1,188 @@
+""":class:`mcuml.ir.Model` -> .tflite bytes.
+
+Indices are re-assigned from object identity: buffers keep the model's order (new ones are
+appended), tensors keep their subgraph's order. Buffer data is 16-byte aligned like the TFLite
+converter writes it (``force_align: 16`` in ``schema.fbs``), because TFLM reads weights in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flatbuffers
+import numpy as np
+
+from mcuml.ir.model import Buffer, Model, Options, Tensor
+from mcuml.tflite import schema as _schema
+
+BUFFER_ALIGNMENT = 16
+
+
+def _aligned_buffer_cls(s: Any) -> type:
+    class AlignedBufferT(s.BufferT):
+        def Pack(self, builder: flatbuffers.Builder) -> int:
+            data = None
+            if self.data is not None:
+                raw = bytes(self.data)
+                builder.StartVector(1, len(raw), BUFFER_ALIGNMENT)
+                builder.head = builder.head - len(raw)
+                builder.Bytes[builder.head:builder.head + len(raw)] = raw
+                data = builder.EndVector(len(raw)) if _end_vector_takes_len() else builder.EndVector()
+            s.BufferStart(builder)
+            if data is not None:
+                s.BufferAddData(builder, data)
+            s.BufferAddOffset(builder, self.offset)
+            s.BufferAddSize(builder, self.size)
+            return s.BufferEnd(builder)
+
+    return AlignedBufferT
+
+
+def _end_vector_takes_len() -> bool:
+    import inspect
+
+    return len(inspect.signature(flatbuffers.Builder.EndVector).parameters) > 1
+
+
+def _options_obj(s: Any, opts: Options | None, names: dict[int, str]) -> tuple[int, Any]:
+    if opts is None:
+        return 0, None
+    code = {v: k for k, v in names.items()}.get(opts.kind)
+    if code is None:
+        raise ValueError(f"unknown builtin options table {opts.kind!r}")
+    return code, _from_plain(s, opts)
+
+
+def _from_plain(s: Any, opts: Options) -> Any:
+    obj = getattr(s, opts.kind + "T")()
+    for k, v in opts.items():
+        if isinstance(v, Options):
+            v = _from_plain(s, v)
+        elif isinstance(v, tuple):
+            v = [(_from_plain(s, x) if isinstance(x, Options) else x) for x in v]
+        setattr(obj, k, v)
+    return obj
+
+
+def write_model(model: Model) -> bytes:
+    s = _schema.schema()
+    buffers: list[Buffer] = list(model.buffers) or [Buffer()]
+    buf_ix = {id(b): i for i, b in enumerate(buffers)}
+
+    def bix(b: Buffer | None) -> int:
+        if b is None:
+            return 0
+        if id(b) not in buf_ix:
+            buf_ix[id(b)] = len(buffers)
+            buffers.append(b)
+        return buf_ix[id(b)]
+
+    codes = list(model.operator_codes)
+    code_ix = {id(c): i for i, c in enumerate(codes)}
+    opt_names = _schema.builtin_options_names()
+    opt2_names = _schema.builtin_options2_names()
+
+    mt = s.ModelT()
+    mt.version = model.version
+    mt.description = model.description
+    mt.subgraphs = []
+    for sg in model.subgraphs:
+        t_ix = {id(t): i for i, t in enumerate(sg.tensors)}
+
+        def tix(t: Tensor | None, t_ix=t_ix, sg=sg) -> int:
+            if t is None:
+                return -1
+            if id(t) not in t_ix:
+                raise ValueError(f"{t!r} is used in subgraph {sg.name!r} but not in its tensor list")
+            return t_ix[id(t)]
+
+        sgt = s.SubGraphT()
+        sgt.name = sg.name
+        sgt.tensors = []
+        for t in sg.tensors:
+            tt = s.TensorT()
+            tt.shape = list(t.shape)
+            tt.type = int(t.dtype)
+            tt.buffer = bix(t.buffer)
+            tt.name = t.name
+            tt.isVariable = t.is_variable
+            tt.shapeSignature = None if t.shape_signature is None else list(t.shape_signature)
+            tt.hasRank = t.has_rank
+            for k, v in t.extras.items():
+                setattr(tt, k, v)
+            q = t.quantization
+            if q is not None:
+                qt = s.QuantizationParametersT()
+                qt.scale = list(q.scale) if q.scale else None
+                qt.zeroPoint = list(q.zero_point) if q.zero_point else None
+                qt.min = list(q.min) if q.min else None
+                qt.max = list(q.max) if q.max else None
+                qt.quantizedDimension = q.quantized_dimension
+                if q.details is not None:
+                    qt.detailsType, qt.details = q.details
+                tt.quantization = qt
+            sgt.tensors.append(tt)
+        sgt.inputs = [tix(t) for t in sg.inputs]
+        sgt.outputs = [tix(t) for t in sg.outputs]
+        sgt.operators = []
+        for op in sg.operators:
+            ot = s.OperatorT()
+            if id(op.opcode) not in code_ix:
+                code_ix[id(op.opcode)] = len(codes)
+                codes.append(op.opcode)
+            ot.opcodeIndex = code_ix[id(op.opcode)]
+            ot.inputs = [tix(t) for t in op.inputs]
+            ot.outputs = [tix(t) for t in op.outputs]
+            ot.intermediates = [tix(t) for t in op.intermediates] if op.intermediates else None
+            ot.builtinOptionsType, ot.builtinOptions = _options_obj(s, op.options, opt_names)
+            if hasattr(ot, "builtinOptions2Type"):
+                ot.builtinOptions2Type, ot.builtinOptions2 = _options_obj(s, op.options_2, opt2_names)
+            ot.customOptions = None if op.custom_options is None else np.frombuffer(op.custom_options, np.uint8)
+            for k, v in op.extras.items():
+                setattr(ot, k, list(v) if isinstance(v, tuple) else v)
+            sgt.operators.append(ot)
+        mt.subgraphs.append(sgt)
+    mt.metadata = []
+    for m in model.metadata:
+        mdt = s.MetadataT()
+        mdt.name = m.name
+        mdt.buffer = bix(m.buffer)
+        mt.metadata.append(mdt)
+    mt.metadata = mt.metadata or None
+    sg_ix = {id(sg): i for i, sg in enumerate(model.subgraphs)}
+    sigs = []
+    for sd in model.signature_defs:
+        sdt = s.SignatureDefT()
+        sdt.signatureKey = sd.key
+        sdt.subgraphIndex = sg_ix[id(sd.subgraph)]
+        t_ix = {id(t): i for i, t in enumerate(sd.subgraph.tensors)}
+        for attr, lst in (("inputs", sd.inputs), ("outputs", sd.outputs)):
+            out = []
+            for name, t in lst:
+                tm = s.TensorMapT()
+                tm.name = name
+                tm.tensorIndex = t_ix[id(t)]
+                out.append(tm)
+            setattr(sdt, attr, out)
+        sigs.append(sdt)
+    mt.signatureDefs = sigs or None
+    mt.metadataBuffer = list(model.metadata_buffer) if model.metadata_buffer else None
+    mt.operatorCodes = []
+    for c in codes:
+        oc = s.OperatorCodeT()
+        oc.builtinCode = c.builtin_code
+        oc.deprecatedBuiltinCode = c.deprecated_builtin_code
+        oc.customCode = c.custom_code
+        oc.version = c.version
+        mt.operatorCodes.append(oc)
+    aligned = _aligned_buffer_cls(s)
+    mt.buffers = []
+    for b in buffers:
+        bt = aligned()
+        bt.data = b.data if b.data else None
+        bt.offset = b.offset
+        bt.size = b.size
+        mt.buffers.append(bt)
+    builder = flatbuffers.Builder(1024 + sum(len(b.data) + BUFFER_ALIGNMENT for b in buffers))
+    builder.Finish(mt.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
