@@ -27,7 +27,7 @@ def _aligned_buffer_cls(s: Any) -> type:
                 builder.StartVector(1, len(raw), BUFFER_ALIGNMENT)
                 builder.head = builder.head - len(raw)
                 builder.Bytes[builder.head:builder.head + len(raw)] = raw
-                data = builder.EndVector(len(raw)) if _end_vector_takes_len() else builder.EndVector()
+                data = builder.EndVector()
             s.BufferStart(builder)
             if data is not None:
                 s.BufferAddData(builder, data)
@@ -36,12 +36,6 @@ def _aligned_buffer_cls(s: Any) -> type:
             return s.BufferEnd(builder)
 
     return AlignedBufferT
-
-
-def _end_vector_takes_len() -> bool:
-    import inspect
-
-    return len(inspect.signature(flatbuffers.Builder.EndVector).parameters) > 1
 
 
 def _options_obj(s: Any, opts: Options | None, names: dict[int, str]) -> tuple[int, Any]:

@@ -1,0 +1,5 @@
+import sys
+
+from mcuml.cli import main
+
+sys.exit(main())

@@ -1,0 +1,68 @@
+"""Shared CLI pieces: output options and result rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+import sys
+from typing import Any, Callable
+
+import click
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Frozen dataclasses (and what they hold) -> JSON-ready values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not f.metadata.get("json_skip")}
+    if isinstance(obj, enum.Enum):
+        return obj.name
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, bytes):
+        return obj.hex()
+    return obj
+
+
+def emit(result: Any, as_json: bool, render: Callable[[Any], None]) -> None:
+    """Print ``result``: JSON (with ``schema_version``) or the human rendering, on stdout."""
+    if as_json:
+        data = to_jsonable(result)
+        if isinstance(data, dict):
+            data = {"schema_version": SCHEMA_VERSION, **data}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        render(result)
+
+
+def console():
+    """A rich console on stdout (imported lazily: rich is only for the CLI)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, width=max(100, _term_width()))
+
+
+def _term_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((120, 40)).columns
+
+
+def log(msg: str) -> None:
+    """Progress/warnings go to stderr."""
+    print(msg, file=sys.stderr, flush=True)

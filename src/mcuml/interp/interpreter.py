@@ -1,0 +1,236 @@
+"""``mcuml.Interpreter``: shaped like ``tf.lite.Interpreter``, bit-exact with TFLM's reference kernels.
+
+All non-constant tensors of a single ``invoke()`` live in one ``bytearray`` arena at the offsets of
+TFLM's greedy planner, so tensor reuse behaves as on the device (an input may be overwritten once
+its last reader has run). Constants are read-only views on the model's buffers (the "flash").
+Variable tensors (RNN/LSTM state) live outside the planned head, like TFLM's persistent tail.
+
+``run()`` is the batched path: the same kernels over arrays with a leading sample axis.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from mcuml.compile import BoundNode, CompiledModel, compile
+from mcuml.errors import ArenaTooSmallError, InputError, McumlError
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Model, Tensor
+from mcuml.tflite.reader import load_model
+
+Hook = Callable[[BoundNode, list[np.ndarray]], None]
+
+
+def _tensor_details(i: int, t: Tensor) -> dict[str, Any]:
+    q = t.quantization
+    scales = np.array(q.scale if q else (), dtype=np.float32)
+    zps = np.array(q.zero_point if q else (), dtype=np.int32)
+    return {
+        "name": t.name,
+        "index": i,
+        "shape": np.array(t.shape, dtype=np.int32),
+        "shape_signature": np.array(t.shape_signature if t.shape_signature is not None else t.shape, dtype=np.int32),
+        "dtype": t.dtype.numpy.type,
+        "quantization": (t.scale, t.zero_point),
+        "quantization_parameters": {"scales": scales, "zero_points": zps,
+                                    "quantized_dimension": q.quantized_dimension if q else 0},
+        "sparsity_parameters": {},
+    }
+
+
+def quantize_input(x: np.ndarray, t: Tensor) -> np.ndarray:
+    """Float data -> the integer input type with the tensor's scale/zero point (TFLM ``AffineQuantize``)."""
+    from mcuml.kernels.quant import round_half_away
+
+    info = np.iinfo(t.dtype.numpy)
+    q = round_half_away(np.asarray(x, np.float32) / np.float32(t.scale)) + t.zero_point
+    return np.clip(q, info.min, info.max).astype(t.dtype.numpy)
+
+
+def dequantize_output(y: np.ndarray, t: Tensor) -> np.ndarray:
+    """Integer output -> float with the tensor's scale/zero point."""
+    return (t.scale * (y.astype(np.float64) - t.zero_point)).astype(np.float32)
+
+
+class Interpreter:
+    """Run a .tflite model; API of ``tf.lite.Interpreter``."""
+
+    def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None,
+                 arena_size: int | None = None, *, model: Model | None = None, check_overlaps: bool = False) -> None:
+        if model is None:
+            if (model_path is None) == (model_content is None):
+                raise McumlError("give exactly one of model_path or model_content")
+            model = load_model(model_path if model_path is not None else model_content)
+        self._compiled: CompiledModel = compile(model)
+        self._arena_size = arena_size
+        self._check_overlaps = check_overlaps
+        self._views: list[np.ndarray | None] | None = None
+        self._arena: bytearray | None = None
+
+    # -- tf.lite.Interpreter API -------------------------------------------------------------
+    @property
+    def compiled(self) -> CompiledModel:
+        return self._compiled
+
+    @property
+    def model(self) -> Model:
+        return self._compiled.model
+
+    @property
+    def arena(self) -> bytearray:
+        self._ensure()
+        assert self._arena is not None
+        return self._arena
+
+    def allocate_tensors(self) -> None:
+        c = self._compiled
+        need = c.plan.size
+        if self._arena_size is not None and self._arena_size < need:
+            raise ArenaTooSmallError(need, self._arena_size)
+        if self._check_overlaps and c.plan.overlapping_pairs():
+            raise AssertionError(f"planner produced overlapping live tensors: {c.plan.overlapping_pairs()[:5]}")
+        self._arena = bytearray(need)
+        views: list[np.ndarray | None] = [None] * len(c.subgraph.tensors)
+        for rec, off in zip(c.records, c.plan.offsets):
+            t = c.subgraph.tensors[rec.tensor]
+            views[rec.tensor] = np.frombuffer(self._arena, dtype=t.dtype.numpy, count=t.size,
+                                              offset=off).reshape((1, *t.shape))
+        for i, t in enumerate(c.subgraph.tensors):
+            if views[i] is None:
+                views[i] = self._unplanned_view(t, 1)
+        self._views = views
+        self.reset()
+
+    def get_input_details(self) -> list[dict[str, Any]]:
+        sg = self._compiled.subgraph
+        return [_tensor_details(sg.index_of(t), t) for t in sg.inputs]
+
+    def get_output_details(self) -> list[dict[str, Any]]:
+        sg = self._compiled.subgraph
+        return [_tensor_details(sg.index_of(t), t) for t in sg.outputs]
+
+    def get_tensor_details(self) -> list[dict[str, Any]]:
+        return [_tensor_details(i, t) for i, t in enumerate(self._compiled.subgraph.tensors)]
+
+    def set_tensor(self, tensor_index: int, value: np.ndarray) -> None:
+        self._ensure()
+        t = self._tensor(tensor_index)
+        arr = self._check_input(t, np.asarray(value), batched=False)
+        self._views[tensor_index][0] = arr  # type: ignore[index]
+
+    def get_tensor(self, tensor_index: int) -> np.ndarray:
+        self._ensure()
+        self._tensor(tensor_index)
+        return np.array(self._views[tensor_index][0])  # type: ignore[index]
+
+    def tensor(self, tensor_index: int) -> Callable[[], np.ndarray]:
+        """Like tf.lite: a callable returning a live view (valid until the next allocate)."""
+        self._ensure()
+        return lambda: self._views[tensor_index][0]  # type: ignore[index]
+
+    def invoke(self, hook: Hook | None = None) -> None:
+        self._ensure()
+        _execute(self._compiled, self._views, hook)  # type: ignore[arg-type]
+
+    def reset(self) -> None:
+        """Reset variable tensors (state) like TFLM's ``ResetVariableTensors``: int8 to its zero point, else 0."""
+        self._ensure()
+        for i, t in enumerate(self._compiled.subgraph.tensors):
+            if t.is_variable:
+                self._views[i][...] = _reset_value(t)  # type: ignore[index]
+
+    # -- batched path ------------------------------------------------------------------------
+    def run(self, inputs: np.ndarray | Sequence[np.ndarray], *, batch_size: int = 256) -> list[np.ndarray]:
+        """Evaluate many samples at once; each sample starts from the reset state.
+
+        ``inputs``: one array per model input (a bare array for single-input models) whose first
+        axis is the sample axis: either ``(N, *input.shape)``, or ``(N, *input.shape[1:])`` for
+        models with batch dimension 1 (samples stacked on the batch axis). Outputs come back in
+        the same convention.
+        """
+        c = self._compiled
+        sg = c.subgraph
+        xs = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+        if len(xs) != len(sg.inputs):
+            raise InputError(f"model has {len(sg.inputs)} inputs, got {len(xs)} arrays")
+        stacked = False
+        arrs = []
+        for t, x in zip(sg.inputs, xs):
+            x = np.asarray(x)
+            if x.ndim == len(t.shape) and t.shape and t.shape[0] == 1 and x.shape[1:] == tuple(t.shape[1:]):
+                x = x.reshape((x.shape[0], *t.shape))
+                stacked = True
+            arrs.append(self._check_input(t, x, batched=True))
+        n = arrs[0].shape[0]
+        if any(a.shape[0] != n for a in arrs):
+            raise InputError("all inputs must have the same number of samples")
+        outs: list[list[np.ndarray]] = [[] for _ in sg.outputs]
+        for start in range(0, n, batch_size):
+            b = min(batch_size, n - start)
+            views = [self._unplanned_view(t, 1 if t.is_constant else b) for t in sg.tensors]
+            for i, t in enumerate(sg.tensors):
+                if t.is_variable:
+                    views[i][...] = _reset_value(t)
+            for t, a in zip(sg.inputs, arrs):
+                views[sg.index_of(t)][...] = a[start:start + b]
+            _execute(c, views, None)
+            for k, t in enumerate(sg.outputs):
+                outs[k].append(np.array(views[sg.index_of(t)]))
+        result = [np.concatenate(o, axis=0) for o in outs]
+        if stacked:
+            result = [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
+        return result
+
+    # -- internals ---------------------------------------------------------------------------
+    def _ensure(self) -> None:
+        if self._views is None:
+            self.allocate_tensors()
+
+    def _tensor(self, index: int) -> Tensor:
+        tensors = self._compiled.subgraph.tensors
+        if not 0 <= index < len(tensors):
+            raise InputError(f"tensor index {index} out of range (0..{len(tensors) - 1})")
+        return tensors[index]
+
+    @staticmethod
+    def _unplanned_view(t: Tensor, batch: int) -> np.ndarray:
+        if t.is_constant:
+            arr = t.data.reshape((1, *t.shape))
+            return arr
+        return np.zeros((batch, *t.shape), dtype=t.dtype.numpy if isinstance(t.dtype, DType) else np.uint8)
+
+    @staticmethod
+    def _check_input(t: Tensor, x: np.ndarray, *, batched: bool) -> np.ndarray:
+        want_shape = tuple(t.shape)
+        got_shape = tuple(x.shape[1:]) if batched else tuple(x.shape)
+        want = t.dtype.numpy
+        if x.dtype != want:
+            if np.issubdtype(x.dtype, np.floating) and np.issubdtype(want, np.integer):
+                raise InputError(f"input {t.name!r} is {t.dtype.name} (scale {t.scale:g}, zero point "
+                                 f"{t.zero_point}) but got {x.dtype} data",
+                                 hint="quantize it first (--quantize-input, or mcuml.interp.quantize_input)")
+            if np.can_cast(x.dtype, want, casting="same_kind") and np.issubdtype(x.dtype, np.floating) == \
+                    np.issubdtype(want, np.floating) and not np.issubdtype(want, np.integer):
+                x = x.astype(want)
+            else:
+                raise InputError(f"input {t.name!r}: expected dtype {np.dtype(want).name}, got {x.dtype}")
+        if got_shape != want_shape:
+            lead = "(N, ...) " if batched else ""
+            raise InputError(f"input {t.name!r}: expected shape {lead}{list(want_shape)}, got {list(x.shape)}")
+        return x
+
+
+def _reset_value(t: Tensor) -> int:
+    return t.zero_point if t.dtype == DType.int8 else 0
+
+
+def _execute(c: CompiledModel, views: list[np.ndarray], hook: Hook | None) -> None:
+    for bn in c.nodes:
+        ins = [None if i < 0 else views[i] for i in bn.inputs]
+        outs = [views[i] for i in bn.outputs]
+        bn.op.eval(bn.params, ins, outs)
+        if hook is not None:
+            hook(bn, outs)

@@ -1,0 +1,34 @@
+"""RESHAPE: copy the data into the output's (static) shape.
+
+Ports ``tensorflow/lite/micro/kernels/reshape.cc`` / ``reshape_common.cc``: TFLM copies input to
+output (no aliasing unless an offline plan gave both the same address); the output shape is the
+one the model declares, so the optional shape input is not read at eval time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mcuml.ir.model import Operator
+from mcuml.ops import Op, OpContext, register
+
+
+@dataclass(frozen=True, slots=True)
+class ReshapeParams:
+    out_shape: tuple[int, ...]
+
+
+@register("RESHAPE")
+class Reshape(Op):
+    def prepare(self, node: Operator, ctx: OpContext) -> ReshapeParams:
+        x, y = node.inputs[0], node.outputs[0]
+        ctx.require(x is not None, "RESHAPE needs an input tensor")
+        if x.size != y.size:
+            ctx.shape_error(f"input has {x.size} elements, output shape {list(y.shape)} has {y.size}")
+        if x.dtype != y.dtype:
+            ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
+        return ReshapeParams(tuple(y.shape))
+
+    def eval(self, p: ReshapeParams, inputs, outputs) -> None:
+        x = inputs[0]
+        outputs[0][...] = x.reshape((x.shape[0], *p.out_shape))

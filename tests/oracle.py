@@ -1,0 +1,93 @@
+"""Helpers that run the real TFLM (the ``tflite-micro`` wheel) as the oracle, and mcuml beside it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pytest
+
+SHARED = Path(os.environ.get("MCUML_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+MODELS = SHARED / "models"
+
+
+def manifest() -> list[dict]:
+    p = MODELS / "manifest.json"
+    if not p.exists():
+        return []
+    data = json.loads(p.read_text())
+    return data["models"] if isinstance(data, dict) and "models" in data else data
+
+
+def model_path(rel: str) -> Path:
+    p = MODELS / rel
+    if not p.exists():
+        pytest.skip(f"shared model {rel} not present")
+    return p
+
+
+def tflm_run(model: bytes | str | Path, inputs: Sequence[np.ndarray], arena_size: int = 16 << 20,
+             invokes: int = 1) -> list[np.ndarray]:
+    """Run the TFLM wheel; returns the outputs after the last invoke."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    data = Path(model).read_bytes() if not isinstance(model, (bytes, bytearray)) else bytes(model)
+    it = runtime.Interpreter.from_bytes(data, arena_size=arena_size)
+    from mcuml import load_model
+
+    n_out = len(load_model(data).main.outputs)
+    for _ in range(invokes):
+        for i, x in enumerate(inputs):
+            it.set_input(np.ascontiguousarray(x), i)
+        it.invoke()
+    return [np.array(it.get_output(i)) for i in range(n_out)]
+
+
+def mcuml_run(model: bytes | str | Path, inputs: Sequence[np.ndarray], invokes: int = 1) -> list[np.ndarray]:
+    from mcuml import Interpreter
+
+    data = Path(model).read_bytes() if not isinstance(model, (bytes, bytearray)) else bytes(model)
+    it = Interpreter(model_content=data)
+    it.allocate_tensors()
+    for _ in range(invokes):
+        for d, x in zip(it.get_input_details(), inputs):
+            it.set_tensor(d["index"], x)
+        it.invoke()
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
+
+
+def random_input(shape: Sequence[int], dtype: np.dtype, rng: np.random.Generator) -> np.ndarray:
+    """Full-range integers, or standard normal floats (the acceptance-test convention)."""
+    dtype = np.dtype(dtype)
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
+    if dtype == np.bool_:
+        return rng.integers(0, 2, size=shape).astype(bool)
+    return rng.standard_normal(size=shape).astype(dtype)
+
+
+def assert_same(got: Sequence[np.ndarray], want: Sequence[np.ndarray], rtol: float = 1e-5) -> None:
+    """Integer outputs: exactly equal. Float outputs: max relative error <= rtol."""
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        g = np.asarray(g).reshape(np.shape(w))
+        if np.issubdtype(np.asarray(w).dtype, np.floating):
+            denom = np.maximum(np.abs(w), 1e-30)
+            err = np.max(np.abs(g.astype(np.float64) - w) / np.maximum(denom, np.max(np.abs(w)) * 1e-6)) if w.size else 0
+            assert err <= rtol, f"float outputs differ: max rel err {err}"
+        else:
+            assert g.dtype == np.asarray(w).dtype, (g.dtype, np.asarray(w).dtype)
+            assert np.array_equal(g, w), f"{np.count_nonzero(g != w)} of {w.size} elements differ; " \
+                                         f"max |diff| {np.max(np.abs(g.astype(np.int64) - w.astype(np.int64)))}"
+
+
+def differential(model_bytes: bytes, inputs: Sequence[np.ndarray], invokes: int = 1) -> list[np.ndarray]:
+    """Run both; assert equality; return mcuml's outputs."""
+    want = tflm_run(model_bytes, inputs, invokes=invokes)
+    got = mcuml_run(model_bytes, inputs, invokes=invokes)
+    assert_same(got, want)
+    return got
