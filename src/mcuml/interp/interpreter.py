@@ -95,6 +95,8 @@ class Interpreter:
         self._arena = bytearray(need)
         views: list[np.ndarray | None] = [None] * len(c.subgraph.tensors)
         for rec, off in zip(c.records, c.plan.offsets):
+            if rec.tensor is None:  # kernel scratch: planned for fidelity, NumPy kernels need none
+                continue
             t = c.subgraph.tensors[rec.tensor]
             views[rec.tensor] = np.frombuffer(self._arena, dtype=t.dtype.numpy, count=t.size,
                                               offset=off).reshape((1, *t.shape))
