@@ -29,7 +29,7 @@ def model_path(rel: str) -> Path:
     return p
 
 
-def tflm_run(model: bytes | str | Path, inputs: Sequence[np.ndarray], arena_size: int = 16 << 20,
+def tflm_run(model: bytes | str | Path, inputs: Sequence[np.ndarray], arena_size: int = 32 << 20,
              invokes: int = 1) -> list[np.ndarray]:
     """Run the TFLM wheel; returns the outputs after the last invoke."""
     from tflite_micro.python.tflite_micro import runtime
@@ -62,11 +62,11 @@ def mcuml_run(model: bytes | str | Path, inputs: Sequence[np.ndarray], invokes: 
 def random_input(shape: Sequence[int], dtype: np.dtype, rng: np.random.Generator) -> np.ndarray:
     """Full-range integers, or standard normal floats (the acceptance-test convention)."""
     dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return rng.integers(0, 2, size=shape).astype(bool)
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
         return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(bool)
     return rng.standard_normal(size=shape).astype(dtype)
 
 

@@ -1,0 +1,78 @@
+"""``mcuml run`` / ``mcuml compare``: library functions and CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mcuml.cli import main
+from mcuml.ops import lookup
+from mcuml.runner import compare_with_tflm, run_model
+from oracle import model_path
+
+KWS = "mlcommons_tiny/kws_ref_model.tflite"
+
+
+def test_run_writes_npz_and_json(tmp_path, capsys):
+    p = model_path(KWS)
+    out = tmp_path / "out.npz"
+    assert main(["run", str(p), "--output", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["outputs"][0]["shape"] == [1, 12]
+    with np.load(out) as z:
+        assert z["output_0"].shape == (1, 12) and z["output_0"].dtype == np.int8
+
+
+def test_run_with_input_file_and_quantize(tmp_path):
+    p = model_path(KWS)
+    x = np.random.default_rng(1).standard_normal((1, 49, 10, 1)).astype(np.float32)
+    np.savez(tmp_path / "in.npz", input_0=x)
+    r = run_model(p, input_path=str(tmp_path / "in.npz"), quantize_input=True)
+    assert r.inputs[0].dtype == "int8"
+    assert main(["run", str(p), "--input", str(tmp_path / "in.npz")]) == 2  # float data, no --quantize-input
+
+
+def test_run_bad_shape_is_input_error(tmp_path, capsys):
+    p = model_path(KWS)
+    np.save(tmp_path / "x.npy", np.zeros((3, 3), np.int8))
+    assert main(["run", str(p), "--input", str(tmp_path / "x.npy")]) == 2
+    assert "expected shape" in capsys.readouterr().err
+
+
+def test_compare_all_layers_match():
+    r = compare_with_tflm(model_path(KWS))
+    assert r.all_match and len(r.layers) == 13
+
+
+def test_compare_pinpoints_injected_error(monkeypatch, capsys):
+    op = lookup("DEPTHWISE_CONV_2D")
+    real = op.eval
+    calls = {"n": 0}
+
+    def corrupted(params, inputs, outputs):
+        real(params, inputs, outputs)
+        calls["n"] += 1
+        if calls["n"] == 3:  # the third depthwise layer is off by one somewhere
+            flat = outputs[0].reshape(-1)
+            flat[17] = np.int8(flat[17] ^ 1)
+
+    monkeypatch.setattr(op, "eval", corrupted)
+    p = model_path(KWS)
+    r = compare_with_tflm(p)
+    assert not r.all_match
+    m = r.first_mismatch
+    assert m is not None and m.op == "DEPTHWISE_CONV_2D" and m.n_diff == 1 and m.max_abs_diff == 1
+    dw_nodes = [lm.index for lm in r.layers if lm.op == "DEPTHWISE_CONV_2D"]
+    assert m.index == dw_nodes[2]
+    calls["n"] = 0
+    assert main(["compare", str(p)]) == 1
+    assert f"node {m.index} (DEPTHWISE_CONV_2D)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args,code", [(["run", "/nonexistent.tflite"], 2), (["compare", "/nonexistent.tflite"], 2),
+                                       (["run"], 2), (["no-such-command"], 2)])
+def test_cli_usage_errors(args, code, capsys):
+    assert main(args) == code
+    assert "Traceback" not in capsys.readouterr().err
