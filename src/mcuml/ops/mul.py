@@ -1,0 +1,64 @@
+"""MUL: element-wise product with broadcasting (up to 6-D) and a fused activation.
+
+Ports ``tensorflow/lite/micro/kernels/mul.cc`` + ``mul_common.cc`` (``CalculateOpDataMul``,
+``EvalMulQuantizedReference``) and ``reference/integer_ops/mul.h`` (``MulElementwise``,
+``BroadcastMul6DSlow``). Quantized: ``out = MBQM((x1 - zp1)(x2 - zp2), m, s) + zp_out`` with
+``m = s1 * s2 / s_out`` in double (may exceed one). int16 requires all zero points to be 0. int32
+multiplies with wrap-around and clamps to ``CalculateActivationRange<int32_t>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Operator
+from mcuml.kernels.quant import mbqm, quantize_multiplier
+from mcuml.ops import OpContext, register
+from mcuml.ops._pointwise import (BinaryOp, BinaryParams, binary_params, float_activation_range, fused_activation,
+                                  int_activation_range, io, quant_activation_range, require_quantized)
+from mcuml.ops.add import check_binary_types, float_op, int32_op
+
+TYPES = (DType.float32, DType.int32, DType.int8, DType.int16)
+
+
+@dataclass(frozen=True, slots=True)
+class QuantMulParams:
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    output_multiplier: int
+    output_shift: int
+    output_activation_min: int
+    output_activation_max: int
+
+
+def quant_mul(p: QuantMulParams, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    prod = (a.astype(np.int64) + p.input1_offset) * (b.astype(np.int64) + p.input2_offset)
+    out = mbqm(prod, p.output_multiplier, p.output_shift) + p.output_offset
+    return np.clip(out, p.output_activation_min, p.output_activation_max)
+
+
+@register("MUL")
+class Mul(BinaryOp):
+    def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
+        (x1, x2), (y,) = io(node, ctx, 2)
+        check_binary_types(ctx, x1, x2, y, TYPES)
+        act = fused_activation(node)
+        if y.dtype == DType.float32:
+            lo, hi = float_activation_range(act)
+            return binary_params(ctx, x1, x2, y, partial(float_op, np.multiply, lo, hi))
+        if y.dtype == DType.int32:
+            lo, hi = int_activation_range(act, y.dtype)
+            return binary_params(ctx, x1, x2, y, partial(int32_op, np.multiply, lo, hi))
+        require_quantized(ctx, x1, x2, y)
+        if y.dtype == DType.int16 and (x1.zero_point or x2.zero_point or y.zero_point):
+            ctx.fail("int16 MUL needs zero points of 0 on both inputs and the output")
+        m, s = quantize_multiplier(float(x1.scale) * float(x2.scale) / float(y.scale))
+        lo, hi = quant_activation_range(act, y)
+        p = QuantMulParams(-x1.zero_point, -x2.zero_point, y.zero_point, m, s, lo, hi)
+        return binary_params(ctx, x1, x2, y, partial(quant_mul, p),
+                             lut_dtype=np.int8 if y.dtype == DType.int8 else None)
