@@ -1,0 +1,137 @@
+"""CONV_2D: 2-D convolution, float32, int8 (per-channel / per-tensor filters) and int16x8.
+
+Ports ``tensorflow/lite/micro/kernels/conv.cc`` + ``conv_common.cc`` (prepare: padding, per-channel
+multipliers, activation range) and the reference kernels ``reference/conv.h`` (float) and
+``reference/integer_ops/conv.h`` (``ConvPerChannel`` for int8 and for int16 with an int32 or
+int64 ``AccumScalar``). The loops become im2col + one BLAS matmul per group; TFLM's skipped
+out-of-image taps are taps padded with the input zero point, whose contribution
+``filter * (input + input_offset)`` is zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Operator
+from mcuml.kernels import conv as K
+from mcuml.kernels import quant
+from mcuml.ops import Cost, Op, OpContext, register
+from mcuml.ops._base import io_bytes, param_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ConvParams:
+    win: K.Window
+    groups: int
+    weights: np.ndarray  # (G, KH*KW*fid, OC/G) in the matmul dtype
+    bias: np.ndarray | None  # int64 (OC,) with the input-offset correction folded in; float64 for float
+    pad_value: int | float  # what "outside the image" is in the raw input domain
+    requant: K.Requant | None  # None for float32
+    float_min: float
+    float_max: float
+    out_shape: tuple[int, ...]
+
+
+def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, exact_float: bool) -> np.ndarray:
+    """(M, taps*C) @ per-group weights -> (M, OC); ``exact_float`` sums in TFLM's float order."""
+    dot = K.seq_dot if exact_float else np.matmul
+    if groups == 1:
+        return dot(cols, weights[0])
+    m = cols.shape[0]
+    fid = cols.shape[1] // (taps * groups)
+    g = cols.reshape(m, taps, groups, fid).transpose(2, 0, 1, 3).reshape(groups, m, taps * fid)
+    if exact_float:
+        return np.concatenate([dot(g[i], weights[i]) for i in range(groups)], axis=1)
+    return np.matmul(g, weights).transpose(1, 0, 2).reshape(m, -1)
+
+
+@register("CONV_2D")
+class Conv2D(Op):
+    def prepare(self, node: Operator, ctx: OpContext) -> ConvParams:
+        ctx.require(len(node.inputs) in (2, 3) and len(node.outputs) == 1, "CONV_2D takes 2 or 3 inputs, 1 output")
+        x, w = node.inputs[0], node.inputs[1]
+        bias = node.inputs[2] if len(node.inputs) == 3 else None
+        y = node.outputs[0]
+        ctx.require(x is not None and w is not None, "CONV_2D needs input and filter tensors")
+        if x.dtype != y.dtype:
+            ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
+        ok = ((x.dtype == DType.float32 and w.dtype == DType.float32)
+              or (x.dtype == DType.int16 and w.dtype == DType.int8)
+              or (x.dtype == DType.int8 and w.dtype == DType.int8))
+        if not ok:
+            if x.dtype == DType.int8 and w.dtype == DType.int4:
+                ctx.fail("int4 packed filters are not supported by mcuml yet")
+            if x.dtype not in (DType.float32, DType.int8, DType.int16):
+                ctx.unsupported_type(x, (DType.float32, DType.int8, DType.int16))
+            ctx.fail(K.HYBRID_MESSAGE)
+        if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
+            ctx.shape_error("CONV_2D needs 4-D input, filter and output")
+        if not w.is_constant:
+            ctx.fail(f"filter {w.name!r} must be a constant tensor")
+        n, in_h, in_w, in_c = x.shape
+        oc, k_h, k_w, fid = w.shape
+        if fid <= 0 or in_c % fid:
+            ctx.shape_error(f"input depth {in_c} is not a multiple of filter depth {fid}")
+        groups = in_c // fid
+        if oc % groups or y.shape[3] != oc or y.shape[0] != n:
+            ctx.shape_error(f"output shape {list(y.shape)} does not match filter {list(w.shape)} / input "
+                            f"{list(x.shape)}")
+        o = node.options
+        get = (lambda k, d: o.get(k, d)) if o is not None else (lambda k, d: d)  # noqa: E731
+        stride_h, stride_w = int(get("stride_h", 1)), int(get("stride_w", 1))
+        dil_h, dil_w = int(get("dilation_h_factor", 1)), int(get("dilation_w_factor", 1))
+        if min(stride_h, stride_w, dil_h, dil_w) < 1:
+            ctx.fail(f"strides ({stride_h}, {stride_w}) and dilations ({dil_h}, {dil_w}) must be >= 1")
+        act = int(get("fused_activation_function", 0))
+        win = K.make_window(int(get("padding", 0)), in_h, in_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w,
+                            y.shape[1], y.shape[2])
+        fpg = oc // groups
+        # filter (OC, KH, KW, fid) -> per group (KH*KW*fid, OC/G)
+        wmat = w.data.astype(np.float64).reshape(groups, fpg, k_h * k_w * fid).transpose(0, 2, 1)
+
+        if x.dtype == DType.float32:
+            b = K.bias_values(ctx, bias, oc, (DType.float32,))
+            lo, hi = quant.activation_range_float(act)
+            return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=np.float32),
+                              None if b is None else b.astype(np.float32), 0.0, None, lo, hi, tuple(y.shape))
+
+        requant = K.conv_requant(ctx, x, w, y, act, oc, 0)
+        if x.dtype == DType.int8:
+            b = K.bias_values(ctx, bias, oc, (DType.int32,))
+            in_zp = x.zero_point
+            dtype = K.matmul_dtype(wmat, 128, axis=1)
+        else:
+            # the int16 kernel has no input/output offset: int16 activations are symmetric
+            b = K.bias_values(ctx, bias, oc, (DType.int32, DType.int64))
+            in_zp = 0
+            requant = K.Requant(requant.output_multiplier, requant.output_shift, 0, requant.act_min,
+                                requant.act_max, K.int16_uses_int64_acc(bias, o), requant.out_dtype)
+            dtype = np.dtype(np.float64)
+        sum_w = wmat.sum(axis=1).reshape(oc).astype(np.int64)
+        b = (np.zeros(oc, np.int64) if b is None else b) - in_zp * sum_w
+        return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
+                          tuple(y.shape))
+
+    def eval(self, p: ConvParams, inputs, outputs) -> None:
+        x = inputs[0]
+        bsz = x.shape[0]
+        win = p.win
+        x = x.reshape(bsz * x.shape[1], win.in_h, win.in_w, x.shape[-1])
+        cols = K.im2col(x, win, p.pad_value, p.weights.dtype)
+        acc = conv_output(cols, p.weights, p.groups, win.k_h * win.k_w, p.requant is None)
+        shape = (bsz, *p.out_shape)
+        if p.requant is None:
+            if p.bias is not None:
+                acc += p.bias
+            outputs[0][...] = np.clip(acc, p.float_min, p.float_max).reshape(shape)
+            return
+        outputs[0][...] = p.requant.apply(acc.astype(np.int64) + p.bias).reshape(shape)
+
+    def cost(self, node: Operator) -> Cost:
+        w, y = node.inputs[1], node.outputs[0]
+        _, k_h, k_w, fid = w.shape
+        return Cost(macs=y.size * k_h * k_w * fid, param_bytes=param_bytes(node), bytes_in=io_bytes(node.inputs),
+                    bytes_out=io_bytes(node.outputs))

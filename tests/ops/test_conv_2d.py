@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from mcuml import Interpreter
+from mcuml.errors import McumlError
+from mcuml.ir.build import ModelBuilder
+from mcuml.kernels.conv import compute_out_size
+from nn_models import conv_like_model, rand_input
+from oracle import differential, mcuml_run, tflm_run
+
+SAME, VALID = 0, 1
+NONE, RELU, RELU_N1_TO_1, RELU6 = 0, 1, 2, 3
+
+# (dtype, N,H,W,C, OC,KH,KW,groups, stride(h,w), dilation(h,w), padding, act, per_channel, in_zp, out_zp, gain, bias)
+CASES = [
+    ("int8", 1, 8, 8, 3, 4, 3, 3, 1, (1, 1), (1, 1), SAME, NONE, True, -3, 5, 1.0, "int32"),
+    ("int8", 1, 9, 7, 4, 6, 3, 3, 1, (2, 2), (1, 1), SAME, RELU, True, 10, -20, 1.0, "int32"),
+    ("int8", 2, 10, 10, 5, 3, 3, 2, 1, (1, 2), (2, 1), VALID, RELU6, True, -128, 0, 0.5, "int32"),
+    ("int8", 1, 12, 11, 8, 8, 5, 5, 1, (2, 1), (1, 1), SAME, NONE, False, 127, -128, 4.0, "int32"),
+    ("int8", 1, 6, 6, 16, 12, 1, 1, 1, (1, 1), (1, 1), VALID, NONE, True, 0, 0, 1.0, None),
+    ("int8", 1, 7, 7, 6, 6, 3, 3, 3, (1, 1), (1, 1), SAME, RELU_N1_TO_1, True, -1, 2, 1.0, "int32"),
+    ("int8", 1, 9, 9, 8, 4, 3, 3, 2, (2, 2), (2, 2), SAME, NONE, True, 4, 4, 0.05, "int32"),
+    ("int8", 1, 5, 5, 2, 3, 5, 5, 1, (3, 3), (1, 1), SAME, NONE, True, 7, -7, 200.0, "int32"),
+    ("int8", 1, 16, 16, 64, 4, 3, 3, 1, (1, 1), (1, 1), SAME, NONE, True, -5, 1, 1.0, "int32"),  # K=576 float32
+    ("int8", 1, 4, 4, 300, 3, 3, 3, 1, (1, 1), (1, 1), SAME, NONE, False, -5, 1, 1.0, "int32"),  # float64 path
+    ("int16", 1, 8, 8, 3, 4, 3, 3, 1, (1, 1), (1, 1), SAME, NONE, True, 0, 0, 1.0, "int64"),
+    ("int16", 1, 9, 8, 4, 5, 3, 3, 1, (2, 2), (1, 1), VALID, RELU, True, 0, 0, 2.0, "int64"),
+    ("int16", 1, 8, 8, 4, 4, 3, 3, 2, (1, 1), (2, 2), SAME, RELU6, False, 0, 0, 1.0, "int32"),
+    ("int16", 1, 6, 6, 3, 4, 3, 3, 1, (1, 1), (1, 1), SAME, NONE, True, 0, 0, 1.0, None),
+    ("float32", 1, 8, 8, 3, 4, 3, 3, 1, (1, 1), (1, 1), SAME, NONE, False, 0, 0, 1.0, "float32"),
+    ("float32", 2, 9, 10, 6, 4, 3, 3, 2, (2, 1), (1, 2), VALID, RELU, False, 0, 0, 1.0, "float32"),
+    ("float32", 1, 7, 7, 4, 5, 2, 2, 1, (1, 1), (1, 1), SAME, RELU6, False, 0, 0, 1.0, None),
+]
+
+
+def build(case, seed):
+    (dt, n, h, w, c, oc, kh, kw, groups, stride, dil, pad, act, pc, in_zp, out_zp, gain, bias) = case
+    rng = np.random.default_rng(seed)
+    oh = compute_out_size(pad, h, kh, stride[0], dil[0])
+    ow = compute_out_size(pad, w, kw, stride[1], dil[1])
+    opts = dict(padding=pad, stride_h=stride[0], stride_w=stride[1], dilation_h_factor=dil[0],
+                dilation_w_factor=dil[1], fused_activation_function=act)
+    model = conv_like_model("CONV_2D", act_dtype=dt, in_shape=(n, h, w, c), w_shape=(oc, kh, kw, c // groups),
+                            out_shape=(n, oh, ow, oc), options=opts, options_kind="Conv2DOptions", rng=rng,
+                            per_channel=pc, qdim=0, n_out_ch=oc, in_zp=in_zp, out_zp=out_zp, gain=gain,
+                            bias=bias is not None, bias_dtype=bias or "int32", depth=kh * kw * c // groups)
+    return model, rand_input(rng, (n, h, w, c), dt)
+
+
+@pytest.mark.parametrize("i", range(len(CASES)), ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_conv_2d_matches_tflm(i):
+    model, x = build(CASES[i], seed=100 + i)
+    differential(model, [x])
+
+
+def test_conv_2d_batched_run_matches_invoke():
+    model, _ = build(CASES[1], seed=3)
+    rng = np.random.default_rng(7)
+    xs = rand_input(rng, (5, 1, 9, 7, 4), "int8")
+    it = Interpreter(model_content=model)
+    got = it.run(xs)[0]
+    for i in range(5):
+        assert np.array_equal(got[i], tflm_run(model, [xs[i]])[0])
+
+
+def test_conv_2d_hybrid_rejected():
+    b = ModelBuilder()
+    x = b.input("x", (1, 4, 4, 2), "float32")
+    w = b.const("w", np.ones((3, 1, 1, 2), np.int8), scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4, 4, 3), "float32")
+    b.op("CONV_2D", [x, w], [y], "Conv2DOptions", padding=0, stride_h=1, stride_w=1, dilation_h_factor=1,
+         dilation_w_factor=1)
+    b.output(y)
+    with pytest.raises(McumlError, match="Hybrid models are not supported on TFLite Micro"):
+        Interpreter(model_content=b.build().to_bytes())
+
+
+def test_conv_2d_cost_counts_macs():
+    from mcuml.ops import lookup
+    from mcuml import load_model
+
+    model, _ = build(CASES[5], seed=1)  # groups=3: 7x7x6 out, 3x3 taps, 2 input channels per group
+    node = load_model(model).main.operators[0]
+    assert lookup("CONV_2D").cost(node).macs == 7 * 7 * 6 * 3 * 3 * 2
+
+
+def test_conv_2d_repeated_invoke_stable():
+    model, x = build(CASES[0], seed=5)
+    assert np.array_equal(mcuml_run(model, [x], invokes=2)[0], tflm_run(model, [x])[0])
