@@ -92,6 +92,8 @@ class StridedSlice(Op):
             index.append(sl)
             if not sm >> a & 1:
                 shape.append(n)
+            elif n != 1:  # TFLM would leave the output unwritten
+                ctx.shape_error(f"shrink axis {a}: index {int(begin[a])} out of range for size {size}")
         check_shape(ctx, y, shape)
         return StridedSliceParams(tuple(index), tuple(y.shape))
 
