@@ -1,0 +1,170 @@
+"""Usage records exactly as TFLM hands them to its planner: planned tensors, then kernel scratch buffers.
+
+Order and lifetimes follow ``AllocationInfoBuilder`` in ``tensorflow/lite/micro/micro_allocation_info.cc``
+(tflm-reference §1.2–1.3): every non-constant, non-variable, non-empty tensor in tensor-index order,
+then one record per ``RequestScratchBufferInArena`` call in request (= operator) order, each scratch
+buffer living only during its operator's step. Sizes are rounded up to 16 (``CreatePlan``).
+
+Scratch formulas, by kernel set (the file each comes from is named beside it):
+
+reference (``tensorflow/lite/micro/kernels/``)
+  * CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED with int4 filters: filter element count
+    (``conv_common.cc``, ``depthwise_conv_common.cc``, ``fully_connected.cc``)
+  * MEAN / SUM: int8/int16 ``4·out_elems``; always ``4·input_rank`` and ``4·num_axis`` (``reduce_common.cc``)
+  * REDUCE_MAX / REDUCE_MIN / REDUCE_ALL: ``4·input_rank``, ``4·axis_elems`` (``reduce_common.cc``)
+  * SVDF: ``4·batch·filters``; int8 adds ``4·batch·units`` (``svdf_common.cc``)
+  * UNIDIRECTIONAL_SEQUENCE_LSTM: 4 × ``batch·state_dim·sizeof(cell state)`` (``unidirectional_sequence_lstm.cc``)
+  * TRANSPOSE_CONV: int8 ``4·out_elems``; int16 ``8·out_elems`` then ``8·bias_elems`` for an int16 bias
+    (``transpose_conv.cc``)
+  * MIRROR_PAD: 2 × ``4·input_rank`` (``mirror_pad.cc``); ADD_N float/int8: ``8·num_inputs`` (``add_n.cc``)
+
+cmsis-nn: see :mod:`mcuml.plan.cmsis` (im2col and kernel-sum buffers).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Model, Operator, Subgraph, Tensor
+from mcuml.plan.core import UsageRecord, align_up, needs_allocating, tensor_lifetimes
+
+KERNEL_SETS = ("reference", "cmsis-nn")
+POINTER_BYTES = {"host": 8, "cortex-m": 4}
+
+ScratchRule = Callable[[Operator], list[int]]
+
+
+def _elems(t: Tensor | None) -> int:
+    return 0 if t is None else t.size
+
+
+def _inp(op: Operator, i: int) -> Tensor | None:
+    return op.inputs[i] if i < len(op.inputs) else None
+
+
+def _int4_filter(op: Operator) -> list[int]:
+    f = _inp(op, 1)
+    return [f.size] if f is not None and f.dtype == DType.int4 else []
+
+
+def _mean_sum(op: Operator) -> list[int]:
+    x, axis, y = op.inputs[0], _inp(op, 1), op.outputs[0]
+    out = [4 * y.size] if x.dtype in (DType.int8, DType.int16) else []
+    return out + [4 * len(x.shape), 4 * _elems(axis)]
+
+
+def _min_max(op: Operator) -> list[int]:
+    return [4 * len(op.inputs[0].shape), 4 * _elems(_inp(op, 1))]
+
+
+def _svdf(op: Operator) -> list[int]:
+    x, wf = op.inputs[0], op.inputs[1]
+    batch, filters = x.shape[0], wf.shape[0]
+    rank = int(op.options.rank) if op.options is not None else 1
+    if x.dtype == DType.int8:
+        return [4 * batch * filters, 4 * batch * (filters // max(rank, 1))]
+    return [4 * batch * filters]
+
+
+def _lstm(op: Operator) -> list[int]:
+    cell = _inp(op, 19)
+    if cell is None:
+        return []
+    return [cell.nbytes] * 4  # cell state is [batch, state_dim]
+
+
+def _transpose_conv(op: Operator) -> list[int]:
+    x, y = op.inputs[2], op.outputs[0]
+    bias = _inp(op, 3)
+    if x.dtype == DType.int8:
+        return [4 * y.size]
+    if x.dtype == DType.int16:
+        out = [8 * y.size]
+        if bias is not None and bias.dtype == DType.int16:
+            out.append(8 * bias.size)
+        return out
+    return []
+
+
+def _mirror_pad(op: Operator) -> list[int]:
+    return [4 * len(op.inputs[0].shape)] * 2
+
+
+def _add_n(op: Operator, pointer: int = 8) -> list[int]:
+    y = op.outputs[0]
+    return [pointer * len(op.inputs)] if y.dtype in (DType.float32, DType.int8) else []
+
+
+REFERENCE_SCRATCH: dict[str, ScratchRule] = {
+    "CONV_2D": _int4_filter,
+    "DEPTHWISE_CONV_2D": _int4_filter,
+    "FULLY_CONNECTED": _int4_filter,
+    "MEAN": _mean_sum,
+    "SUM": _mean_sum,
+    "REDUCE_MAX": _min_max,
+    "REDUCE_MIN": _min_max,
+    "REDUCE_ALL": _min_max,
+    "SVDF": _svdf,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": _lstm,
+    "TRANSPOSE_CONV": _transpose_conv,
+    "MIRROR_PAD": _mirror_pad,
+    "ADD_N": _add_n,
+}
+
+
+def scratch_requests(sg: Subgraph, kernels: str = "reference", target: str = "host") -> list[tuple[int, int]]:
+    """``(op index, bytes)`` for every scratch request, in TFLM's request order."""
+    if kernels not in KERNEL_SETS:
+        raise ValueError(f"kernels must be one of {KERNEL_SETS}, not {kernels!r}")
+    rules = dict(REFERENCE_SCRATCH)
+    if kernels == "cmsis-nn":
+        from mcuml.plan.cmsis import CMSIS_SCRATCH
+
+        rules.update(CMSIS_SCRATCH)
+    out = []
+    for i, op in enumerate(sg.operators):
+        rule = rules.get(op.name)
+        if rule is None:
+            continue
+        sizes = _add_n(op, POINTER_BYTES.get(target, 8)) if op.name == "ADD_N" else rule(op)
+        out.extend((i, n) for n in sizes)
+    return out
+
+
+def usage_records(model: Model, *, kernels: str = "reference", subgraph: int = 0,
+                  target: str = "host") -> list[UsageRecord]:
+    """Every buffer TFLM's planner gets for ``model``: planned tensors, then scratch buffers.
+
+    Offline offsets from an ``OfflineMemoryAllocation`` metadata entry are applied (tflm-reference §1.8).
+    """
+    sg = model.subgraphs[subgraph]
+    lifetimes = tensor_lifetimes(sg)
+    offline = offline_offsets(model)
+    recs: list[UsageRecord] = []
+    for i, t in enumerate(sg.tensors):
+        off = offline[i] if offline is not None and i < len(offline) else -1
+        if not needs_allocating(t) and not (t.is_variable and off != -1 and t.nbytes > 0):
+            continue
+        first, last = lifetimes.get(i, (-1, -1))
+        recs.append(UsageRecord(align_up(t.nbytes), first, last, off, tensor=i, label=t.name))
+    for op_index, nbytes in scratch_requests(sg, kernels, target):
+        step = op_index + 1
+        recs.append(UsageRecord(align_up(nbytes), step, step, op=op_index,
+                                label=f"scratch:{sg.operators[op_index].name}#{op_index}"))
+    return recs
+
+
+OFFLINE_METADATA = "OfflineMemoryAllocation"
+
+
+def offline_offsets(model: Model) -> list[int] | None:
+    """Per-tensor offsets of the ``OfflineMemoryAllocation`` metadata (subgraph 0 first), or None."""
+    data = model.get_metadata(OFFLINE_METADATA)
+    if data is None or len(data) < 12:
+        return None
+    import numpy as np
+
+    words = np.frombuffer(data, dtype="<i4")
+    n = int(words[2])
+    return [int(v) for v in words[3:3 + n]]
