@@ -1,0 +1,127 @@
+"""DEPTHWISE_CONV_2D: per-channel 2-D convolution with depth_multiplier; float32, int8, int16x8.
+
+Ports ``tensorflow/lite/micro/kernels/depthwise_conv.cc`` + ``depthwise_conv_common.cc`` and the
+reference kernels ``reference/depthwiseconv_float.h`` and ``reference/integer_ops/depthwise_conv.h``
+(``DepthwiseConvPerChannel``: int8 with int32 bias, int16 with int64 bias and accumulator).
+Output channel ``oc = ic * depth_multiplier + m`` reads input channel ``oc // depth_multiplier``,
+so the input is repeated along channels once and the filter taps (a small static loop) are
+multiply-accumulated over whole (N, OH, OW, OC) slabs, in the kernel's tap order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Operator
+from mcuml.kernels import conv as K
+from mcuml.kernels import quant
+from mcuml.ops import Cost, Op, OpContext, register
+from mcuml.ops._base import io_bytes, param_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DepthwiseParams:
+    win: K.Window
+    depth_multiplier: int
+    taps: np.ndarray  # (KH, KW, OC) in the accumulation dtype
+    bias: np.ndarray | None  # int64 with the input-offset correction folded in; float32 for float
+    pad_value: int | float
+    requant: K.Requant | None
+    float_min: float
+    float_max: float
+    out_shape: tuple[int, ...]
+
+
+@register("DEPTHWISE_CONV_2D")
+class DepthwiseConv2D(Op):
+    def prepare(self, node: Operator, ctx: OpContext) -> DepthwiseParams:
+        ctx.require(len(node.inputs) in (2, 3) and len(node.outputs) == 1,
+                    "DEPTHWISE_CONV_2D takes 2 or 3 inputs, 1 output")
+        x, w = node.inputs[0], node.inputs[1]
+        bias = node.inputs[2] if len(node.inputs) == 3 else None
+        y = node.outputs[0]
+        ctx.require(x is not None and w is not None, "DEPTHWISE_CONV_2D needs input and filter tensors")
+        if x.dtype != y.dtype:
+            ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
+        ok = ((x.dtype == DType.float32 and w.dtype == DType.float32)
+              or (x.dtype in (DType.int8, DType.int16) and w.dtype == DType.int8))
+        if not ok:
+            if x.dtype == DType.int8 and w.dtype == DType.int4:
+                ctx.fail("int4 packed filters are not supported by mcuml yet")
+            if x.dtype not in (DType.float32, DType.int8, DType.int16):
+                ctx.unsupported_type(x, (DType.float32, DType.int8, DType.int16))
+            ctx.fail(K.HYBRID_MESSAGE)
+        if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
+            ctx.shape_error("DEPTHWISE_CONV_2D needs 4-D input, filter and output")
+        if not w.is_constant:
+            ctx.fail(f"filter {w.name!r} must be a constant tensor")
+        n, in_h, in_w, in_c = x.shape
+        _, k_h, k_w, oc = w.shape
+        if w.shape[0] != 1 or y.shape[3] != oc or y.shape[0] != n or in_c <= 0 or oc % in_c:
+            ctx.shape_error(f"filter {list(w.shape)} / output {list(y.shape)} do not fit input {list(x.shape)}")
+        mult = oc // in_c
+        o = node.options
+        get = (lambda k, d: o.get(k, d)) if o is not None else (lambda k, d: d)  # noqa: E731
+        stride_h, stride_w = int(get("stride_h", 1)), int(get("stride_w", 1))
+        dil_h, dil_w = int(get("dilation_h_factor", 1)), int(get("dilation_w_factor", 1))
+        if min(stride_h, stride_w, dil_h, dil_w) < 1:
+            ctx.fail(f"strides ({stride_h}, {stride_w}) and dilations ({dil_h}, {dil_w}) must be >= 1")
+        act = int(get("fused_activation_function", 0))
+        win = K.make_window(int(get("padding", 0)), in_h, in_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w,
+                            y.shape[1], y.shape[2])
+        taps = w.data.reshape(k_h, k_w, oc).astype(np.float64)
+        if x.dtype == DType.float32:
+            b = K.bias_values(ctx, bias, oc, (DType.float32,))
+            lo, hi = quant.activation_range_float(act)
+            return DepthwiseParams(win, mult, taps.astype(np.float32), None if b is None else b.astype(np.float32),
+                                   0.0, None, lo, hi, tuple(y.shape))
+        requant = K.conv_requant(ctx, x, w, y, act, oc, 3)
+        if x.dtype == DType.int8:
+            b = K.bias_values(ctx, bias, oc, (DType.int32,))
+            in_zp = x.zero_point
+            dtype = K.matmul_dtype(taps.reshape(k_h * k_w, oc), 128)
+        else:
+            # int16 kernel: int64 bias and accumulator, no input/output offsets
+            b = K.bias_values(ctx, bias, oc, (DType.int64,))
+            in_zp = 0
+            requant = K.Requant(requant.output_multiplier, requant.output_shift, 0, requant.act_min,
+                                requant.act_max, True, requant.out_dtype)
+            dtype = np.dtype(np.float64)
+        sum_w = taps.reshape(k_h * k_w, oc).sum(axis=0).astype(np.int64)
+        b = (np.zeros(oc, np.int64) if b is None else b) - in_zp * sum_w
+        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape))
+
+    def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
+        x = inputs[0]
+        bsz = x.shape[0]
+        win = p.win
+        x = x.reshape(bsz * x.shape[1], win.in_h, win.in_w, x.shape[-1])
+        if p.depth_multiplier > 1:
+            x = np.repeat(x, p.depth_multiplier, axis=3)
+        xp = K.pad_input(x.astype(p.taps.dtype, copy=False), win, p.pad_value)
+        acc = None
+        tmp = None
+        for ky in range(win.k_h):
+            for kx in range(win.k_w):
+                t = K.tap(xp, win, ky, kx)
+                if acc is None:
+                    acc = t * p.taps[ky, kx]
+                    tmp = np.empty_like(acc)
+                else:
+                    np.multiply(t, p.taps[ky, kx], out=tmp)
+                    acc += tmp
+        shape = (bsz, *p.out_shape)
+        if p.requant is None:
+            if p.bias is not None:
+                acc += p.bias
+            outputs[0][...] = np.clip(acc, p.float_min, p.float_max).reshape(shape)
+            return
+        outputs[0][...] = p.requant.apply(acc.astype(np.int64) + p.bias).reshape(shape)
+
+    def cost(self, node: Operator) -> Cost:
+        w, y = node.inputs[1], node.outputs[0]
+        return Cost(macs=y.size * w.shape[1] * w.shape[2], param_bytes=param_bytes(node),
+                    bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))
