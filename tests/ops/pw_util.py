@@ -13,7 +13,7 @@ INT8_ALL = np.arange(-128, 128, dtype=np.int8)
 
 
 def qkw(dtype: str, scale: float | None, zp: int | None) -> dict[str, Any]:
-    if dtype in ("int8", "int16", "uint8") and scale is not None:
+    if dtype in ("int8", "int16", "uint8", "int32") and scale is not None:
         return {"scale": scale, "zero_point": zp or 0}
     return {}
 
