@@ -242,17 +242,24 @@ def int16_uses_int64_acc(bias, options) -> bool:
 
 
 def seq_dot(cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """float32 ``cols (M, K) @ weights (K, OC)`` summed in TFLM's order, one rounding per step.
+    """float32 ``cols (..., M, K) @ weights (..., K, OC)`` summed in TFLM's order, one rounding per step.
 
     The reference float kernels accumulate ``total += input * filter`` sequentially in float32;
     BLAS sums in another order and can differ in the last bits, which matters when the terms
     cancel. Repeating the sequence (vectorized over M x OC) reproduces TFLM bit for bit.
     """
-    cols_t = np.ascontiguousarray(cols.T, dtype=np.float32)
-    m, oc = cols.shape[0], weights.shape[1]
-    acc = np.zeros((m, oc), dtype=np.float32)
-    tmp = np.empty_like(acc)
-    for k in range(cols_t.shape[0]):
-        np.multiply(cols_t[k][:, None], weights[k], out=tmp)
-        acc += tmp
+    if cols.ndim == 2 and weights.ndim == 2:
+        cols_t = np.ascontiguousarray(cols.T, dtype=np.float32)
+        acc = np.zeros((cols.shape[0], weights.shape[1]), dtype=np.float32)
+        tmp = np.empty_like(acc)
+        for k in range(cols_t.shape[0]):
+            np.multiply(cols_t[k][:, None], weights[k], out=tmp)
+            acc += tmp
+        return acc
+    cols = cols.astype(np.float32, copy=False)
+    weights = weights.astype(np.float32, copy=False)
+    shape = np.broadcast_shapes(cols.shape[:-1] + (1,), weights.shape[:-2] + (1, weights.shape[-1]))
+    acc = np.zeros(shape, dtype=np.float32)
+    for k in range(cols.shape[-1]):
+        acc += cols[..., :, k, None] * weights[..., k, None, :]
     return acc
