@@ -62,3 +62,24 @@ def int_inputs(shape, dtype, rng, n):
 
 def float_inputs(shape, rng, n, scale=1.0):
     return [[(rng.standard_normal(shape) * scale).astype(np.float32)] for _ in range(n)]
+
+
+def single_op_model(model_bytes: bytes, node_index: int) -> bytes:
+    """Cut one operator out of a real model: its activations become the inputs/outputs of a new model."""
+    from mcuml import load_model
+    from mcuml.ir.model import Model, Subgraph
+
+    src = load_model(model_bytes)
+    node = src.main.operators[node_index]
+    tensors = []
+    for t in list(node.inputs) + list(node.outputs) + list(node.intermediates):
+        if t is not None and all(t is not u for u in tensors):
+            tensors.append(t)
+    buffers = [src.buffers[0]]
+    for t in tensors:
+        if t.buffer is not None and all(t.buffer is not b for b in buffers):
+            buffers.append(t.buffer)
+    sg = Subgraph(name="main", tensors=tensors,
+                  inputs=[t for t in node.inputs if t is not None and not t.is_constant and not t.is_variable],
+                  outputs=list(node.outputs), operators=[node])
+    return Model(description="cut", subgraphs=[sg], buffers=buffers, operator_codes=[node.opcode]).to_bytes()
