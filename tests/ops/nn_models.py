@@ -75,3 +75,20 @@ def rand_input(rng: np.random.Generator, shape, dtype: str) -> np.ndarray:
         return rng.standard_normal(shape).astype(np.float32)
     lo, hi = INT_RANGE[dtype]
     return rng.integers(lo, hi + 1, size=shape).astype(dtype)
+
+
+def pool_model(op: str, dtype: str, in_shape, filt, stride, padding: int, act: int, scale: float = 0.05,
+               zp: int = 0) -> bytes:
+    from mcuml.kernels.conv import compute_out_size
+
+    n, h, w, c = in_shape
+    oh = compute_out_size(padding, h, filt[0], stride[0])
+    ow = compute_out_size(padding, w, filt[1], stride[1])
+    b = ModelBuilder()
+    kw = qtensor_kwargs(dtype, scale, zp)
+    x = b.input("x", in_shape, dtype, **kw)
+    y = b.tensor("y", (n, oh, ow, c), dtype, **kw)
+    b.op(op, [x], [y], "Pool2DOptions", padding=padding, stride_h=stride[0], stride_w=stride[1],
+         filter_height=filt[0], filter_width=filt[1], fused_activation_function=act)
+    b.output(y)
+    return b.build().to_bytes()

@@ -1,0 +1,45 @@
+"""AVERAGE_POOL_2D: mean over the in-image part of each window; float32, int8, int16.
+
+Ports ``tensorflow/lite/micro/kernels/pooling.cc`` (``AverageEval``) with the reference kernels
+``reference/pooling.h`` (float: sequential float32 sum / count) and
+``reference/integer_ops/pooling.h`` (int32 sum, then division rounding half away from zero:
+``(acc +- count/2) / count`` with C's truncating division).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Operator
+from mcuml.kernels import conv as K
+from mcuml.kernels.pool import PoolParams, float_tap_sum, fold_batch, pool_cost_elementwise, prepare_pool
+from mcuml.ops import Cost, Op, OpContext, register
+from mcuml.ops._base import io_bytes, param_bytes
+
+
+@register("AVERAGE_POOL_2D")
+class AveragePool2D(Op):
+    def prepare(self, node: Operator, ctx: OpContext) -> PoolParams:
+        return prepare_pool(node, ctx, (DType.float32, DType.int8, DType.int16))
+
+    def eval(self, p: PoolParams, inputs, outputs) -> None:
+        x = inputs[0]
+        bsz = x.shape[0]
+        x = fold_batch(x, p.win)
+        shape = (bsz, *p.out_shape)
+        if p.dtype == np.float32:
+            total = float_tap_sum(K.pad_input(x, p.win, 0.0), p.win)
+            avg = total / p.counts.astype(np.float32)
+            outputs[0][...] = np.clip(avg, p.act_min, p.act_max).reshape(shape)
+            return
+        view = K.windows(K.pad_input(x, p.win, 0), p.win)
+        acc = view.sum(axis=(3, 4), dtype=np.int32)
+        n = p.counts.astype(np.int32)
+        half = n // 2
+        acc = np.where(acc > 0, (acc + half) // n, -((half - acc) // n))
+        outputs[0][...] = np.clip(acc, p.act_min, p.act_max).astype(p.dtype).reshape(shape)
+
+    def cost(self, node: Operator) -> Cost:
+        return Cost(elementwise=pool_cost_elementwise(node), param_bytes=param_bytes(node),
+                    bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))
