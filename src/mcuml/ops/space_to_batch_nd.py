@@ -1,0 +1,77 @@
+"""SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND (3-D or 4-D, float32/int8).
+
+Ports ``tensorflow/lite/micro/kernels/space_to_batch_nd.cc`` / ``batch_to_space_nd.cc`` and the
+reference loops in ``reference/space_to_batch_nd.h`` / ``batch_to_space_nd.h`` (3-D tensors are
+treated as N,H,1,C). block_shape and paddings/crops must be constant (static shapes).
+
+Pad value: TFLM's ``SpaceToBatchParams.output_offset`` lives in a persistent buffer that its
+kernel never writes, so padded positions get the arena's initial byte (0 in the wheel); mcuml
+pads with 0 — note that for int8 this is *not* the zero point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Operator
+from mcuml.ops import OpContext, register
+from mcuml.ops._index_map import IndexMapOp, IndexMapParams, source
+from mcuml.ops._shape_util import const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+
+
+def _common(node: Operator, ctx: OpContext, what: str):
+    n_inputs(node, ctx, 3)
+    x, y = tensor_in(node, 0, ctx), node.outputs[0]
+    require_dtype(ctx, x, (DType.float32, DType.int8))
+    same_dtype(ctx, x, y)
+    if not 3 <= len(x.shape) <= 4 or len(y.shape) != len(x.shape):
+        ctx.shape_error("input and output must both be 3-D or 4-D")
+    block = const_ints(node, 1, ctx, "block_shape").ravel()
+    pads = const_ints(node, 2, ctx, what).ravel()
+    four = len(x.shape) == 4
+    bh, bw = int(block[0]), int(block[1]) if four else 1
+    top, left = int(pads[0]), int(pads[2]) if four else 0
+    xs = tuple(x.shape) if four else (x.shape[0], x.shape[1], 1, x.shape[2])
+    ys = tuple(y.shape) if four else (y.shape[0], y.shape[1], 1, y.shape[2])
+    if bh <= 0 or bw <= 0:
+        ctx.fail("block_shape must be positive")
+    return xs, ys, bh, bw, top, left
+
+
+@register("SPACE_TO_BATCH_ND")
+class SpaceToBatchND(IndexMapOp):
+    def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
+        xs, ys, bh, bw, top, left = _common(node, ctx, "paddings")
+        if ys[0] != xs[0] * bh * bw or ys[3] != xs[3]:
+            ctx.shape_error(f"output {list(node.outputs[0].shape)} does not fit the block shape")
+        ob, oh, ow = np.meshgrid(np.arange(ys[0]), np.arange(ys[1]), np.arange(ys[2]), indexing="ij")
+        in_b = ob % xs[0]
+        shift_w = (ob // xs[0]) % bw
+        shift_h = (ob // xs[0]) // bw
+        ih = oh * bh + shift_h - top
+        iw = ow * bw + shift_w - left
+        valid = (ih >= 0) & (ih < xs[1]) & (iw >= 0) & (iw < xs[2])
+        base = ((in_b * xs[1] + np.clip(ih, 0, xs[1] - 1)) * xs[2] + np.clip(iw, 0, xs[2] - 1)) * xs[3]
+        idx = np.where(valid[..., None], base[..., None] + np.arange(xs[3]), -1)
+        return IndexMapParams.build(idx, 0)
+
+
+@register("BATCH_TO_SPACE_ND")
+class BatchToSpaceND(IndexMapOp):
+    def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
+        xs, ys, bh, bw, top, left = _common(node, ctx, "crops")
+        if xs[0] != ys[0] * bh * bw or ys[3] != xs[3]:
+            ctx.shape_error(f"output {list(node.outputs[0].shape)} does not fit the block shape")
+        ib, ih, iw = np.meshgrid(np.arange(xs[0]), np.arange(xs[1]), np.arange(xs[2]), indexing="ij")
+        ob = ib % ys[0]
+        off = ib // ys[0]
+        oh = ih * bh + off // bw - top
+        ow = iw * bw + off % bw - left
+        valid = (oh >= 0) & (oh < ys[1]) & (ow >= 0) & (ow < ys[2])
+        out_pos = ((ob * ys[1] + oh) * ys[2] + ow)[valid]
+        in_pos = ((ib * xs[1] + ih) * xs[2] + iw)[valid]
+        pix = np.full(ys[0] * ys[1] * ys[2], -1, dtype=np.int64)
+        pix[out_pos] = in_pos
+        idx = np.where(pix[:, None] >= 0, pix[:, None] * xs[3] + np.arange(xs[3]), -1)
+        return IndexMapParams.build(idx, 0)
