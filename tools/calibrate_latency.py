@@ -12,8 +12,10 @@ kernel set, and prints:
 * leave-one-model-out (LOMO) cross-validation: for every model, coefficients fitted on all other
   models predict its whole-inference cycles; the median absolute error is the acceptance number.
 
-``--write`` stores the coefficients (fitted on all models) in ``src/mcuml/data/latency_coeffs.json``.
-The result is deterministic: same input, same file.
+``--write`` stores the coefficients (fitted on all models) in ``src/mcuml/data/latency_coeffs.json``
+and the TFLM runtime code/RAM table that ``mcuml fit`` uses in ``src/mcuml/data/runtime_code_size.json``
+(per-kernel flash fitted additively on the linker-map ``tflm_lib`` sizes of the calibration ELFs).
+The result is deterministic: same input, same files.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from mcuml.profile.latency import fallback_keys, family_terms, features_row  # n
 SHARED = Path(os.environ.get("MCUML_SHARED", ROOT.parent / "shared"))
 DEFAULT_CAL = SHARED / "calibration" / "cortexm4_tflm_dev.json"
 OUT = ROOT / "src" / "mcuml" / "data" / "latency_coeffs.json"
+OUT_CODE = ROOT / "src" / "mcuml" / "data" / "runtime_code_size.json"
 KSETS = {"reference": "ref", "cmsis-nn": "cmsis"}
 WEIGHT_POWER = float(os.environ.get("MCUML_CAL_WEIGHT_POWER", 0.5))  # rows weighted by cycles^-0.5: between absolute (0) and relative (1) least squares
 MIN_ROWS_PER_TERM = 2
@@ -206,6 +209,55 @@ def evaluate(models: list[dict], quiet: bool) -> dict:
     return report
 
 
+def fit_code_size(cal: dict) -> dict:
+    """TFLM runtime flash per kernel set: core + sum of per-kernel sizes over the op set (NNLS on tflm_lib)."""
+    models = cal["models"]
+    ops = sorted({o for m in models for o in m["op_set"]})
+    a = np.array([[1.0] + [float(o in m["op_set"]) for o in ops] for m in models])
+    n_types = np.array([len(m["op_set"]) for m in models], dtype=np.float64)
+    out: dict = {}
+    for kset, key in KSETS.items():
+        elf = [m["elf"][key] for m in models]
+        y = np.array([e["flash_breakdown"]["tflm_lib"] for e in elf], dtype=np.float64)
+        x = nnls(a, y)
+        resid = a @ x - y
+        lin = np.stack([np.ones_like(n_types), n_types], axis=1)
+        app = nnls(lin, np.array([e["flash_breakdown"]["app_harness_and_templates"] for e in elf], dtype=np.float64))
+        bss = nnls(lin, np.array([e["bss"] - e["arena_bytes_in_bss"] for e in elf], dtype=np.float64))
+        tool = [e["flash_breakdown"]["toolchain_libc_libm_libgcc_rdimon"] + e["flash_breakdown"]["startup"]
+                for e in elf]
+        out[kset] = {
+            "core_bytes": int(round(x[0])),
+            "kernel_bytes": {o: int(round(v)) for o, v in zip(ops, x[1:])},
+            "unmeasured_kernel_bytes": int(round(float(np.median(x[1:][x[1:] > 0])))),
+            "app_templates_bytes": {"const": int(round(app[0])), "per_op_type": round(float(app[1]), 1)},
+            "static_ram_bytes": {"data": int(statistics.median(e["data"] for e in elf)),
+                                 "bss_const": int(round(bss[0])), "bss_per_op_type": round(float(bss[1]), 1)},
+            "stack_peak_bytes_max": max(e["stack_peak_bytes"] for e in elf),
+            "toolchain_and_startup_bytes": {"median": int(statistics.median(tool)), "min": min(tool),
+                                            "max": max(tool)},
+            "measured_op_sets": {"+".join(sorted(m["op_set"])): e["flash_breakdown"]["tflm_lib"]
+                                 for m, e in zip(models, elf)},
+            "fit_residual_bytes": {"median_abs": round(float(np.median(np.abs(resid))), 1),
+                                   "max_abs": round(float(np.abs(resid).max()), 1)},
+        }
+        print(f"{kset:>10}: runtime code fit over {len(models)} ELFs: core {x[0]:,.0f} B, residual median "
+              f"{np.median(np.abs(resid)):,.0f} B, max {np.abs(resid).max():,.0f} B")
+    meta = cal["meta"]
+    return {
+        "meta": {
+            "source": "ELF linker maps of the calibration builds (flash_breakdown.tflm_lib, app, toolchain; "
+                      ".data/.bss; measured peak stack)",
+            "target": meta["target"], "tflm_commit": meta["tflm_commit"], "cmsis_nn_commit": meta["cmsis_nn_commit"],
+            "compiler": meta["compiler"], "optimization": meta["optimization_levels"], "flags": meta["common_flags"],
+            "method": "tflm_lib = core + sum(kernel_bytes[op] for op in op set), non-negative least squares; "
+                      "exact measured sizes are kept for the op sets that were built (measured_op_sets)",
+            "generated_by": "tools/calibrate_latency.py --write",
+        },
+        "kernels": out,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("calibration", nargs="?", default=str(DEFAULT_CAL))
@@ -230,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
             "core_classes": CORE_CLASSES,
         }
         OUT.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
-        print(f"wrote {OUT.relative_to(ROOT)}", file=sys.stderr)
+        OUT_CODE.write_text(json.dumps(fit_code_size(cal), indent=1) + "\n")
+        print(f"wrote {OUT.relative_to(ROOT)} and {OUT_CODE.relative_to(ROOT)}", file=sys.stderr)
     bad = [k for k, r in report.items() if r["whole_model_lomo_median_abs_error"] > 0.15]
     return 1 if bad else 0
 
