@@ -37,7 +37,7 @@ def bias_for(rng: np.random.Generator, n: int, dtype: str, act_dtype: str, typic
     if act_dtype == "float32":
         return rng.standard_normal(n).astype(np.float32), "float32"
     vals = rng.integers(-int(typical), int(typical) + 1, size=n)
-    return vals.astype(np.int64 if dtype == "int64" else np.int32), dtype
+    return vals.astype({"int64": np.int64, "int16": np.int16}.get(dtype, np.int32)), dtype
 
 
 def conv_like_model(op: str, *, act_dtype: str, in_shape, w_shape, out_shape, options: dict, options_kind: str,
@@ -54,15 +54,14 @@ def conv_like_model(op: str, *, act_dtype: str, in_shape, w_shape, out_shape, op
     wq = filter_quant(rng, n_out_ch, per_channel, qdim) if wdtype == "int8" else {}
     w = b.const("w", rand_weights(rng, w_shape, wdtype), **wq)
     mean_ws = float(np.mean(wq["scale"])) if wq else 1.0
-    ins = list(extra_first or []) + ([w, x] if extra_first else [x, w])
+    lead = [b.const(name, arr) for name, arr in (extra_first or [])]
+    ins = lead + ([w, x] if extra_first else [x, w])
     if bias:
         typical = 64 * 127 * np.sqrt(depth) * (1 if act_dtype == "int8" else 256)
-        bv, bt = bias_for(rng, n_out_ch, bias_dtype, act_dtype, typical)
+        bv, bt = bias_for(rng, n_out_ch, bias_dtype, act_dtype, min(typical, 30000 if bias_dtype == "int16" else typical))
         bscale = in_scale * np.asarray(wq["scale"]) if wq else None
         kw = {"scale": bscale, "zero_point": [0] * n_out_ch if np.ndim(bscale) else 0} if wq else {}
         ins.append(b.const("b", bv, bt, **kw))
-    elif op == "TRANSPOSE_CONV":
-        pass
     y = b.tensor("y", out_shape, act_dtype, **qtensor_kwargs(act_dtype, out_scale_for(in_scale, mean_ws, depth, gain),
                                                              out_zp))
     b.op(op, ins, [y], options_kind, **options)
