@@ -123,3 +123,28 @@ def test_lstm_nodes_of_real_models(name, node):
     else:
         steps = float_inputs(tuple(d["shape"]), rng, 3)
     differential_sequence(data, steps, reset_after=2)
+
+
+def test_float_transcendentals_match_host_libm():
+    """expf/tanhf/expm1f must equal the libm the TFLM wheel calls, bit for bit (float LSTM/SVDF rely on it)."""
+    import ctypes
+
+    from mcuml.kernels.lstm import expf, expm1f, tanhf
+
+    try:
+        libm = ctypes.CDLL("libm.so.6")
+    except OSError:
+        pytest.skip("no glibc libm")
+    rng = np.random.default_rng(9)
+    x = np.concatenate([(rng.standard_normal(3000) * 6).astype(np.float32),
+                        rng.uniform(-110, 90, 2000).astype(np.float32),
+                        (rng.standard_normal(1000) * 1e-4).astype(np.float32),
+                        np.array([0, -0.0, 1, -1, 22, -22, 9, -9, 88.7, -103.9, -104, np.inf, -np.inf], np.float32)])
+    for name, ours, ok in (("expf", expf, np.isfinite(x)), ("tanhf", tanhf, np.ones_like(x, bool)),
+                           ("expm1f", expm1f, np.abs(x) < 80)):
+        fn = getattr(libm, name)
+        fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        want = np.array([fn(float(v)) for v in x[ok]], np.float32)
+        got = ours(x[ok])
+        assert np.array_equal(got.view(np.uint32), want.view(np.uint32)), \
+            f"{name}: {np.count_nonzero(got != want)} of {want.size} differ from libm"

@@ -9,6 +9,14 @@ Ports:
 - ``tensorflow/lite/kernels/internal/reference/fully_connected.h`` (float), ``logistic.h``
   (float, with its cutoffs), ``quantization_util.cc`` (``CheckedLog2``).
 
+The float kernels call libm's ``expf``/``tanhf`` (the TFLM wheel links glibc's dynamically).
+NumPy's float32 ``exp``/``tanh`` differ from glibc in the last bit for a third of the inputs,
+and those differences grow through an LSTM's recurrence, so :func:`expf` and :func:`tanhf` below
+reproduce glibc's algorithms bit for bit: ``expf`` is glibc >= 2.27's table-driven double
+evaluation (``sysdeps/ieee754/flt-32/e_expf.c``), ``tanhf`` the FreeBSD/Sun ``s_tanhf.c`` over
+``s_expm1f.c`` that glibc ships (up to at least 2.40). Both are checked against the host's libm in
+``tests/ops/test_lstm.py``.
+
 Float kernels accumulate in float32 in TFLM's order (one product rounded, then one add rounded,
 input index ascending): summing in float64 instead would differ from TFLM by float32 rounding,
 which the relative-error check sees on outputs near zero.
@@ -141,6 +149,117 @@ def logistic_f32(x: np.ndarray) -> np.ndarray:
     """``reference_ops::Logistic<float>`` with its cutoffs."""
     x = np.asarray(x, dtype=np.float32)
     with np.errstate(over="ignore"):
-        mid = np.float32(1) / (np.float32(1) + np.exp(-x))
+        mid = np.float32(1) / (np.float32(1) + expf(-x))
         return np.where(x > np.float32(16.619047164916992188), np.float32(1),
-                        np.where(x < np.float32(-9), np.exp(x), mid)).astype(np.float32)
+                        np.where(x < np.float32(-9), expf(x), mid)).astype(np.float32)
+
+
+# -- glibc expf (e_expf.c / e_exp2f_data.c, EXP2F_TABLE_BITS = 5) ------------------------------
+_N = 32
+
+
+def _exp2_table() -> np.ndarray:
+    """``tab[i] = asuint64(2^(i/N)) - (i << 52) / N`` with 2^(i/N) correctly rounded to double."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 50
+    vals = [float(Decimal(2) ** (Decimal(i) / Decimal(_N))) for i in range(_N)]
+    return np.array(vals, np.float64).view(np.uint64) - (np.arange(_N, dtype=np.uint64) << np.uint64(47))
+
+
+_EXP2_TAB: np.ndarray | None = None
+_INVLN2N = float.fromhex("0x1.71547652b82fep+0") * _N
+_SHIFT = float.fromhex("0x1.8p+52")
+_EXP_C = (float.fromhex("0x1.c6af84b912394p-5") / _N / _N / _N, float.fromhex("0x1.ebfce50fac4f3p-3") / _N / _N,
+          float.fromhex("0x1.62e42ff0c52d6p-1") / _N)
+
+
+def expf(x: np.ndarray) -> np.ndarray:
+    """glibc's ``expf`` on float32 arrays, bit-exact (double evaluation, 32-entry 2^(i/32) table)."""
+    global _EXP2_TAB
+    if _EXP2_TAB is None:
+        _EXP2_TAB = _exp2_table()
+    x = np.asarray(x, dtype=np.float32)
+    xd = x.astype(np.float64)
+    z = _INVLN2N * np.clip(xd, -150.0, 100.0)  # out-of-range lanes are replaced below
+    kd = z + _SHIFT  # round to int in the low mantissa bits
+    ki = kd.view(np.uint64)
+    r = z - (kd - _SHIFT)
+    s = (_EXP2_TAB[ki % np.uint64(_N)] + (ki << np.uint64(47))).view(np.float64)
+    y = ((_EXP_C[0] * r + _EXP_C[1]) * (r * r) + (_EXP_C[2] * r + 1.0)) * s
+    with np.errstate(over="ignore"):
+        out = y.astype(np.float32)
+    out = np.where(xd > float.fromhex("0x1.62e42ep6"), np.float32(np.inf), out)
+    out = np.where(xd < float.fromhex("-0x1.9fe368p6"), np.float32(0), out)
+    return np.where(np.isnan(x), x, out)
+
+
+# -- glibc tanhf / expm1f (Sun's s_tanhf.c, s_expm1f.c: float32 arithmetic throughout) -----------
+def _f(bits: int) -> np.float32:
+    return np.array([bits], np.uint32).view(np.float32)[0]
+
+
+_LN2_HI, _LN2_LO, _INVLN2 = _f(0x3F317180), _f(0x3717F7D1), _f(0x3FB8AA3B)
+_Q = (_f(0xBD088889), _f(0x3AD00D01), _f(0xB8A670CD), _f(0x36867E54), _f(0xB457EDBB))
+
+
+def _add_exponent(y: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return (y.view(np.int32) + (k << 23)).view(np.float32)
+
+
+def expm1f(x: np.ndarray) -> np.ndarray:
+    """glibc's ``expm1f`` for finite |x| < 88 (the range ``tanhf`` uses), bit-exact."""
+    f32 = np.float32
+    one = f32(1)
+    x = np.asarray(x, dtype=np.float32)
+    hx = x.view(np.uint32) & np.uint32(0x7FFFFFFF)
+    neg = x < 0
+    big = hx > 0x3EB17218  # |x| > 0.5 ln2: reduce
+    near = big & (hx < 0x3F851592)  # |x| < 1.5 ln2: k = +-1
+    kf = _INVLN2 * x + np.where(neg, f32(-0.5), f32(0.5))
+    k = np.where(near, np.where(neg, -1, 1), np.trunc(kf).astype(np.int32))
+    k = np.where(big, k, 0).astype(np.int32)
+    t = k.astype(np.float32)
+    hi = np.where(near, np.where(neg, x + _LN2_HI, x - _LN2_HI), x - t * _LN2_HI)
+    lo = np.where(near, np.where(neg, -_LN2_LO, _LN2_LO), t * _LN2_LO)
+    xr = np.where(big, hi - lo, x)
+    c = np.where(big, (hi - xr) - lo, f32(0))
+    hfx = f32(0.5) * xr
+    hxs = xr * hfx
+    q1, q2, q3, q4, q5 = _Q
+    r1 = one + hxs * (q1 + hxs * (q2 + hxs * (q3 + hxs * (q4 + hxs * q5))))
+    t = f32(3.0) - r1 * hfx
+    e = hxs * ((r1 - t) / (f32(6.0) - xr * t))
+    res_k0 = xr - (xr * e - hxs)
+    e = (xr * (e - c) - c) - hxs
+    res_km1 = f32(0.5) * (xr - e) - f32(0.5)
+    res_k1 = np.where(xr < f32(-0.25), -f32(2.0) * (e - (xr + f32(0.5))), one + f32(2.0) * (xr - e))
+    y_far = _add_exponent(one - (e - xr), k) - one  # k <= -2 or k > 56
+    t_small = (np.int32(0x3F800000) - (np.int32(0x1000000) >> np.clip(k, 0, 30))).view(np.float32)  # 1 - 2^-k
+    y_small = _add_exponent(t_small - (e - xr), k)
+    t_large = ((np.int32(0x7F) - np.clip(k, 0, 127)) << 23).view(np.float32)  # 2^-k
+    y_large = _add_exponent((xr - (e + t_large)) + one, k)
+    res = np.where(k < 23, y_small, y_large)
+    res = np.where((k <= -2) | (k > 56), y_far, res)
+    res = np.where(k == 1, res_k1, np.where(k == -1, res_km1, np.where(k == 0, res_k0, res)))
+    return np.where(hx < 0x33000000, x, res).astype(np.float32)  # |x| < 2^-25: x itself
+
+
+def tanhf(x: np.ndarray) -> np.ndarray:
+    """glibc's ``tanhf`` on float32 arrays, bit-exact."""
+    f32 = np.float32
+    x = np.asarray(x, dtype=np.float32)
+    ax = np.abs(x)
+    ix = ax.view(np.uint32)
+    a = np.minimum(ax, f32(22))  # lanes at or above 22 return 1 below
+    with np.errstate(all="ignore"):
+        t_big = expm1f(f32(2) * a)
+        z_big = f32(1) - f32(2) / (t_big + f32(2))
+        t_small = expm1f(-f32(2) * a)
+        z_small = -t_small / (t_small + f32(2))
+        z = np.where(ix >= 0x3F800000, z_big, z_small)
+        z = np.where(ix >= 0x41B00000, f32(1), z)
+        z = np.where(ix < 0x24000000, ax * (f32(1) + ax), z)
+        z = np.where(ix == 0, ax, z)
+    z = np.copysign(z, x).astype(np.float32)  # also keeps tanhf(-0.0) == -0.0
+    return np.where(np.isnan(x), x, z)

@@ -25,7 +25,7 @@ import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
-from mcuml.kernels.lstm import fc_f32
+from mcuml.kernels.lstm import expf, fc_f32, tanhf
 from mcuml.kernels.quant import ACT_NONE, ACT_RELU, ACT_RELU6, ACT_RELU_N1_TO_1, ACT_SIGN_BIT, ACT_TANH, mbqm, \
     quantize_multiplier, wrap_int32
 from mcuml.ops import Cost, Op, OpContext, register
@@ -64,11 +64,11 @@ def apply_float_activation(act: int, x: np.ndarray) -> np.ndarray:
     if act == ACT_RELU6:
         return np.clip(x, np.float32(0), np.float32(6))
     if act == ACT_TANH:
-        return np.tanh(x)
+        return tanhf(x)
     if act == ACT_SIGN_BIT:
         return np.signbit(x).astype(x.dtype)
     if act == ACT_SIGMOID:
-        return (np.float32(1) / (np.float32(1) + np.exp(-x))).astype(x.dtype)
+        return (np.float32(1) / (np.float32(1) + expf(-x))).astype(x.dtype)
     raise ValueError(f"unknown activation {act}")
 
 

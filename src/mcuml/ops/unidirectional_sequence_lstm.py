@@ -29,7 +29,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.lstm import (INT16_MAX, INT16_MIN, checked_log2, fc_f32, logistic_f32, logistic_int16,
-                                lstm_tanh_int16, mul_elementwise, saturating_add_int16)
+                                lstm_tanh_int16, mul_elementwise, saturating_add_int16, tanhf)
 from mcuml.kernels.quant import ACT_TANH, mbqm, mbqm_int64, quantize_multiplier, wrap_int32
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
@@ -220,13 +220,13 @@ def _eval_float(p: LstmParams, xs, ys, h, c, w_in, w_rec, bias) -> None:
         g = gates_in[:, t] + fc_f32(h, w_rec)
         i_g = logistic_f32(g[..., 0:s])
         f_g = logistic_f32(g[..., s:2 * s])
-        c_g = np.tanh(g[..., 2 * s:3 * s])
+        c_g = tanhf(g[..., 2 * s:3 * s])
         o_g = logistic_f32(g[..., 3 * s:])
         new_c = f_g * c + i_g * c_g
         if p.cell_clip > 0:
             new_c = np.clip(new_c, -clip, clip)
         c[...] = new_c
-        h[...] = np.tanh(new_c) * o_g
+        h[...] = tanhf(new_c) * o_g
         ys[:, t] = h
 
 
