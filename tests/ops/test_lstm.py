@@ -148,3 +148,23 @@ def test_float_transcendentals_match_host_libm():
         got = ours(x[ok])
         assert np.array_equal(got.view(np.uint32), want.view(np.uint32)), \
             f"{name}: {np.count_nonzero(got != want)} of {want.size} differ from libm"
+
+
+@pytest.mark.parametrize("name", ["trained_lstm.tflite", "trained_lstm_int8.tflite", "micro_speech_lstm.tflite",
+                                  "dtln_noise_suppression.tflite"])
+def test_lstm_full_models(name):
+    from mcuml import load_model
+    from mcuml.ops import registry
+
+    data = model_path(f"tflite_micro/{name}").read_bytes()
+    missing = {op.name for op in load_model(data).main.operators} - set(registry())
+    if missing:
+        pytest.skip(f"ops not yet available: {sorted(missing)}")
+    it = Interpreter(model_content=data)
+    d = it.get_input_details()[0]
+    rng = np.random.default_rng(10)
+    if np.issubdtype(d["dtype"], np.integer):
+        steps = int_inputs(tuple(d["shape"]), d["dtype"], rng, 4)
+    else:
+        steps = float_inputs(tuple(d["shape"]), rng, 4)
+    differential_sequence(data, steps, reset_after=2)
