@@ -73,6 +73,16 @@ def list_boards() -> tuple[Board, ...]:
     return _load()
 
 
+@dataclass(frozen=True, slots=True)
+class BoardCatalog:
+    boards: tuple[Board, ...]
+
+
+def catalog() -> BoardCatalog:
+    """All boards as one result object (what ``mcuml boards --json`` prints)."""
+    return BoardCatalog(_load())
+
+
 def _index() -> dict[str, Board]:
     idx: dict[str, Board] = {}
     for b in _load():
@@ -101,4 +111,4 @@ def get_board(name: str | Board) -> Board:
     raise BoardNotFoundError(f"unknown board {name!r}", hint=hint, board=name, suggestions=ids)
 
 
-__all__ = ["Board", "CORE_CLASSES", "get_board", "list_boards"]
+__all__ = ["Board", "BoardCatalog", "CORE_CLASSES", "catalog", "get_board", "list_boards"]

@@ -1,0 +1,62 @@
+"""``mcuml profile MODEL --board B``: per-layer cycles, time and energy; duty cycle and battery life."""
+
+from __future__ import annotations
+
+import click
+
+from mcuml.cli._common import console, emit, json_option
+
+
+def _shape(shapes) -> str:
+    return " ".join("x".join(map(str, s)) for s in shapes)
+
+
+def render(r) -> None:
+    from rich.table import Table
+
+    t = Table("#", "op", "in", "out", "MACs", "params", "cycles", "ms", "share", "mJ",
+              title=f"{r.model} on {r.board_name} ({r.kernels}, {r.clock_mhz:g} MHz)")
+    for lp in r.layers:
+        t.add_row(str(lp.index), lp.op, _shape(lp.input_shapes), _shape(lp.output_shapes), f"{lp.macs:,}",
+                  f"{lp.params:,}", f"{lp.cycles:,}", f"{lp.ms:.3f}", f"{lp.share:.1%}", f"{lp.energy_mj:.4f}")
+    t.add_row("", "total", "", "", f"{r.total_macs:,}", "", f"{r.total_cycles:,}", f"{r.total_ms:.3f}", "100%",
+              f"{r.energy_mj:.4f}")
+    con = console()
+    con.print(t)
+    con.print(f"latency {r.total_ms:.2f} ms (range {r.ms_low:.2f}-{r.ms_high:.2f}), {r.energy_mj:.3f} mJ per "
+              f"inference at {r.active_mw:g} mW; interpreter overhead {r.interpreter_cycles:,} cycles")
+    d = r.duty_cycle
+    if d is not None:
+        con.print(f"at {d.rate_hz:g} Hz: duty {d.duty:.1%}{'' if d.feasible else ' (CANNOT keep up)'}, "
+                  f"average {d.average_mw:.3f} mW (sleep {d.sleep_mw:g} mW)"
+                  + (f", battery {d.battery_mah:g} mAh @ {d.battery_v:g} V lasts {d.battery_life_h:,.0f} h "
+                     f"({d.battery_life_days:,.1f} days)" if d.battery_life_h is not None else ""))
+    for n in r.notes:
+        con.print(f"note: {n}")
+
+
+def _battery(value: str | None) -> tuple[float | None, float]:
+    if not value:
+        return None, 3.7
+    parts = value.split(",")
+    try:
+        return float(parts[0]), float(parts[1]) if len(parts) > 1 else 3.7
+    except ValueError:
+        raise click.BadParameter("expected MAH or MAH,VOLTS (e.g. 220,3.0)", param_hint="--battery") from None
+
+
+@click.command("profile")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--board", "-b", required=True, help="Board id, name or alias (see `mcuml boards`).")
+@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="cmsis-nn", show_default=True)
+@click.option("--rate", type=float, default=None, help="Inferences per second (duty cycle, average power).")
+@click.option("--battery", default=None, metavar="MAH[,V]", help="Battery capacity (and voltage, default 3.7 V).")
+@json_option
+def command(model: str, board: str, kernels: str, rate: float | None, battery: str | None, as_json: bool) -> None:
+    """Estimate per-layer latency and energy of MODEL on BOARD (calibrated TFLM cycle model)."""
+    from mcuml.profile import profile
+
+    mah, volts = _battery(battery)
+    if mah is not None and rate is None:
+        raise click.UsageError("--battery needs --rate")
+    emit(profile(model, board, kernels, rate_hz=rate, battery_mah=mah, battery_v=volts), as_json, render)
