@@ -84,3 +84,15 @@ def test_constant_operand():
     m = binary_model("ADD", (1, 5, 5, 3), (1, 1, 3), "int8", (0.05, 3), (0.02, -9), (0.07, 1), "AddOptions",
                      const2=c, fused_activation_function=1)
     check(m, [rand((1, 5, 5, 3), "int8", rng)])
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+@pytest.mark.parametrize("seed", range(4))
+def test_int16_many_values(op, seed):
+    """65536 random int16 pairs: sensitive to how the scale ratios are rounded (the wheel uses double)."""
+    rng = np.random.default_rng(seed + 500)
+    zero = op == "MUL"
+    q = [(float(10 ** rng.uniform(-4, -1)), 0 if zero else int(rng.integers(-500, 500))) for _ in range(3)]
+    a, b = rand((1, 65536), "int16", rng), rand((1, 65536), "int16", rng)
+    m = binary_model(op, a.shape, b.shape, "int16", q[0], q[1], q[2], OPTS[op], fused_activation_function=0)
+    check(m, [a, b], batch=False)

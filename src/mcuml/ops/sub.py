@@ -2,13 +2,15 @@
 
 Ports ``tensorflow/lite/micro/kernels/sub.cc`` + ``sub_common.cc`` (``CalculateOpDataSub``) and
 ``reference/sub.h`` (``SubElementwise``, ``BroadcastQuantSubSlow``, ``SubWithActivation``). The
-arithmetic is ADD's with the second operand negated, but TFLM's SUB computes the scale ratios in
-**float32** (``twice_max_input_scale`` is a float) before widening to double, unlike ADD. int32 SUB
-wraps and honours the fused activation (``CalculateActivationRange<int32_t>``).
+arithmetic is ADD's with the second operand negated. The tflite-micro source forms SUB's scale
+ratios from a float32 ``twice_max_input_scale``, but the wheel's results match ratios formed in
+double (as ADD does) on 40 of 40 random int16 scale sets (float32: 5 of 40), so mcuml follows the
+wheel. int32 SUB wraps and honours the fused activation (``CalculateActivationRange<int32_t>``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -18,7 +20,7 @@ from mcuml.ir.model import Operator, Tensor
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import (BinaryOp, BinaryParams, binary_params, float_activation_range, fused_activation,
                                   int_activation_range, io, quant_activation_range, require_quantized)
-from mcuml.ops.add import QuantAddParams, check_binary_types, float_op, int32_op, quant_add_sub, smaller_than_one
+from mcuml.ops.add import QuantAddParams, check_binary_types, float_op, int32_op, quant_add_sub, quant_params_add
 
 TYPES = (DType.float32, DType.int32, DType.int8, DType.int16)
 
@@ -44,13 +46,5 @@ class Sub(BinaryOp):
 
 
 def quant_params_sub(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, act: int) -> QuantAddParams:
-    """``CalculateOpDataSub``: ratios in float32, then widened."""
-    f32 = np.float32
-    left_shift = 15 if y.dtype == DType.int16 else 20
-    twice_max = f32(2) * max(f32(x1.scale), f32(x2.scale))
-    m1, s1 = smaller_than_one(ctx, float(f32(x1.scale) / twice_max), "input1")
-    m2, s2 = smaller_than_one(ctx, float(f32(x2.scale) / twice_max), "input2")
-    mo, so = smaller_than_one(ctx, float(twice_max / (f32(1 << left_shift) * f32(y.scale))), "output")
-    lo, hi = quant_activation_range(act, y)
-    return QuantAddParams(left_shift, -x1.zero_point, m1, s1, -x2.zero_point, m2, s2, y.zero_point, mo, so, lo, hi,
-                          sign=-1)
+    """``CalculateOpDataSub``: ADD's parameters with the second operand subtracted."""
+    return replace(quant_params_add(ctx, x1, x2, y, act), sign=-1)
