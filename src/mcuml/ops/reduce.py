@@ -105,7 +105,8 @@ class Reduce(Op):
             out[...] = f(x, axis=p.axes).reshape(out.shape) if x.size else out
             return
         if p.integer:
-            acc = wrap_int32(x.sum(axis=p.axes, dtype=np.int32).astype(np.int64) - p.input_zp * p.count)  # int32 sum wraps like TFLM
+            # the int32 sum wraps exactly like TFLM's int32 accumulator
+            acc = wrap_int32(x.sum(axis=p.axes, dtype=np.int32).astype(np.int64) - p.input_zp * p.count)
             r = mbqm(acc, p.output_multiplier, p.output_shift) + p.output_zp
             out[...] = np.clip(r, p.qmin, p.qmax).reshape(out.shape)
             return
