@@ -92,3 +92,18 @@ def test_fully_connected_cost():
     model, _ = build(CASES[3], seed=1)
     node = load_model(model).main.operators[0]
     assert lookup("FULLY_CONNECTED").cost(node).macs == 2 * 3 * 7 * 20
+
+
+@pytest.mark.parametrize("dt", ["int8", "int16"])
+def test_fully_connected_power_of_two_multiplier(dt):
+    """Scale ratio exactly 2^-k in float32: TFLM's multiplier comes from the double scale product."""
+    rng = np.random.default_rng(0)
+    b = ModelBuilder()
+    x = b.input("x", (4, 64), dt, scale=0.05, zero_point=0)
+    w = b.const("w", rng.integers(-127, 128, (8, 64)).astype(np.int8), scale=0.02, zero_point=0)
+    out_scale = float(np.float32(0.05) * np.float32(0.02)) * 2 ** (7 if dt == "int8" else 3)
+    y = b.tensor("y", (4, 8), dt, scale=out_scale, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w], [y], "FullyConnectedOptions", fused_activation_function=0)
+    b.output(y)
+    lim = 128 if dt == "int8" else 3000
+    differential(b.build().to_bytes(), [rng.integers(-lim, lim, (4, 64)).astype(dt)])

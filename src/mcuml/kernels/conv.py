@@ -163,6 +163,18 @@ def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...]
     return quant.quantize_multipliers(np.array(eff, dtype=np.float64))
 
 
+def per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
+    """``GetQuantizedConvolutionMultipler`` + ``QuantizeMultiplier`` (FULLY_CONNECTED, BATCH_MATMUL).
+
+    The source reads ``double(input_scale * filter_scale)``, a float32 product, but the TFLM
+    build we match forms the product in double: scales whose ratio is a power of two (where the
+    two differ in the last bit and ``QuantizeMultiplier`` lands on 0x7FFFFFxx instead of 2^30)
+    only agree with the double product. Tests pin this down (int16, where the int64 overload's
+    16-bit reduced multiplier exposes the difference).
+    """
+    return quant.quantize_multiplier(float(input_scale) * float(filter_scale) / float(output_scale))
+
+
 def requantize(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray, output_offset: int,
                act_min: int, act_max: int, out_dtype: np.dtype, int64_acc: bool = False) -> np.ndarray:
     """int accumulator -> output type: ``MultiplyByQuantizedMultiplier`` + offset + clamp.

@@ -2,7 +2,7 @@
 
 Ports ``tensorflow/lite/micro/kernels/fully_connected.cc`` + ``fully_connected_common.cc``
 (``CalculateOpDataFullyConnected``: per-channel multipliers, or one multiplier from
-``GetQuantizedConvolutionMultipler`` whose scale product is taken in float32) and the reference
+``GetQuantizedConvolutionMultipler``, see ``kernels.conv.per_tensor_multiplier``) and the reference
 kernels ``reference/fully_connected.h`` and ``reference/integer_ops/fully_connected.h``
 (``FullyConnected`` / ``FullyConnectedPerChannel``; the BiasType template parameter is the
 accumulator: int32 for int8 and for int16 with int32 bias, int64 otherwise).
@@ -95,8 +95,7 @@ class FullyConnected(Op):
                 diff = abs(float(x.scale) * float(w.scale) - float(bias.scale))
                 if diff / float(y.scale) > 0.02:
                     ctx.fail(f"bias scale {bias.scale:g} differs from input scale x weights scale")
-            real = float(np.float32(x.scale) * np.float32(w.scale)) / float(y.scale)
-            m, s = quant.quantize_multiplier(real)
+            m, s = K.per_tensor_multiplier(x.scale, w.scale, y.scale)
             mult, shift = np.array([m], np.int64), np.array([s], np.int64)
             filter_offset = -w.zero_point
         if x.dtype == DType.int8:
