@@ -1,0 +1,48 @@
+"""Converters from training frameworks to TFLM-ready ``.tflite`` (optional extras, imported lazily).
+
+``convert(src, out, **options)`` dispatches on the input: a ``.keras``/``.h5`` file or a SavedModel
+directory goes to :func:`mcuml.convert.keras.convert_keras` (extra ``mcuml[tf]``), an ``.onnx`` file
+to :func:`mcuml.convert.onnx.convert_onnx` (extra ``mcuml[onnx]``). Both take the same options
+(``quantize="int8"|"float"``, ``calibration=``, ``io="int8"|"float"``) and return a result object with
+the written path and the check/accuracy report.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mcuml.errors import InputError
+
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+ONNX_SUFFIXES = (".onnx",)
+
+
+def source_kind(src: str | os.PathLike[str]) -> str:
+    """``"keras"`` or ``"onnx"`` for a model path; InputError for anything else."""
+    p = Path(src)
+    if p.is_dir():
+        if (p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists():
+            return "keras"
+        raise InputError(f"{str(p)!r} is a directory but not a SavedModel (no saved_model.pb)")
+    suffix = p.suffix.lower()
+    if suffix in KERAS_SUFFIXES:
+        return "keras"
+    if suffix in ONNX_SUFFIXES:
+        return "onnx"
+    raise InputError(f"cannot convert {p.name!r}: unknown model type {suffix or '(no suffix)'!r}",
+                     hint="give a .keras/.h5 file, a SavedModel directory or an .onnx file")
+
+
+def convert(src: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, **options: Any) -> Any:
+    """Convert ``src`` to ``.tflite`` with the converter for its type (see the module docstring)."""
+    if not Path(src).exists():
+        raise InputError(f"model {str(src)!r} does not exist")
+    if source_kind(src) == "keras":
+        from mcuml.convert.keras import convert_keras
+
+        return convert_keras(src, out, **options)
+    from mcuml.convert.onnx import convert_onnx  # type: ignore[import-not-found]
+
+    return convert_onnx(src, out, **options)
