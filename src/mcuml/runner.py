@@ -15,7 +15,7 @@ import numpy as np
 
 from mcuml.errors import InputError, McumlError, MissingDependencyError
 from mcuml.ir.model import Model, Tensor
-from mcuml.tflite.reader import load_model
+from mcuml.tflite.reader import load_model, read_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ def compare_with_tflm(model_path: str | os.PathLike[str], *, input_path: str | N
     from mcuml.interp.interpreter import Interpreter
 
     runtime = _tflm_runtime()
-    data = Path(model_path).read_bytes()
+    data = read_bytes(model_path)
     model = model or load_model(data)
     xs = load_inputs(model, input_path, seed=seed, quantize=quantize_input)
     sg = model.main

@@ -23,15 +23,18 @@ MAX_DIM = 1 << 31
 
 def load_model(source: "str | os.PathLike[str] | bytes | bytearray | memoryview") -> Model:
     """Read a .tflite file (path or bytes) into the IR; raises ``ModelFormatError`` on bad input."""
+    return read_model(read_bytes(source))
+
+
+def read_bytes(source: "str | os.PathLike[str] | bytes | bytearray | memoryview") -> bytes:
+    """The raw bytes of a model given as a path or bytes; a missing/unreadable file is a ``McumlError``."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    else:
-        try:
-            with open(source, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            raise McumlError(f"cannot read {os.fspath(source)!r}: {e.strerror or e}") from None
-    return read_model(data)
+        return bytes(source)
+    try:
+        with open(source, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise McumlError(f"cannot read {os.fspath(source)!r}: {e.strerror or e}") from None
 
 
 def read_model(data: bytes) -> Model:
@@ -53,6 +56,8 @@ def read_model(data: bytes) -> Model:
     except Exception as e:  # the generated reader raises struct/Index/Type/Unicode errors on junk
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ModelFormatError(f"corrupt flatbuffer ({type(e).__name__}: {msg})") from None
+    finally:
+        _schema.set_budget(0)  # drop the per-load reference table
 
 
 def _s(b: Any) -> str | None:
@@ -116,6 +121,8 @@ def _to_ir(mt: Any) -> Model:
     for si, sgt in enumerate(mt.subgraphs or []):
         tensors = []
         for ti, tt in enumerate(sgt.tensors or []):
+            if tt.shape is not None and len(tt.shape) > MAX_RANK:
+                raise ModelFormatError(f"subgraph {si} tensor {ti}: rank {len(tt.shape)} is over {MAX_RANK}")
             shape = _tuple(tt.shape)
             if len(shape) > MAX_RANK or any(d < 0 or d >= MAX_DIM for d in shape):
                 raise ModelFormatError(f"subgraph {si} tensor {ti}: invalid shape {list(shape)[:MAX_RANK + 1]}")
