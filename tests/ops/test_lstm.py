@@ -168,3 +168,19 @@ def test_lstm_full_models(name):
     else:
         steps = float_inputs(tuple(d["shape"]), rng, 4)
     differential_sequence(data, steps, reset_after=2)
+
+
+def test_requantize_equals_mbqm():
+    from mcuml.kernels.lstm import requantize
+    from mcuml.kernels.quant import mbqm, quantize_multiplier
+
+    rng = np.random.default_rng(13)
+    for _ in range(40):
+        scale = float(np.exp(rng.uniform(np.log(1e-6), np.log(60.0))))
+        m, shift = quantize_multiplier(scale)
+        acc = np.concatenate([rng.integers(-(1 << 31), 1 << 31, 4000), rng.integers(-5000, 5000, 4000),
+                              [-(1 << 31), (1 << 31) - 1, 0, -1, 1]]).astype(np.int64)
+        lanes = np.full(acc.shape, m, np.int64)
+        sh = np.full(acc.shape, shift, np.int64)
+        got = requantize(acc, lanes, np.maximum(sh, 0), np.maximum(-sh, 0), shift > 0)
+        assert np.array_equal(got, mbqm(acc, m, shift)), (scale, m, shift)

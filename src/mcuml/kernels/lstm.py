@@ -117,6 +117,47 @@ def mul_elementwise(a: np.ndarray, b: np.ndarray, multiplier: int, shift: int, o
     return np.clip(mbqm(prod, multiplier, shift) + output_offset, qmin, qmax).astype(dtype)
 
 
+_TABLES: dict[tuple[str, int, int], np.ndarray] = {}
+
+
+def int16_table(kind: str, input_multiplier: int = 0, input_left_shift: int = 0) -> np.ndarray:
+    """The whole int16 -> int16 map of ``logistic_int16``/``tanh_int16``, indexed by the input's uint16 view.
+
+    Both functions are pure per element, so one gather on a 65536-entry table replaces the
+    interpolation arithmetic in the time loop.
+    """
+    key = (kind, input_multiplier, input_left_shift)
+    tab = _TABLES.get(key)
+    if tab is None:
+        x = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.int16)
+        fn = logistic_int16 if kind == "logistic" else tanh_int16
+        tab = _TABLES[key] = fn(x, input_multiplier, input_left_shift)
+    return tab
+
+
+def lstm_tanh_args(cell_state_scale_power: int) -> tuple[int, int]:
+    """(input_multiplier, input_left_shift) that ``lstm_internal::Tanh`` passes for a power-of-two scale."""
+    shift = (15 + cell_state_scale_power) - 3
+    return (3, -shift) if shift < 0 else (0, shift)
+
+
+def requantize(acc: np.ndarray, multiplier: np.ndarray, left: np.ndarray, right: np.ndarray,
+               has_left: bool) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier`` (double rounding) for positive multipliers, in seven NumPy passes.
+
+    Same result as :func:`mcuml.kernels.quant.mbqm`. SRDHM's ``(ab + nudge) / 2^31`` truncated,
+    with nudge ``2^30`` or ``1 - 2^30`` by sign, equals ``floor((ab + 2^30) / 2^31)`` for both signs
+    (and cannot overflow: the multiplier is positive). RDBPOT's half-away-from-zero shift by
+    ``e > 0`` equals ``floor((x + 2^(e-1) - [x < 0]) / 2^e)``.
+    """
+    x = acc
+    if has_left:
+        x = ((x << left) + (1 << 31) & 0xFFFFFFFF) - (1 << 31)
+    hi = (x * multiplier + (1 << 30)) >> 31
+    half = (np.int64(1) << right) >> 1
+    return (hi + (half - ((hi < 0) & (right > 0)))) >> right
+
+
 def checked_log2(x: float) -> int:
     """``CheckedLog2``'s rounded result (float32 arithmetic); the exactness flag is ignored like TFLM does."""
     f32 = np.float32
@@ -148,10 +189,11 @@ def fc_f32(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 def logistic_f32(x: np.ndarray) -> np.ndarray:
     """``reference_ops::Logistic<float>`` with its cutoffs."""
     x = np.asarray(x, dtype=np.float32)
+    low = x < np.float32(-9)
+    e = expf(np.where(low, x, -x))
     with np.errstate(over="ignore"):
-        mid = np.float32(1) / (np.float32(1) + expf(-x))
-        return np.where(x > np.float32(16.619047164916992188), np.float32(1),
-                        np.where(x < np.float32(-9), expf(x), mid)).astype(np.float32)
+        mid = np.float32(1) / (np.float32(1) + e)
+    return np.where(x > np.float32(16.619047164916992188), np.float32(1), np.where(low, e, mid)).astype(np.float32)
 
 
 # -- glibc expf (e_expf.c / e_exp2f_data.c, EXP2F_TABLE_BITS = 5) ------------------------------
@@ -253,11 +295,9 @@ def tanhf(x: np.ndarray) -> np.ndarray:
     ix = ax.view(np.uint32)
     a = np.minimum(ax, f32(22))  # lanes at or above 22 return 1 below
     with np.errstate(all="ignore"):
-        t_big = expm1f(f32(2) * a)
-        z_big = f32(1) - f32(2) / (t_big + f32(2))
-        t_small = expm1f(-f32(2) * a)
-        z_small = -t_small / (t_small + f32(2))
-        z = np.where(ix >= 0x3F800000, z_big, z_small)
+        big = ix >= 0x3F800000
+        t = expm1f(np.where(big, f32(2) * a, -f32(2) * a))
+        z = np.where(big, f32(1) - f32(2) / (t + f32(2)), -t / (t + f32(2)))
         z = np.where(ix >= 0x41B00000, f32(1), z)
         z = np.where(ix < 0x24000000, ax * (f32(1) + ax), z)
         z = np.where(ix == 0, ax, z)

@@ -28,9 +28,9 @@ import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
-from mcuml.kernels.lstm import (INT16_MAX, INT16_MIN, checked_log2, fc_f32, logistic_f32, logistic_int16,
-                                lstm_tanh_int16, mul_elementwise, saturating_add_int16, tanhf)
-from mcuml.kernels.quant import ACT_TANH, mbqm, mbqm_int64, quantize_multiplier, wrap_int32
+from mcuml.kernels.lstm import (INT16_MAX, INT16_MIN, checked_log2, fc_f32, int16_table, logistic_f32,
+                                lstm_tanh_args, requantize, tanhf)
+from mcuml.kernels.quant import ACT_TANH, mbqm_int64, quantize_multiplier, wrap_int32
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 
@@ -46,6 +46,7 @@ LAYER_NORM = (20, 21, 22, 23)
 
 GATE_SCALE = 2.0 ** -12  # FC output / nonlinearity input, Q3.12
 GATE_OUT_SCALE = 2.0 ** -15  # nonlinearity output, Q0.15
+_CHUNK_ELEMS = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +58,26 @@ class LstmParams:
     state_dim: int
     kind: str  # "float32", "int8", "int16" (activation type)
     cell_clip: float
+    # the four gates' weights side by side, gate-major [input, forget, cell, output] x state_dim:
+    # float32 (4S, I)/(4S, S) for the float path, float64 transposed (I, 4S)/(S, 4S) for the integer one
+    w_in: np.ndarray
+    w_rec: np.ndarray
+    bias: np.ndarray
     # integer path; arrays are laid out gate-major [input, forget, cell, output] x state_dim
     input_offset: int = 0
     hidden_offset: int = 0
-    input_multiplier: np.ndarray | None = None
-    input_shift: np.ndarray | None = None
-    recurrent_multiplier: np.ndarray | None = None
-    recurrent_shift: np.ndarray | None = None
-    forget_cell_mul: tuple[int, int] = (0, 0)
-    input_mul: tuple[int, int] = (0, 0)
-    output_mul: tuple[int, int] = (0, 0)
+    input_rq: tuple | None = None  # (multiplier, left, right, has_left) per lane, for kernels.lstm.requantize
+    recurrent_rq: tuple | None = None
+    forget_cell_rq: tuple | None = None
+    input_mul_rq: tuple | None = None
+    output_mul_rq: tuple | None = None
     hidden_zero_point: int = 0
     hidden_min: int = 0
     hidden_max: int = 0
     quantized_cell_clip: int = 0
-    cell_state_scale_power: int = 0
+    sigmoid_table: np.ndarray | None = None  # int16 -> int16 maps indexed by the uint16 view
+    gate_tanh_table: np.ndarray | None = None
+    cell_tanh_table: np.ndarray | None = None
 
 
 def _fc_multiplier(in_scale: float, w_scale: float) -> tuple[int, int]:
@@ -80,9 +86,16 @@ def _fc_multiplier(in_scale: float, w_scale: float) -> tuple[int, int]:
     return quantize_multiplier(real)
 
 
-def _inter_gate_mul(s1: float, s2: float, out: float) -> tuple[int, int]:
+def _inter_gate_mul(s1: float, s2: float, out: float) -> tuple:
     # CreateInterGateMulParams: all three scales widened to double first
-    return quantize_multiplier(float(np.float32(s1)) * float(np.float32(s2)) / float(np.float32(out)))
+    return _rq([quantize_multiplier(float(np.float32(s1)) * float(np.float32(s2)) / float(np.float32(out)))])
+
+
+def _rq(pairs: list[tuple[int, int]], lanes: int = 1) -> tuple:
+    """(multiplier, left shift, right shift, any left shift) arrays, each pair repeated ``lanes`` times."""
+    m = np.repeat(np.array([q for q, _ in pairs], np.int64), lanes)
+    sh = np.repeat(np.array([e for _, e in pairs], np.int64), lanes)
+    return m, np.maximum(sh, 0), np.maximum(-sh, 0), bool(np.any(sh > 0))
 
 
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
@@ -142,12 +155,17 @@ class UnidirectionalSequenceLstm(Op):
             ctx.fail("input, hidden state and output must have the same type")
         base = dict(time_major=time_major, batch=batch, time_steps=steps, input_dim=n_in, state_dim=n_state,
                     cell_clip=cell_clip)
+        w_in = np.concatenate([ins[i].data for i in INPUT_WEIGHTS], axis=0)
+        w_rec = np.concatenate([ins[i].data for i in RECURRENT_WEIGHTS], axis=0)
+        ctx.require(all(ins[i].is_constant for i in BIASES), "biases must be constant")
+        bias = np.concatenate([ins[i].data for i in BIASES])
 
         if cell.dtype == DType.float32:
             for t in (x, ins[INPUT_WEIGHTS[0]], ins[BIASES[0]]):
                 if t.dtype != DType.float32:
                     ctx.unsupported_type(t, [DType.float32])
-            return LstmParams(kind="float32", **base)
+            return LstmParams(kind="float32", w_in=np.ascontiguousarray(w_in, np.float32),
+                              w_rec=np.ascontiguousarray(w_rec, np.float32), bias=bias.astype(np.float32), **base)
         if cell.dtype != DType.int16:
             ctx.unsupported_type(cell, [DType.float32, DType.int16])
         if x.dtype not in (DType.int8, DType.int16):
@@ -163,33 +181,29 @@ class UnidirectionalSequenceLstm(Op):
                 ctx.fail(f"per-channel weights {i}: TFLM's LSTM uses per-tensor gate multipliers only")
             if ins[i].zero_point != 0:
                 ctx.fail(f"weights {i} have zero point {ins[i].zero_point}; TFLM requires symmetric weights")
-        im, ish, rm, rsh = [], [], [], []
-        for g in range(4):
-            m, s = _fc_multiplier(x.scale, ins[INPUT_WEIGHTS[g]].scale)
-            im.append(m), ish.append(s)
-            m, s = _fc_multiplier(hidden.scale, ins[RECURRENT_WEIGHTS[g]].scale)
-            rm.append(m), rsh.append(s)
+        in_pairs = [_fc_multiplier(x.scale, ins[i].scale) for i in INPUT_WEIGHTS]
+        rec_pairs = [_fc_multiplier(hidden.scale, ins[i].scale) for i in RECURRENT_WEIGHTS]
         cell_scale = float(np.float32(cell.scale))
         qmin, qmax = (-128, 127) if hidden.dtype == DType.int8 else (INT16_MIN, INT16_MAX)
-        rep = (lambda v: np.repeat(np.array(v, dtype=np.int64), n_state))  # noqa: E731 - per gate -> per lane
         return LstmParams(
             kind=x.dtype.name, **base,
+            w_in=np.ascontiguousarray(w_in.astype(np.float64).T), w_rec=np.ascontiguousarray(w_rec.astype(np.float64).T),
+            bias=bias.astype(np.int64),
             input_offset=-x.zero_point, hidden_offset=-hidden.zero_point,
-            input_multiplier=rep(im), input_shift=rep(ish), recurrent_multiplier=rep(rm), recurrent_shift=rep(rsh),
-            forget_cell_mul=_inter_gate_mul(GATE_OUT_SCALE, cell_scale, cell_scale),
-            input_mul=_inter_gate_mul(GATE_OUT_SCALE, GATE_OUT_SCALE, cell_scale),
-            output_mul=_inter_gate_mul(GATE_OUT_SCALE, GATE_OUT_SCALE, hidden.scale),
+            input_rq=_rq(in_pairs, n_state), recurrent_rq=_rq(rec_pairs, n_state),
+            forget_cell_rq=_inter_gate_mul(GATE_OUT_SCALE, cell_scale, cell_scale),
+            input_mul_rq=_inter_gate_mul(GATE_OUT_SCALE, GATE_OUT_SCALE, cell_scale),
+            output_mul_rq=_inter_gate_mul(GATE_OUT_SCALE, GATE_OUT_SCALE, hidden.scale),
             hidden_zero_point=hidden.zero_point, hidden_min=qmin, hidden_max=qmax,
             # static_cast<int16_t>(clamped double): truncation toward zero
             quantized_cell_clip=int(min(max(float(np.float32(cell_clip)) / cell_scale, -32768.0), 32767.0)),
-            cell_state_scale_power=checked_log2(cell_scale),
+            sigmoid_table=int16_table("logistic"),
+            gate_tanh_table=int16_table("tanh", *lstm_tanh_args(-12)),
+            cell_tanh_table=int16_table("tanh", *lstm_tanh_args(checked_log2(cell_scale))),
         )
 
     def eval(self, p: LstmParams, inputs, outputs) -> None:
         x, hidden, cell = inputs[INPUT], inputs[HIDDEN_STATE], inputs[CELL_STATE]
-        w_in = np.concatenate([inputs[i][0] for i in INPUT_WEIGHTS], axis=0)  # (4S, I)
-        w_rec = np.concatenate([inputs[i][0] for i in RECURRENT_WEIGHTS], axis=0)  # (4S, S)
-        bias = np.concatenate([inputs[i][0] for i in BIASES])
         out = outputs[0]
         n = x.shape[0]
         # time-major views (n, T, B, ...) of input and output
@@ -197,10 +211,12 @@ class UnidirectionalSequenceLstm(Op):
         ys = out if p.time_major else out.swapaxes(1, 2)
         h = hidden.reshape(n, p.batch, p.state_dim)
         c = cell.reshape(n, p.batch, p.state_dim)
-        if p.kind == "float32":
-            _eval_float(p, xs, ys, h, c, w_in, w_rec, bias)
-        else:
-            _eval_int(p, xs, ys, h, c, w_in, w_rec, bias)
+        run = _eval_float if p.kind == "float32" else _eval_int
+        # the recurrence makes ~30 passes over (samples, 4 x state) arrays per time step: keep them
+        # cache-sized (and below malloc's mmap threshold) by walking the sample axis in chunks
+        chunk = max(1, _CHUNK_ELEMS // (4 * p.state_dim * p.batch))
+        for a in range(0, n, chunk):
+            run(p, xs[a:a + chunk], ys[a:a + chunk], h[a:a + chunk], c[a:a + chunk])
 
     def cost(self, node: Operator) -> Cost:
         x, hidden = node.inputs[INPUT], node.inputs[HIDDEN_STATE]
@@ -211,55 +227,59 @@ class UnidirectionalSequenceLstm(Op):
                     bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))
 
 
-def _eval_float(p: LstmParams, xs, ys, h, c, w_in, w_rec, bias) -> None:
+def _eval_float(p: LstmParams, xs, ys, h, c) -> None:
     s = p.state_dim
     # reference FullyConnected: total (float32, in order) + bias; the recurrent FC adds 0.0f
-    gates_in = fc_f32(xs, w_in) + bias.astype(np.float32)
+    gates_in = fc_f32(xs, p.w_in) + p.bias
     clip = np.float32(p.cell_clip)
     for t in range(p.time_steps):
-        g = gates_in[:, t] + fc_f32(h, w_rec)
-        i_g = logistic_f32(g[..., 0:s])
-        f_g = logistic_f32(g[..., s:2 * s])
+        g = gates_in[:, t] + fc_f32(h, p.w_rec)
+        sig = logistic_f32(np.concatenate([g[..., :2 * s], g[..., 3 * s:]], axis=-1))
         c_g = tanhf(g[..., 2 * s:3 * s])
-        o_g = logistic_f32(g[..., 3 * s:])
-        new_c = f_g * c + i_g * c_g
+        new_c = sig[..., s:2 * s] * c + sig[..., :s] * c_g
         if p.cell_clip > 0:
             new_c = np.clip(new_c, -clip, clip)
         c[...] = new_c
-        h[...] = tanhf(new_c) * o_g
+        h[...] = tanhf(new_c) * sig[..., 2 * s:]
         ys[:, t] = h
 
 
-def _eval_int(p: LstmParams, xs, ys, h, c, w_in, w_rec, bias) -> None:
+def _mul(a, b, rq, offset, qmin, qmax, dtype):
+    # MulElementwise with symmetric int16 inputs
+    return np.clip(requantize(a.astype(np.int64) * b, *rq) + offset, qmin, qmax).astype(dtype)
+
+
+def _eval_int(p: LstmParams, xs, ys, h, c) -> None:
     s = p.state_dim
-    wide = p.kind == "int16"  # 16x8 path: int64 accumulators and the 64-bit multiplier
-    w_in_f = w_in.astype(np.float64).T
-    w_rec_f = w_rec.astype(np.float64).T
+    wide = p.kind == "int16"  # 16x8 path: int64 accumulators and the 64-bit multiplier overload
     # int8 x int8 (or int16 x int8) dot products are exact in float64 for any realistic depth
-    acc_in = np.matmul(xs.astype(np.float64) + p.input_offset, w_in_f).astype(np.int64) + bias.astype(np.int64)
+    acc_in = np.matmul(xs.astype(np.float64) + p.input_offset, p.w_in).astype(np.int64) + p.bias
     if wide:
-        pre_in = mbqm_int64(acc_in, p.input_multiplier, p.input_shift)
+        m, left, right, _ = p.input_rq
+        pre_in = mbqm_int64(acc_in, m, left - right)
     else:
-        pre_in = mbqm(wrap_int32(acc_in), p.input_multiplier, p.input_shift)
+        pre_in = requantize(wrap_int32(acc_in), *p.input_rq)
     gates_in = np.clip(pre_in, INT16_MIN, INT16_MAX).astype(np.int16)
-    fmul, imul, omul = p.forget_cell_mul, p.input_mul, p.output_mul
+    sig_tab, gtanh_tab, ctanh_tab = p.sigmoid_table, p.gate_tanh_table, p.cell_tanh_table
+    i16 = np.int16
     for t in range(p.time_steps):
-        acc = np.matmul(h.astype(np.float64) + p.hidden_offset, w_rec_f).astype(np.int64)
+        acc = np.matmul(h.astype(np.float64) + p.hidden_offset, p.w_rec).astype(np.int64)
         if wide:
-            rec = mbqm_int64(acc, p.recurrent_multiplier, p.recurrent_shift)
+            m, left, right, _ = p.recurrent_rq
+            rec = mbqm_int64(acc, m, left - right)
         else:
-            rec = mbqm(wrap_int32(acc), p.recurrent_multiplier, p.recurrent_shift)
-        g = saturating_add_int16(gates_in[:, t], np.clip(rec, INT16_MIN, INT16_MAX))
-        i_g = logistic_int16(g[..., 0:s])
-        f_g = logistic_int16(g[..., s:2 * s])
-        c_g = lstm_tanh_int16(g[..., 2 * s:3 * s], -12)
-        o_g = logistic_int16(g[..., 3 * s:])
-        fc = mul_elementwise(f_g, c, *fmul, 0, INT16_MIN, INT16_MAX, np.int16)
-        ic = mul_elementwise(i_g, c_g, *imul, 0, INT16_MIN, INT16_MAX, np.int16)
-        new_c = saturating_add_int16(fc, ic)
+            rec = requantize(acc, *p.recurrent_rq)
+        g = np.clip(gates_in[:, t] + np.clip(rec, INT16_MIN, INT16_MAX), INT16_MIN, INT16_MAX).astype(i16)
+        act = sig_tab[g.view(np.uint16)]  # sigmoid on all lanes; the cell gate's lanes are replaced by tanh
+        c_g = gtanh_tab[g[..., 2 * s:3 * s].view(np.uint16)]
+        fc = _mul(act[..., s:2 * s], c, p.forget_cell_rq, 0, INT16_MIN, INT16_MAX, i16)
+        ic = _mul(act[..., :s], c_g, p.input_mul_rq, 0, INT16_MIN, INT16_MAX, i16)
+        new_c = np.clip(fc.astype(np.int32) + ic, INT16_MIN, INT16_MAX)
         if p.cell_clip > 0:
-            new_c = np.clip(new_c, -p.quantized_cell_clip, p.quantized_cell_clip).astype(np.int16)
+            new_c = np.clip(new_c, -p.quantized_cell_clip, p.quantized_cell_clip)
+        new_c = new_c.astype(i16)
         c[...] = new_c
-        tanh_c = lstm_tanh_int16(new_c, p.cell_state_scale_power)
-        h[...] = mul_elementwise(tanh_c, o_g, *omul, p.hidden_zero_point, p.hidden_min, p.hidden_max, h.dtype)
+        tanh_c = ctanh_tab[new_c.view(np.uint16)]
+        h[...] = _mul(tanh_c, act[..., 3 * s:], p.output_mul_rq, p.hidden_zero_point, p.hidden_min, p.hidden_max,
+                      h.dtype)
         ys[:, t] = h
