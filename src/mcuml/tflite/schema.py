@@ -33,17 +33,38 @@ _SCHEMA_REL = os.path.join("tensorflow", "lite", "micro", "python", "schema_py_g
 
 class _Budget(threading.local):
     remaining = 0
+    targets: dict[int, int] = {}
 
 
 _budget = _Budget()
+
+# Charged when a table or vector is reached from a second place. TFLite writers never share
+# sub-tables or vectors, but a hostile file can point thousands of offsets at one table and make
+# the object API unpack it thousands of times (about 1 KB of Python objects each).
+SHARED_TABLE_COST = 1024
+SHARED_ELEMENT_COST = 32
+
+
+def _charge(n: int) -> None:
+    _budget.remaining -= n
+    if _budget.remaining < 0:
+        raise ModelFormatError("corrupt flatbuffer: shared or repeated sub-objects expand far beyond the file size")
+
+
+def _reference(source: int, target: int, shared_cost: int) -> None:
+    """Record that the offset stored at ``source`` points at ``target``; charge if ``target`` is shared."""
+    first = _budget.targets.setdefault(target, source)
+    if first != source:
+        _charge(shared_cost)
 
 
 class CheckedTable(flatbuffers.table.Table):
     """``flatbuffers.table.Table`` with every read bounds-checked.
 
-    Vector lengths also draw from a per-load element budget: offsets in a flatbuffer only point
-    forward so there are no cycles, but shared sub-tables could still amplify work; the budget
-    keeps total work linear in the file size.
+    Vector lengths and string lengths also draw from a per-load budget, and a table or vector
+    reached from a second offset costs extra: offsets in a flatbuffer only point forward so there
+    are no cycles, but shared sub-objects could still amplify work and memory; the budget keeps
+    both linear in the file size.
     """
 
     __slots__ = ()
@@ -63,19 +84,20 @@ class CheckedTable(flatbuffers.table.Table):
         return 0
 
     def Indirect(self, off):
-        return off + self._read(N.UOffsetTFlags, off)
+        target = off + self._read(N.UOffsetTFlags, off)
+        _reference(off, target, SHARED_TABLE_COST)
+        return target
 
     def VectorLen(self, off):
-        off += self.Pos
-        off += self._read(N.UOffsetTFlags, off)
+        source = off + self.Pos
+        off = source + self._read(N.UOffsetTFlags, source)
         n = self._read(N.UOffsetTFlags, off)
         if off + 4 + n > len(self.Bytes):
             raise ModelFormatError(
                 f"corrupt flatbuffer: vector at offset {off} claims {n} elements, past the end of the "
                 f"{len(self.Bytes)}-byte file")
-        _budget.remaining -= n
-        if _budget.remaining < 0:
-            raise ModelFormatError("corrupt flatbuffer: shared sub-tables expand far beyond the file size")
+        _charge(n)
+        _reference(source, off, SHARED_ELEMENT_COST * n)
         return n
 
     def Vector(self, off):
@@ -89,15 +111,16 @@ class CheckedTable(flatbuffers.table.Table):
         length = self._read(N.UOffsetTFlags, off)
         if start + length > len(self.Bytes):
             raise ModelFormatError(f"corrupt flatbuffer: string at offset {off} runs past the end of the file")
+        _charge(length)
         return bytes(self.Bytes[start:start + length])
 
     def Union(self, t2, off):
         off += self.Pos
         t2.Pos = off + self._read(N.UOffsetTFlags, off)
         t2.Bytes = self.Bytes
+        _reference(off, t2.Pos, SHARED_TABLE_COST)
 
     def Get(self, flags, off):
-        N.enforce_number(off, N.UOffsetTFlags)
         return self._read(flags, off)
 
     def GetVectorAsNumpy(self, flags, off):
@@ -145,7 +168,9 @@ def schema() -> types.ModuleType:
 
 
 def set_budget(n: int) -> None:
+    """Start a load: ``n`` units of work (vector elements, string bytes, shared-object surcharges)."""
     _budget.remaining = n
+    _budget.targets = {}
 
 
 @lru_cache(maxsize=1)

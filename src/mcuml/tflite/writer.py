@@ -38,6 +38,11 @@ def _aligned_buffer_cls(s: Any) -> type:
     return AlignedBufferT
 
 
+def _utf8(s: str | None) -> bytes | None:
+    """Strings back to the bytes they were read from (the reader decodes with surrogateescape)."""
+    return None if s is None else s.encode("utf-8", "surrogateescape")
+
+
 def _options_obj(s: Any, opts: Options | None, names: dict[int, str]) -> tuple[int, Any]:
     if opts is None:
         return 0, None
@@ -78,7 +83,7 @@ def write_model(model: Model) -> bytes:
 
     mt = s.ModelT()
     mt.version = model.version
-    mt.description = model.description
+    mt.description = _utf8(model.description)
     mt.subgraphs = []
     for sg in model.subgraphs:
         t_ix = {id(t): i for i, t in enumerate(sg.tensors)}
@@ -91,14 +96,14 @@ def write_model(model: Model) -> bytes:
             return t_ix[id(t)]
 
         sgt = s.SubGraphT()
-        sgt.name = sg.name
+        sgt.name = _utf8(sg.name)
         sgt.tensors = []
         for t in sg.tensors:
             tt = s.TensorT()
             tt.shape = list(t.shape)
             tt.type = int(t.dtype)
             tt.buffer = bix(t.buffer)
-            tt.name = t.name
+            tt.name = _utf8(t.name)
             tt.isVariable = t.is_variable
             tt.shapeSignature = None if t.shape_signature is None else list(t.shape_signature)
             tt.hasRank = t.has_rank
@@ -139,7 +144,7 @@ def write_model(model: Model) -> bytes:
     mt.metadata = []
     for m in model.metadata:
         mdt = s.MetadataT()
-        mdt.name = m.name
+        mdt.name = _utf8(m.name)
         mdt.buffer = bix(m.buffer)
         mt.metadata.append(mdt)
     mt.metadata = mt.metadata or None
@@ -147,14 +152,14 @@ def write_model(model: Model) -> bytes:
     sigs = []
     for sd in model.signature_defs:
         sdt = s.SignatureDefT()
-        sdt.signatureKey = sd.key
+        sdt.signatureKey = _utf8(sd.key)
         sdt.subgraphIndex = sg_ix[id(sd.subgraph)]
         t_ix = {id(t): i for i, t in enumerate(sd.subgraph.tensors)}
         for attr, lst in (("inputs", sd.inputs), ("outputs", sd.outputs)):
             out = []
             for name, t in lst:
                 tm = s.TensorMapT()
-                tm.name = name
+                tm.name = _utf8(name)
                 tm.tensorIndex = t_ix[id(t)]
                 out.append(tm)
             setattr(sdt, attr, out)
@@ -166,7 +171,7 @@ def write_model(model: Model) -> bytes:
         oc = s.OperatorCodeT()
         oc.builtinCode = c.builtin_code
         oc.deprecatedBuiltinCode = c.deprecated_builtin_code
-        oc.customCode = c.custom_code
+        oc.customCode = _utf8(c.custom_code)
         oc.version = c.version
         mt.operatorCodes.append(oc)
     aligned = _aligned_buffer_cls(s)

@@ -1,0 +1,230 @@
+"""Can stock TFLM run this model? Every problem at once, with node context.
+
+What TFLM checks, and where (tflite-micro):
+
+* operators: ``MicroMutableOpResolver`` looks builtins up by code only (op versions are ignored),
+  custom ops by name (``micro_op_resolver.cc``); the table is :mod:`mcuml.tflm_ops`.
+* data types: each kernel's Prepare/Eval switch (``kernels/conv.cc``, ``fully_connected.cc``,
+  ``depthwise_conv.cc``, ``transpose_conv.cc``, ``svdf.cc``, ``unidirectional_sequence_lstm.cc``,
+  ``pooling.cc``, ``softmax.cc``, ``logistic.cc``, ``reduce.cc``...); float activations with
+  int8 weights fail with "Hybrid models are not supported on TFLite Micro." (tflm-reference §3/§4).
+* schema version 3 (``micro_interpreter.cc``), static shapes (TFLM has no dynamic tensors and
+  uses ``shape``; a -1 in ``shape_signature`` outside the batch dimension means the stored
+  shape is a placeholder), and subgraphs beyond 0 only as IF/WHILE/CALL_ONCE bodies.
+
+Custom ops TFLM ships as optional libraries (Signal, CIRCULAR_BUFFER...) are "needs
+registration" notes, not failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mcuml.errors import McumlError, OpProblem
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Model, Operator, Tensor
+from mcuml.tflm_ops import (ACCELERATOR_CUSTOM_OPS, MISSING_HINTS, OPTIONAL_CUSTOM_OPS, SIGNAL_CUSTOM_OPS,
+                            TFLM_BUILTINS)
+
+F32, I8, I16, I32, I4, U8 = DType.float32, DType.int8, DType.int16, DType.int32, DType.int4, DType.uint8
+LARGE_MODEL_BYTES = 1 << 20
+
+# op -> (activation input index, weight input index, accepted (activation, weight) dtype pairs)
+WEIGHTED_OPS: dict[str, tuple[int, int, frozenset[tuple[DType, DType]]]] = {
+    "CONV_2D": (0, 1, frozenset({(F32, F32), (I8, I8), (I8, I4), (I16, I8)})),
+    "DEPTHWISE_CONV_2D": (0, 1, frozenset({(F32, F32), (I8, I8), (I8, I4), (I16, I8)})),
+    "FULLY_CONNECTED": (0, 1, frozenset({(F32, F32), (I8, I8), (I8, I4), (I16, I8)})),
+    "TRANSPOSE_CONV": (2, 1, frozenset({(F32, F32), (I8, I8), (I16, I8)})),
+    "SVDF": (0, 1, frozenset({(F32, F32), (I8, I8)})),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": (0, 2, frozenset({(F32, F32), (I8, I8), (I16, I8)})),
+    "BATCH_MATMUL": (0, 1, frozenset({(F32, F32), (I8, I8), (I16, I16)})),
+}
+# op -> dtypes its first input may have (only ops whose kernels we have read)
+INPUT_TYPES: dict[str, frozenset[DType]] = {
+    "AVERAGE_POOL_2D": frozenset({F32, I8, I16}), "MAX_POOL_2D": frozenset({F32, I8, I16}),
+    "L2_POOL_2D": frozenset({F32}), "SOFTMAX": frozenset({F32, I8, I16}), "LOGISTIC": frozenset({F32, I8, I16}),
+    "TANH": frozenset({F32, I8, I16}), "MEAN": frozenset({F32, I8, I16}), "HARD_SWISH": frozenset({F32, I8}),
+    "DEQUANTIZE": frozenset({I8, I16, U8}),
+}
+QUANT_EDGE_OPS = frozenset({"QUANTIZE", "DEQUANTIZE", "CAST", "SHAPE"})
+CONTROL_FLOW = {"IF": ("then_subgraph_index", "else_subgraph_index"), "WHILE": ("cond_subgraph_index",
+                "body_subgraph_index"), "CALL_ONCE": ("init_subgraph_index",)}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """``problems`` block TFLM; ``registrations`` and ``warnings`` do not."""
+
+    runs_on_tflm: bool
+    problems: tuple[OpProblem, ...]
+    registrations: tuple[OpProblem, ...]
+    warnings: tuple[OpProblem, ...]
+    custom_ops: tuple[str, ...]
+    runs_on_mcuml: bool | None = None  # None unless the interpreter was checked
+    interpreter_problems: tuple[OpProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.runs_on_tflm and self.runs_on_mcuml is not False
+
+
+def _dt(t: Tensor | None) -> str:
+    if t is None:
+        return "none"
+    return t.dtype.name if isinstance(t.dtype, DType) else f"type {t.dtype}"
+
+
+def _input(node: Operator, i: int) -> Tensor | None:
+    return node.inputs[i] if i < len(node.inputs) else None
+
+
+def _check_types(node: Operator) -> str | None:
+    """Why TFLM's kernel for ``node`` rejects its tensor types, or None."""
+    name = node.name
+    if name in WEIGHTED_OPS:
+        ai, wi, ok = WEIGHTED_OPS[name]
+        x, w = _input(node, ai), _input(node, wi)
+        if x is None or w is None:
+            return None
+        if (x.dtype, w.dtype) in ok:
+            return None
+        if x.dtype == F32 and w.dtype in (I8, I4, U8):
+            return (f"hybrid model ({_dt(x)} activations, {_dt(w)} weights): \"Hybrid models are not supported "
+                    "on TFLite Micro.\"; convert with full-integer quantization")
+        pairs = ", ".join(f"{a.name}/{b.name}" for a, b in sorted(ok))
+        return f"input {_dt(x)} with weights {_dt(w)} is not supported (TFLM accepts input/weights {pairs})"
+    if name in INPUT_TYPES:
+        x = _input(node, 0)
+        if x is not None and x.dtype not in INPUT_TYPES[name]:
+            allowed = ", ".join(sorted(d.name for d in INPUT_TYPES[name]))
+            return f"input type {_dt(x)} is not supported (TFLM accepts {allowed})"
+    return None
+
+
+def _check_op(node: Operator, si: int, ni: int, problems: list, registrations: list, custom: list) -> None:
+    name = node.name
+    if name.startswith("CUSTOM:"):
+        code = name[7:]
+        custom.append(code)
+        if code in OPTIONAL_CUSTOM_OPS:
+            lib = "the Signal library (signal/micro/kernels)" if code in SIGNAL_CUSTOM_OPS else "TFLM's optional kernels"
+            registrations.append(OpProblem(name, ni, f"custom op {code!r} is in {lib}: register it with your op "
+                                           "resolver (AddCustom) and link its kernel", si, "needs-registration"))
+        elif code in ACCELERATOR_CUSTOM_OPS:
+            problems.append(OpProblem(name, ni, f"custom op {code!r} needs the {ACCELERATOR_CUSTOM_OPS[code]}; "
+                                      "it cannot run on a CPU-only TFLM build", si))
+        else:
+            problems.append(OpProblem(name, ni, f"custom op {code!r} is not part of TFLM: you must write and "
+                                      "register a kernel for it", si))
+        return
+    if name not in TFLM_BUILTINS:
+        hint = MISSING_HINTS.get(name)
+        reason = f"TFLM has no kernel for builtin {name} (version {node.version})"
+        problems.append(OpProblem(name, ni, reason + (f"; {hint}" if hint else ""), si))
+        return
+    why = _check_types(node)
+    if why:
+        problems.append(OpProblem(name, ni, why, si))
+
+
+def _model_warnings(model: Model, size: int | None, warnings: list) -> None:
+    if not model.subgraphs:
+        return
+    sg = model.subgraphs[0]
+    if size is not None and size > LARGE_MODEL_BYTES:
+        warnings.append(OpProblem("", -1, f"model is {size} bytes (over 1 MB): check your board's flash", 0, "warning"))
+    compute = [(i, n) for i, n in enumerate(sg.operators) if n.name not in QUANT_EDGE_OPS and n.inputs
+               and n.inputs[0] is not None and isinstance(n.inputs[0].dtype, DType)]
+    n_int8 = sum(1 for _, n in compute if n.inputs[0].dtype == I8)
+    if compute and n_int8 * 2 >= len(compute):
+        for i, n in compute:
+            if n.inputs[0].dtype == F32:
+                warnings.append(OpProblem(n.name, i, "runs in float32 inside an otherwise int8 model", 0, "warning"))
+    per_tensor = [i for i, n in enumerate(sg.operators) if n.name in ("CONV_2D", "DEPTHWISE_CONV_2D")
+                  and len(n.inputs) > 1 and n.inputs[1] is not None and n.inputs[1].dtype == I8
+                  and n.inputs[1].quantization is not None and len(n.inputs[1].quantization.scale) == 1
+                  and n.inputs[1].shape and (n.inputs[1].shape[0 if n.name == "CONV_2D" else -1] > 1)]
+    if per_tensor:
+        warnings.append(OpProblem("", -1, f"per-tensor (not per-channel) int8 conv weights at nodes {per_tensor}: "
+                                  "usually less accurate", 0, "warning"))
+
+
+def _check_structure(model: Model, problems: list, warnings: list) -> None:
+    if model.version != 3:
+        problems.append(OpProblem("", -1, f"schema version {model.version}; TFLM only loads version 3", 0))
+    if not model.subgraphs:
+        problems.append(OpProblem("", -1, "model has no subgraphs", 0))
+        return
+    called = {0}
+    for sg in model.subgraphs:
+        for node in sg.operators:
+            for field in CONTROL_FLOW.get(node.name, ()):
+                v = node.options.get(field) if node.options is not None else None
+                if isinstance(v, int):
+                    called.add(v)
+    for si in range(1, len(model.subgraphs)):
+        if si not in called:
+            problems.append(OpProblem("", -1, f"subgraph {si} ({model.subgraphs[si].name!r}) is not an IF/WHILE/"
+                                      "CALL_ONCE body; TFLM only runs subgraph 0", si))
+    for si, sg in enumerate(model.subgraphs):
+        dynamic = [i for i, t in enumerate(sg.tensors) if t.shape_signature and -1 in t.shape_signature[1:]]
+        if dynamic:
+            t = sg.tensors[dynamic[0]]
+            problems.append(OpProblem("", -1, f"{len(dynamic)} tensor(s) have dynamic dimensions, e.g. {t.name!r} "
+                                      f"shape_signature {list(t.shape_signature)}; TFLM needs static shapes", si))
+        for t in sg.inputs:
+            if t.size == 0:
+                problems.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si))
+
+
+def _check_interpreter(model: Model) -> list[OpProblem]:
+    from mcuml.ops import OpContext, lookup
+
+    out: list[OpProblem] = []
+    if not model.subgraphs:
+        return [OpProblem("", -1, "model has no subgraphs")]
+    sg = model.subgraphs[0]
+    for i, node in enumerate(sg.operators):
+        op = lookup(node.name)
+        if op is None:
+            out.append(OpProblem(node.name, i, f"mcuml has no kernel for {node.name} yet"))
+            continue
+        try:
+            op.prepare(node, OpContext(model, sg, 0, i, node.name))
+        except McumlError as e:
+            where = OpContext(model, sg, 0, i, node.name).where + ": "
+            out.append(OpProblem(node.name, i, e.message.removeprefix(where)))
+        except Exception as e:  # noqa: BLE001 - a kernel bug must not hide the other nodes' results
+            out.append(OpProblem(node.name, i, f"prepare failed ({type(e).__name__}: {e}); this is an mcuml bug"))
+    return out
+
+
+def check(model: Model | Any, *, interpreter: bool = False, size: int | None = None) -> CheckResult:
+    """Check ``model`` (a Model, a path or bytes) against stock TFLM and optionally mcuml's interpreter."""
+    if not isinstance(model, Model):
+        from pathlib import Path
+
+        from mcuml.tflite.reader import load_model
+
+        if size is None and isinstance(model, (bytes, bytearray)):
+            size = len(model)
+        elif size is None and isinstance(model, (str, Path)):
+            size = Path(model).stat().st_size if Path(model).is_file() else None
+        model = load_model(model)
+    problems: list[OpProblem] = []
+    registrations: list[OpProblem] = []
+    warnings: list[OpProblem] = []
+    custom: list[str] = []
+    _check_structure(model, problems, warnings)
+    for si, sg in enumerate(model.subgraphs):
+        for ni, node in enumerate(sg.operators):
+            _check_op(node, si, ni, problems, registrations, custom)
+    _model_warnings(model, size, warnings)
+    interp = _check_interpreter(model) if interpreter else []
+    return CheckResult(runs_on_tflm=not problems, problems=tuple(problems), registrations=tuple(registrations),
+                       warnings=tuple(warnings), custom_ops=tuple(dict.fromkeys(custom)),
+                       runs_on_mcuml=(not interp) if interpreter else None, interpreter_problems=tuple(interp))
+
+
+__all__ = ["CheckResult", "check"]
