@@ -25,7 +25,7 @@ import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
-from mcuml.kernels.lstm import expf, fc_f32, tanhf
+from mcuml.kernels.lstm import expf, fc_f32, requantize, tanhf
 from mcuml.kernels.quant import ACT_NONE, ACT_RELU, ACT_RELU6, ACT_RELU_N1_TO_1, ACT_SIGN_BIT, ACT_TANH, mbqm, \
     quantize_multiplier, wrap_int32
 from mcuml.ops import Cost, Op, OpContext, register
@@ -51,6 +51,13 @@ class SvdfParams:
     effective_scale_1_b: int = 0
     effective_scale_2_a: int = 0
     effective_scale_2_b: int = 0
+
+
+def _requant(x: np.ndarray, multiplier: int, shift: int) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier`` (same result as ``quant.mbqm``, fewer passes)."""
+    if multiplier < 0:
+        return mbqm(x, multiplier, shift)
+    return requantize(x, np.int64(multiplier), np.int64(max(shift, 0)), np.int64(max(-shift, 0)), shift > 0)
 
 
 def apply_float_activation(act: int, x: np.ndarray) -> np.ndarray:
@@ -150,7 +157,7 @@ class Svdf(Op):
         mem = state.reshape(n, batch, p.num_filters, p.memory_size)
         if p.quantized:
             feat = np.matmul(x.astype(np.float64) - p.input_zero_point, wf[0].astype(np.float64).T)
-            feat = mbqm(wrap_int32(feat.astype(np.int64)), p.effective_scale_1_a, p.effective_scale_1_b)
+            feat = _requant(wrap_int32(feat.astype(np.int64)), p.effective_scale_1_a, p.effective_scale_1_b)
             info = np.iinfo(p.state_dtype)
             feat = np.clip(feat, info.min, info.max) + p.activation_state_zero_point
             mem[..., -1] = feat.astype(p.state_dtype)  # C cast to T wraps
@@ -159,7 +166,7 @@ class Svdf(Op):
             scratch = np.einsum("nbfm,fm->nbf", centered, wt[0].astype(np.float64))
             scratch = wrap_int32(scratch.astype(np.int64))
             acc = scratch.reshape(n, batch, p.num_units, p.rank).sum(axis=-1) + bias[0].astype(np.int64)
-            acc = mbqm(wrap_int32(acc), p.effective_scale_2_a, p.effective_scale_2_b) + p.output_zero_point
+            acc = _requant(wrap_int32(acc), p.effective_scale_2_a, p.effective_scale_2_b) + p.output_zero_point
             out[...] = np.clip(acc, -128, 127).astype(np.int8)
             return
         mem[..., -1] = fc_f32(x, wf[0])
