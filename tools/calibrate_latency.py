@@ -226,6 +226,8 @@ def fit_code_size(cal: dict) -> dict:
         bss = nnls(lin, np.array([e["bss"] - e["arena_bytes_in_bss"] for e in elf], dtype=np.float64))
         tool = [e["flash_breakdown"]["toolchain_libc_libm_libgcc_rdimon"] + e["flash_breakdown"]["startup"]
                 for e in elf]
+        # libm/libgcc pieces are pulled in by particular kernels (expf for SOFTMAX, float helpers...)
+        xt = nnls(a, np.array(tool, dtype=np.float64))
         out[kset] = {
             "core_bytes": int(round(x[0])),
             "kernel_bytes": {o: int(round(v)) for o, v in zip(ops, x[1:])},
@@ -235,7 +237,8 @@ def fit_code_size(cal: dict) -> dict:
                                  "bss_const": int(round(bss[0])), "bss_per_op_type": round(float(bss[1]), 1)},
             "stack_peak_bytes_max": max(e["stack_peak_bytes"] for e in elf),
             "toolchain_and_startup_bytes": {"median": int(statistics.median(tool)), "min": min(tool),
-                                            "max": max(tool)},
+                                            "max": max(tool), "const": int(round(xt[0])),
+                                            "per_op": {o: int(round(v)) for o, v in zip(ops, xt[1:]) if v >= 0.5}},
             "measured_op_sets": {"+".join(sorted(m["op_set"])): e["flash_breakdown"]["tflm_lib"]
                                  for m, e in zip(models, elf)},
             "fit_residual_bytes": {"median_abs": round(float(np.median(np.abs(resid))), 1),

@@ -180,8 +180,9 @@ def fit(model: Model | str | Path | bytes, board: str | Board, kernels: str = "c
     core, kcode, adjust, templates, measured = runtime_code(op_set, ks)
     runtime = core + sum(k.nbytes for k in kcode) + adjust + templates
     st = t["static_ram_bytes"]
-    app_flash = app_flash_bytes if app_flash_bytes is not None else \
-        t["toolchain_and_startup_bytes"]["median"] + st["data"]
+    tc = t["toolchain_and_startup_bytes"]
+    toolchain = tc["const"] + sum(tc["per_op"].get(op, 0) for op in op_set) if "const" in tc else tc["median"]
+    app_flash = app_flash_bytes if app_flash_bytes is not None else toolchain + st["data"]
     flash_total = size + runtime + app_flash
     flash = FlashBudget(
         model_bytes=size, weights_bytes=weights, graph_bytes=size - weights, runtime_core_bytes=core,

@@ -17,6 +17,11 @@ from mcuml.profile.features import layer_features, node_macs
 from mcuml.profile.latency import core_class, estimate_layer, interpreter_overhead, normalize_kernels
 
 
+# float32 layers on a core without an FPU run libgcc's soft-float routines: a multiply-add costs
+# tens of cycles instead of ~3 (VMLA). Engineering estimate, flagged in the notes.
+SOFT_FLOAT_FACTOR = 10.0
+
+
 @dataclass(frozen=True, slots=True)
 class LayerProfile:
     """One node. ``cycles`` include its share of the interpreter's dispatch overhead."""
@@ -108,9 +113,16 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
     overhead = interpreter_overhead(len(ops), ks) * factor
     per_op_overhead = overhead / max(len(ops), 1)
     raw: list[tuple[float, str]] = []
+    soft_float = False
     for node in ops:
-        est = estimate_layer(layer_features(node), ks)
-        cyc = est.cycles_m4 * factor * (1.0 + ws_penalty * est.branch_ratio)
+        f = layer_features(node)
+        est = estimate_layer(f, ks)
+        # float layers run reference code under either kernel set
+        k_factor = cc.factor_reference if f.dtype == "float32" else factor
+        cyc = est.cycles_m4 * k_factor * (1.0 + ws_penalty * est.branch_ratio)
+        if b.fpu == "none" and f.dtype == "float32":
+            cyc *= SOFT_FLOAT_FACTOR
+            soft_float = True
         raw.append((cyc, est.group))
     cycles = [int(round(c + per_op_overhead)) for c, _ in raw]
     total = sum(cycles)
@@ -128,13 +140,16 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
             share=cyc / total if total else 0.0, energy_mj=b.active_mw * ms / 1e3, model_group=group))
     total_ms = total / hz * 1e3
     notes = [f"cycles: Cortex-M4 model x {factor:g} ({b.core_class}: {cc.note}); +/-{cc.uncertainty:.0%}"]
+    if soft_float:
+        notes.append(f"float32 layers on a core without FPU: soft-float, x{SOFT_FLOAT_FACTOR:g} (rough estimate)")
     if ws_penalty:
         notes.append(f"{ws} flash wait states without cache: + {ws} cycles per taken branch")
     if b.core_class.startswith("xtensa") and ks == "cmsis-nn":
         notes.append("on Xtensa, 'cmsis-nn' stands for TFLM's optimized (ESP-NN) kernels")
-    unknown = sorted({lp.op for lp in layers if lp.model_group.startswith(("conv/", "matmul/", "eltwise/"))})
+    unknown = sorted({f"{lp.op}/{lp.dtype} (used {lp.model_group})" for lp in layers
+                      if lp.model_group != f"{lp.op}/{lp.dtype}"})
     if unknown:
-        notes.append("no calibration data for " + ", ".join(unknown) + ": estimated from a generic model")
+        notes.append("no calibration data for " + ", ".join(unknown) + ": estimated from a broader group")
     energy = b.active_mw * total_ms / 1e3
     duty = _duty(total_ms, energy, b, rate_hz, battery_mah, battery_v) if rate_hz else None
     return ProfileResult(

@@ -134,7 +134,11 @@ def coefficients() -> dict:
 def estimate_layer(f: LayerFeatures, kernels: str, coeffs: dict | None = None) -> LayerEstimate:
     """Cortex-M4 cycles of one layer for one kernel set."""
     c = coeffs if coeffs is not None else coefficients()
-    groups = c["kernels"][normalize_kernels(kernels)]["groups"]
+    ks = normalize_kernels(kernels)
+    groups = c["kernels"][ks]["groups"]
+    if ks == "cmsis-nn" and f.dtype == "float32" and group_key(f) not in groups and "reference" in c["kernels"]:
+        # CMSIS-NN has no float kernels: TFLM's cmsis_nn build runs the reference float code
+        groups = c["kernels"]["reference"]["groups"]
     for key in fallback_keys(f):
         g = groups.get(key)
         if g is None:
