@@ -1,0 +1,127 @@
+"""Code generation: the model as a C array, an Arduino sketch, or a plain TFLM application.
+
+``generate()`` is what ``mcuml codegen`` runs; ``c_array``/``arduino``/``tflm_app`` return ``{path: text}`` and
+write nothing, so they are easy to test and to embed in other tools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcuml.codegen._app import ArenaChoice, choose_arena
+from mcuml.codegen.arduino import arduino
+from mcuml.codegen.c_array import c_array
+from mcuml.codegen.resolver import add_method, resolver_entries
+from mcuml.codegen.tflm_app import tflm_app
+from mcuml.errors import McumlError
+
+TARGETS = ("c-array", "arduino", "tflm-app")
+KERNELS = ("reference", "cmsis-nn")
+
+
+@dataclass(frozen=True, slots=True)
+class CodegenResult:
+    """What ``generate`` wrote and the numbers baked into it."""
+
+    target: str
+    name: str
+    out_dir: str
+    files: tuple[str, ...]             # paths written, relative to out_dir
+    model_bytes: int                   # size of the embedded .tflite
+    ops: tuple[str, ...]               # op types, in order of first use
+    resolver: tuple[str, ...]          # Add...() calls in the generated resolver (empty for c-array)
+    kernels: str | None                # kernel set the arena was predicted for
+    arena_bytes: int | None            # kTensorArenaSize for 32-bit boards (None for c-array)
+    arena: ArenaChoice | None
+    host_arena_bytes: int | None       # tflm-app only: kTensorArenaSize of 64-bit host builds
+    board: str | None
+    optimized: bool
+    baseline_arena_bytes: int | None   # --optimized: the arena the original model would have needed
+
+
+def _board(board: str | None) -> Any:
+    if board is None:
+        return None
+    try:
+        from mcuml.boards import get_board
+    except ImportError:  # board database not built in: keep the name for the comments
+        return None
+    return get_board(board)
+
+
+def _default_kernels(target: str, board_obj: Any) -> str:
+    """CMSIS-NN where the runtime uses it (Arduino TFLM on Arm boards), TFLM's reference kernels otherwise."""
+    if board_obj is not None:
+        core = str(getattr(board_obj, "core", "") or "").lower()
+        arm = "cortex" in core or core.startswith(("m0", "m3", "m4", "m7", "m33", "m55", "m85"))
+        return "cmsis-nn" if arm else "reference"
+    return "cmsis-nn" if target == "arduino" else "reference"
+
+
+def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str | None = None,
+             board: str | None = None, optimized: bool = False, *, kernels: str | None = None,
+             arena_bytes: int | None = None) -> CodegenResult:
+    """Generate ``target`` code for the model at ``model_path`` into ``out_dir``; returns what was written.
+
+    ``kernels`` (reference | cmsis-nn) picks the kernel set the arena is predicted for (default: from the
+    board, else cmsis-nn for Arduino and reference for tflm-app). ``arena_bytes`` overrides the prediction.
+    ``optimized`` embeds the model rewritten by ``mcuml.plan.optimize_model`` (smaller arena).
+    """
+    from mcuml.tflite.reader import load_model
+
+    if target not in TARGETS:
+        raise McumlError(f"unknown codegen target {target!r}", hint=f"use one of {', '.join(TARGETS)}")
+    if kernels is not None and kernels not in KERNELS:
+        raise McumlError(f"unknown kernel set {kernels!r}", hint=f"use one of {', '.join(KERNELS)}")
+    path = Path(model_path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise McumlError(f"cannot read {str(path)!r}: {e.strerror or e}") from None
+    model = load_model(data)
+    name = name or path.stem
+    board_obj = _board(board)
+    board_name = str(getattr(board_obj, "name", board)) if board is not None else None
+    kernels = kernels or _default_kernels(target, board_obj)
+
+    estimate = baseline = None
+    if optimized:
+        from mcuml.plan import optimize_model
+
+        opt = optimize_model(model, planner="optimal", reorder=True, target="cortex-m", kernels=kernels)
+        model, data = opt.model, opt.model.to_bytes()
+        estimate, baseline = opt.arena, getattr(opt, "baseline", None)
+
+    arena = host = None
+    if target == "c-array":
+        files = c_array(data, name, source=path.name)
+    else:
+        arena = choose_arena(model, target="cortex-m", kernels=kernels, arena_bytes=arena_bytes, estimate=estimate)
+        if target == "arduino":
+            files = arduino(data, name, arena=arena, board=board_name, source=path.name)
+        else:
+            host = choose_arena(model, target="host", kernels="reference", arena_bytes=arena_bytes)
+            files = tflm_app(data, name, arena=arena, host_arena=host, board=board_name, source=path.name)
+
+    out = Path(out_dir)
+    for rel, text in files.items():
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(text, encoding="ascii", newline="\n")
+
+    from mcuml.codegen._facts import model_facts
+
+    facts = model_facts(model, data)
+    methods = () if target == "c-array" else tuple(e.method for e in resolver_entries(facts.ops))
+    return CodegenResult(
+        target=target, name=Path(next(iter(files))).stem if target == "c-array" else Path(next(iter(files))).parts[0],
+        out_dir=str(out), files=tuple(files), model_bytes=len(data), ops=facts.ops, resolver=methods,
+        kernels=None if target == "c-array" else kernels, arena_bytes=arena.arena_bytes if arena else None,
+        arena=arena, host_arena_bytes=host.arena_bytes if host else None, board=board_name, optimized=optimized,
+        baseline_arena_bytes=int(baseline.recommended_arena_bytes) if baseline is not None else None)
+
+
+__all__ = ["TARGETS", "ArenaChoice", "CodegenResult", "add_method", "arduino", "c_array", "choose_arena",
+           "generate", "resolver_entries", "tflm_app"]
