@@ -51,7 +51,6 @@ def _alarm(signum, frame):  # noqa: ARG001
 def weight_regions(data: bytes, min_len: int = 64) -> list[tuple[int, int]]:
     """(start, end) of buffer payloads of at least ``min_len`` bytes: the regions not worth mutating."""
     s = _schema.schema()
-    _schema.set_budget(16 * len(data) + 4096)
     root = s.Model.GetRootAs(data, 0)
     out = []
     for i in range(root.BuffersLength()):
@@ -191,3 +190,134 @@ def test_fuzz_model(rel: str) -> None:
             stats[outcome] += 1
     assert not failures, "\n".join(failures[:20])
     assert stats["rejected"] > CASES_PER_MODEL // 4, stats  # the mutator does hit the structure
+
+
+# ---- hand-made hostile files: each must fail with a one-line message that names the problem ----
+
+def _two_op_model():
+    from mcuml.ir.build import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.input("x", (1, 4), "int8", scale=0.5, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.5, zero_point=0)
+    z = b.tensor("z", (1, 4), "int8", scale=0.5, zero_point=0)
+    b.op("RESHAPE", [x], [y])
+    b.op("RESHAPE", [y], [z])
+    b.output(z)
+    return b.build()
+
+
+def _packed(edit) -> bytes:
+    """Our two-op model through the schema's object API, edited by ``edit(ModelT)``."""
+    import flatbuffers
+
+    s = _schema.schema()
+    mt = s.ModelT.InitFromPackedBuf(_two_op_model().to_bytes(), 0)
+    edit(mt)
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(mt.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _shared_tensor_file(n: int) -> bytes:
+    """A subgraph whose tensor vector points ``n`` times at one table (a decompression bomb)."""
+    import flatbuffers
+
+    s = _schema.schema()
+    b = flatbuffers.Builder(1024)
+    name = b.CreateString("t")
+    s.TensorStartShapeVector(b, 2)
+    b.PrependInt32(4)
+    b.PrependInt32(1)
+    shape = b.EndVector()
+    s.TensorStart(b)
+    s.TensorAddShape(b, shape)
+    s.TensorAddName(b, name)
+    t = s.TensorEnd(b)
+    s.SubGraphStartTensorsVector(b, n)
+    for _ in range(n):
+        b.PrependUOffsetTRelative(t)
+    tensors = b.EndVector()
+    s.SubGraphStart(b)
+    s.SubGraphAddTensors(b, tensors)
+    sg = s.SubGraphEnd(b)
+    s.ModelStartSubgraphsVector(b, 1)
+    b.PrependUOffsetTRelative(sg)
+    sgs = b.EndVector()
+    s.ModelStart(b)
+    s.ModelAddVersion(b, 3)
+    s.ModelAddSubgraphs(b, sgs)
+    b.Finish(s.ModelEnd(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def _set(path: str, value):
+    def edit(mt):
+        obj = mt
+        *parts, last = path.split(".")
+        for p in parts:
+            obj = obj[int(p)] if p.isdigit() else getattr(obj, p)
+        setattr(obj, last, value)
+    return edit
+
+
+def _reorder(mt):
+    ops = mt.subgraphs[0].operators
+    ops[0], ops[1] = ops[1], ops[0]
+
+
+def _same_output(mt):
+    mt.subgraphs[0].operators[1].outputs = [1]
+
+
+HOSTILE = {
+    "input index out of range": (lambda: _packed(_set("subgraphs.0.operators.0.inputs", [99])), "index 99 out of range"),
+    "negative output index": (lambda: _packed(_set("subgraphs.0.operators.1.outputs", [-5])), "out of range"),
+    "opcode index out of range": (lambda: _packed(_set("subgraphs.0.operators.0.opcodeIndex", 7)), "opcode index 7"),
+    "buffer index out of range": (lambda: _packed(_set("subgraphs.0.tensors.0.buffer", 1000)), "buffer index 1000"),
+    "subgraph input out of range": (lambda: _packed(_set("subgraphs.0.inputs", [3])), "input tensor index 3"),
+    "cyclic / mis-ordered graph": (lambda: _packed(_reorder), "before operator"),
+    "two producers": (lambda: _packed(_same_output), "written by operators"),
+    "negative dimension": (lambda: _packed(_set("subgraphs.0.tensors.1.shape", [1, -4])), "invalid shape"),
+    "absurd rank": (lambda: _packed(_set("subgraphs.0.tensors.1.shape", [1] * 100)), "rank 100"),
+    "constant shorter than its shape": (lambda: _packed(lambda mt: (_set("subgraphs.0.tensors.0.buffer", 1)(mt),
+                                                                    mt.buffers.append(_buffer(b"ab")))),
+                                        "needs 4"),
+    "wrong file identifier": (lambda: b"\x1c\x00\x00\x00TFL2" + bytes(40), "file identifier"),
+    "not a flatbuffer at all": (lambda: b"# just some text, not a model\n" * 3, "not a .tflite file"),
+    "empty file": (lambda: b"", "only 0 bytes"),
+    "root offset past the end": (lambda: b"\xff\xff\xff\x7fTFL3" + bytes(32), "outside the"),
+    "shared-table bomb": (lambda: _shared_tensor_file(50_000), "far beyond the file size"),
+}
+
+
+def _buffer(data: bytes):
+    s = _schema.schema()
+    bt = s.BufferT()
+    bt.data = list(data)
+    return bt
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_file(case: str) -> None:
+    make, expected = HOSTILE[case]
+    data = make()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(ModelFormatError) as info:
+            read_model(data)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    msg = info.value.message
+    assert "\n" not in msg and expected in msg, msg
+    assert time.perf_counter() - t0 < 5
+    assert peak < MEMORY_FACTOR * len(data) + (4 << 20), peak
+
+
+def test_bad_path_is_a_user_error(tmp_path) -> None:
+    from mcuml import load_model
+
+    with pytest.raises(McumlError, match="cannot read"):
+        load_model(tmp_path / "missing.tflite")

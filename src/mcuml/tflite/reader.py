@@ -57,7 +57,7 @@ def read_model(data: bytes) -> Model:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ModelFormatError(f"corrupt flatbuffer ({type(e).__name__}: {msg})") from None
     finally:
-        _schema.set_budget(0)  # drop the per-load reference table
+        _schema.end_budget()
 
 
 def _s(b: Any) -> str | None:

@@ -32,6 +32,7 @@ _SCHEMA_REL = os.path.join("tensorflow", "lite", "micro", "python", "schema_py_g
 
 
 class _Budget(threading.local):
+    active = False  # only loads through the reader are budgeted
     remaining = 0
     targets: dict[int, int] = {}
 
@@ -46,6 +47,8 @@ SHARED_ELEMENT_COST = 32
 
 
 def _charge(n: int) -> None:
+    if not _budget.active:
+        return
     _budget.remaining -= n
     if _budget.remaining < 0:
         raise ModelFormatError("corrupt flatbuffer: shared or repeated sub-objects expand far beyond the file size")
@@ -53,6 +56,8 @@ def _charge(n: int) -> None:
 
 def _reference(source: int, target: int, shared_cost: int) -> None:
     """Record that the offset stored at ``source`` points at ``target``; charge if ``target`` is shared."""
+    if not _budget.active:
+        return
     first = _budget.targets.setdefault(target, source)
     if first != source:
         _charge(shared_cost)
@@ -169,7 +174,14 @@ def schema() -> types.ModuleType:
 
 def set_budget(n: int) -> None:
     """Start a load: ``n`` units of work (vector elements, string bytes, shared-object surcharges)."""
+    _budget.active = True
     _budget.remaining = n
+    _budget.targets = {}
+
+
+def end_budget() -> None:
+    """End a load: drop the reference table; reads outside a load are not budgeted."""
+    _budget.active = False
     _budget.targets = {}
 
 
