@@ -94,11 +94,35 @@ def rdbpot(x: np.ndarray, exponent: np.ndarray | int) -> np.ndarray:
 
 
 def mbqm(x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | int) -> np.ndarray:
-    """``MultiplyByQuantizedMultiplier(int32 x, int32 q, int shift)``, double rounding."""
+    """``MultiplyByQuantizedMultiplier(int32 x, int32 q, int shift)``, double rounding.
+
+    Fast exact form for non-negative multipliers (all TFLM multipliers are): SRDHM's
+    ``trunc((ab + nudge) / 2^31)`` with a sign-dependent nudge equals ``floor((ab + 2^30) / 2^31)``
+    for both signs, and RDBPOT's half-away-from-zero shift by ``e > 0`` equals
+    ``floor((h + 2^(e-1) - [h < 0]) / 2^e)``. The general path (``srdhm``/``rdbpot``) handles the rest.
+    """
+    q = np.asarray(multiplier, dtype=np.int64)
+    if q.size and q.min() < 0:
+        shift = np.asarray(shift, dtype=np.int64)
+        return rdbpot(srdhm(wrap_int32(np.asarray(x, dtype=np.int64) << np.maximum(shift, 0)), q),
+                      np.maximum(-shift, 0))
+    x = np.asarray(x, dtype=np.int64)
     shift = np.asarray(shift, dtype=np.int64)
+    if shift.ndim == 0:
+        s = int(shift)
+        if s > 0:
+            x = wrap_int32(x << s)
+        hi = (x * q + (1 << 30)) >> 31
+        if s >= 0:
+            return hi
+        return (hi + ((1 << (-s - 1)) - (hi < 0))) >> -s
     left = np.maximum(shift, 0)
     right = np.maximum(-shift, 0)
-    return rdbpot(srdhm(wrap_int32(np.asarray(x, dtype=np.int64) << left), multiplier), right)
+    if left.any():
+        x = wrap_int32(x << left)
+    hi = (x * q + (1 << 30)) >> 31
+    half = (np.int64(1) << right) >> 1
+    return (hi + (half - ((hi < 0) & (right > 0)))) >> right
 
 
 def mbqm_smaller_than_one_exp(x: np.ndarray, multiplier: int, left_shift: int) -> np.ndarray:

@@ -1,0 +1,126 @@
+"""Interpreter speed: mcuml vs the TFLM wheel (and ai-edge-litert if installed), same process.
+
+Writes ``benchmarks/results/interpreter.json``: per model, the median single-sample ``invoke()``
+time and the batched per-sample time (``Interpreter.run`` on 256 samples), with the machine noted.
+
+    python benchmarks/bench_interpreter.py [--repeats 15] [--batch 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = Path(os.environ.get("MCUML_SHARED", ROOT.parent / "shared")) / "models"
+DEFAULT = ["mlcommons_tiny/pretrainedResnet_quant.tflite", "mlcommons_tiny/kws_ref_model.tflite",
+           "mlcommons_tiny/vww_96_int8.tflite", "mlcommons_tiny/ad01_int8.tflite"]
+
+
+def _median_ms(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def bench_model(rel: str, repeats: int, batch: int) -> dict:
+    from tflite_micro.python.tflite_micro import runtime
+
+    from mcuml import Interpreter, load_model
+    from mcuml.runner import random_inputs
+
+    data = (MODELS / rel).read_bytes()
+    model = load_model(data)
+    xs = random_inputs(model, seed=0)
+    row: dict = {"model": rel}
+
+    ours = Interpreter(model=model)
+    ours.allocate_tensors()
+    idx = [d["index"] for d in ours.get_input_details()]
+
+    def mcuml_invoke() -> None:
+        for i, x in zip(idx, xs):
+            ours.set_tensor(i, x)
+        ours.invoke()
+
+    row["mcuml_invoke_ms"] = _median_ms(mcuml_invoke, repeats)
+
+    tflm = runtime.Interpreter.from_bytes(data, arena_size=max(16 << 20, 20 * len(data)))
+
+    def tflm_invoke() -> None:
+        for i, x in enumerate(xs):
+            tflm.set_input(x, i)
+        tflm.invoke()
+
+    row["tflm_invoke_ms"] = _median_ms(tflm_invoke, repeats)
+    row["invoke_ratio_mcuml_over_tflm"] = row["mcuml_invoke_ms"] / row["tflm_invoke_ms"]
+
+    rng = np.random.default_rng(1)
+    batch_x = []
+    for t in model.main.inputs:
+        info = np.iinfo(t.dtype.numpy) if np.issubdtype(t.dtype.numpy, np.integer) else None
+        shape = (batch, *t.shape)
+        batch_x.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=t.dtype.numpy)
+                       if info else rng.standard_normal(shape).astype(t.dtype.numpy))
+    batch_ms = _median_ms(lambda: ours.run(batch_x, batch_size=batch), max(3, repeats // 5))
+    row["mcuml_batched_ms_per_sample"] = batch_ms / batch
+    row["batched_speedup_vs_tflm"] = row["tflm_invoke_ms"] / row["mcuml_batched_ms_per_sample"]
+
+    try:
+        from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+        lr = LiteRT(model_content=data, num_threads=1)
+        lr.allocate_tensors()
+        ins = lr.get_input_details()
+
+        def litert_invoke() -> None:
+            for d, x in zip(ins, xs):
+                lr.set_tensor(d["index"], x)
+            lr.invoke()
+
+        row["litert_invoke_ms"] = _median_ms(litert_invoke, repeats)
+    except Exception:  # noqa: BLE001 - optional comparison
+        row["litert_invoke_ms"] = None
+    return row
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "interpreter.json"))
+    ap.add_argument("models", nargs="*", default=DEFAULT)
+    args = ap.parse_args()
+    rows = []
+    for rel in args.models:
+        print(f"benchmarking {rel} ...", file=sys.stderr)
+        rows.append(bench_model(rel, args.repeats, args.batch))
+        r = rows[-1]
+        print(f"  invoke mcuml {r['mcuml_invoke_ms']:.3f} ms, TFLM {r['tflm_invoke_ms']:.3f} ms "
+              f"(ratio {r['invoke_ratio_mcuml_over_tflm']:.2f}); batched {r['mcuml_batched_ms_per_sample']:.4f} "
+              f"ms/sample ({r['batched_speedup_vs_tflm']:.1f}x TFLM)", file=sys.stderr)
+    result = {
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+        "batch": args.batch, "repeats": args.repeats, "statistic": "median", "models": rows,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
