@@ -1,0 +1,44 @@
+"""``mcuml plan``: arena sizes, the memory plan, and a deployable optimized model."""
+
+from __future__ import annotations
+
+import click
+
+from mcuml.cli._common import emit, json_option, log
+
+
+@click.command("plan")
+@click.argument("model_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--planner", type=click.Choice(["greedy", "linear", "optimal"]), default="greedy", show_default=True)
+@click.option("--reorder", is_flag=True, help="Search an operator order with a smaller peak.")
+@click.option("--target", type=click.Choice(["host", "cortex-m"]), default="host", show_default=True)
+@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True)
+@click.option("-o", "output", type=click.Path(dir_okay=False), help="Write the (optimized) model here.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Write a picture of the plan (.svg or .png).")
+@json_option
+def command(model_path: str, planner: str, reorder: bool, target: str, kernels: str, output: str | None,
+            plot: str | None, as_json: bool) -> None:
+    """Predict the arena TFLM needs for MODEL_PATH and show its memory plan."""
+    from pathlib import Path
+
+    from mcuml import load_model
+    from mcuml.plan import plan_model, plot_plan
+
+    report, out = plan_model(load_model(model_path), planner=planner, reorder=reorder, target=target,
+                             kernels=kernels, name=Path(model_path).name)
+    if output:
+        Path(output).write_bytes(out.to_bytes())
+        log(f"wrote {output} (arena {report.arena_bytes} B, was {report.baseline_arena_bytes} B)")
+    if plot:
+        plot_plan(report, plot)
+        log(f"wrote {plot}")
+    emit(report, as_json, _render)
+
+
+def _render(r) -> None:
+    click.echo(r.render_ascii())
+    click.echo(f"\n{r.model} [{r.target}, {r.kernels}, {r.planner}{', reordered' if r.reorder else ''}]")
+    click.echo(f"head {r.head_bytes} B (greedy {r.greedy_head_bytes}, lower bound {r.lower_bound_bytes}), "
+               f"tail {r.tail_bytes} B")
+    click.echo(f"arena {r.arena_bytes} B (original {r.baseline_arena_bytes} B); "
+               f"recommended kTensorArenaSize {r.recommended_arena_bytes}")
