@@ -110,6 +110,8 @@ class Conv2D(Op):
             requant = K.Requant(requant.output_multiplier, requant.output_shift, 0, requant.act_min,
                                 requant.act_max, K.int16_uses_int64_acc(bias, o), requant.out_dtype)
             dtype = np.dtype(np.float64)
+        if not requant.int64_acc and K.acc_fits_int32(wmat, 255 if x.dtype == DType.int8 else 32768, b, axis=1):
+            requant = requant.without_wrap()
         sum_w = wmat.sum(axis=1).reshape(oc).astype(np.int64)
         b = (np.zeros(oc, np.int64) if b is None else b) - in_zp * sum_w
         return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
@@ -119,16 +121,20 @@ class Conv2D(Op):
         x = inputs[0]
         bsz = x.shape[0]
         win = p.win
-        x = x.reshape(bsz * x.shape[1], win.in_h, win.in_w, x.shape[-1])
-        cols = K.im2col(x, win, p.pad_value, p.weights.dtype)
-        acc = conv_output(cols, p.weights, p.groups, win.k_h * win.k_w, p.requant is None)
-        shape = (bsz, *p.out_shape)
-        if p.requant is None:
-            if p.bias is not None:
-                acc += p.bias
-            outputs[0][...] = np.clip(acc, p.float_min, p.float_max).reshape(shape)
-            return
-        outputs[0][...] = p.requant.apply(acc.astype(np.int64) + p.bias).reshape(shape)
+        nb = bsz * x.shape[1]
+        x = x.reshape(nb, win.in_h, win.in_w, x.shape[-1])
+        out = outputs[0].reshape(nb, *p.out_shape[1:])
+        k = p.weights.shape[1] * p.groups
+        per_sample = win.out_h * win.out_w * (k * p.weights.itemsize + p.out_shape[3] * 16)
+        for sl in K.sample_chunks(nb, per_sample):
+            cols = K.im2col(x[sl], win, p.pad_value, p.weights.dtype)
+            acc = conv_output(cols, p.weights, p.groups, win.k_h * win.k_w, p.requant is None)
+            if p.requant is None:
+                if p.bias is not None:
+                    acc += p.bias
+                out[sl] = np.clip(acc, p.float_min, p.float_max).reshape(out[sl].shape)
+            else:
+                out[sl] = p.requant.apply(acc.astype(np.int64) + p.bias).reshape(out[sl].shape)
 
     def cost(self, node: Operator) -> Cost:
         w, y = node.inputs[1], node.outputs[0]

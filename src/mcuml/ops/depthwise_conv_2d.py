@@ -90,6 +90,8 @@ class DepthwiseConv2D(Op):
             requant = K.Requant(requant.output_multiplier, requant.output_shift, 0, requant.act_min,
                                 requant.act_max, True, requant.out_dtype)
             dtype = np.dtype(np.float64)
+        if not requant.int64_acc and K.acc_fits_int32(taps.reshape(k_h * k_w, oc), 255, b):
+            requant = requant.without_wrap()
         sum_w = taps.reshape(k_h * k_w, oc).sum(axis=0).astype(np.int64)
         b = (np.zeros(oc, np.int64) if b is None else b) - in_zp * sum_w
         return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape))
@@ -98,7 +100,18 @@ class DepthwiseConv2D(Op):
         x = inputs[0]
         bsz = x.shape[0]
         win = p.win
-        x = x.reshape(bsz * x.shape[1], win.in_h, win.in_w, x.shape[-1])
+        nb = bsz * x.shape[1]
+        x = x.reshape(nb, win.in_h, win.in_w, x.shape[-1])
+        out = outputs[0].reshape(nb, *p.out_shape[1:])
+        oc = p.out_shape[3]
+        per_sample = (win.in_h + 2 * win.pad_h) * (win.in_w + 2 * win.pad_w) * oc * p.taps.itemsize \
+            + win.out_h * win.out_w * oc * 24
+        for sl in K.sample_chunks(nb, per_sample):
+            out[sl] = self._slab(p, x[sl])
+
+    @staticmethod
+    def _slab(p: DepthwiseParams, x: np.ndarray) -> np.ndarray:
+        win = p.win
         if p.depth_multiplier > 1:
             x = np.repeat(x, p.depth_multiplier, axis=3)
         xp = K.pad_input(x.astype(p.taps.dtype, copy=False), win, p.pad_value)
@@ -113,13 +126,11 @@ class DepthwiseConv2D(Op):
                 else:
                     np.multiply(t, p.taps[ky, kx], out=tmp)
                     acc += tmp
-        shape = (bsz, *p.out_shape)
         if p.requant is None:
             if p.bias is not None:
                 acc += p.bias
-            outputs[0][...] = np.clip(acc, p.float_min, p.float_max).reshape(shape)
-            return
-        outputs[0][...] = p.requant.apply(acc.astype(np.int64) + p.bias).reshape(shape)
+            return np.clip(acc, p.float_min, p.float_max)
+        return p.requant.apply(acc.astype(np.int64) + p.bias)
 
     def cost(self, node: Operator) -> Cost:
         w, y = node.inputs[1], node.outputs[0]

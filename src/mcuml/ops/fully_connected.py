@@ -112,6 +112,8 @@ class FullyConnected(Op):
                                         np.dtype(np.float64), requant, 0.0, 0.0, tuple(y.shape))
         wt = w.data.T.astype(np.float64) + filter_offset  # (depth, OC)
         dtype = K.matmul_dtype(wt, max_in)
+        if not int64_acc and K.acc_fits_int32(wt, 2 * max_in, raw_b):
+            requant = requant.without_wrap()
         b_eff = raw_b + input_offset * wt.sum(axis=0).astype(np.int64)
         return FullyConnectedParams(depth, oc, np.ascontiguousarray(wt, dtype=dtype), b_eff, raw_b, input_offset,
                                     filter_offset, dtype, requant, 0.0, 0.0, tuple(y.shape))

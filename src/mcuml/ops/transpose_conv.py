@@ -94,6 +94,8 @@ class TransposeConv(Op):
             input_offset = -x.zero_point
             # (input + input_offset) spans up to 255 in magnitude
             dtype = K.matmul_dtype(wf.reshape(oc, -1).T, 256)
+            if K.acc_fits_int32(wf.reshape(oc, -1).T, 255, b):
+                requant = requant.without_wrap()
         else:
             b = K.bias_values(ctx, bias, oc, (DType.int16, DType.int64))
             input_offset = 0
