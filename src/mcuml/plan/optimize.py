@@ -116,7 +116,7 @@ def optimize_model(model: Model, *, planner: str = "optimal", reorder: bool = Tr
         if best is None or est.arena_bytes < best.arena.arena_bytes:
             best = OptimizedPlan(out, est, baseline, tuple(order), aliased)
     assert best is not None
-    if best.arena.arena_bytes >= baseline.arena_bytes:  # nothing gained: ship the original
+    if best.arena.arena_bytes > baseline.arena_bytes:  # never ship a larger arena
         return OptimizedPlan(model, baseline, baseline, tuple(range(len(model.subgraphs[0].operators))), 0)
     return best
 
