@@ -321,3 +321,7 @@ def test_bad_path_is_a_user_error(tmp_path) -> None:
 
     with pytest.raises(McumlError, match="cannot read"):
         load_model(tmp_path / "missing.tflite")
+
+
+def test_fuzz_case_count() -> None:
+    assert len(FUZZ_MODELS) * CASES_PER_MODEL >= 2000
