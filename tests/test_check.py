@@ -152,3 +152,10 @@ def test_interpreter_problems() -> None:
     ok = check(_reshape_model().build(), interpreter=True)
     assert ok.runs_on_mcuml is True and ok.ok
     assert check(_reshape_model().build()).runs_on_mcuml is None
+
+
+def test_package_attribute_stays_callable() -> None:
+    import mcuml
+    import mcuml.check  # rebinds the package attribute to the submodule
+
+    assert mcuml.check(_reshape_model().build()).runs_on_tflm

@@ -90,3 +90,13 @@ def test_omitted_optional_input() -> None:
     b.output(y)
     (op,) = inspect(b.build()).operators
     assert op.inputs[2].index == -1 and op.inputs[2].dtype == "none"
+
+
+def test_package_attribute_stays_callable() -> None:
+    import mcuml
+    import mcuml.inspect  # rebinds the package attribute to the submodule
+
+    b = ModelBuilder()
+    x = b.input("x", (1, 4), "float32")
+    b.output(x)
+    assert mcuml.inspect(b.build()).totals.operators == 0
