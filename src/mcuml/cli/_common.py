@@ -66,3 +66,20 @@ def _term_width() -> int:
 def log(msg: str) -> None:
     """Progress/warnings go to stderr."""
     print(msg, file=sys.stderr, flush=True)
+
+
+def parse_battery(value: str | None) -> tuple[float | None, float]:
+    """``--battery MAH[,V]`` -> (mAh or None, volts; 3.7 V by default)."""
+    if not value:
+        return None, 3.7
+    parts = value.split(",")
+    try:
+        return float(parts[0]), float(parts[1]) if len(parts) > 1 else 3.7
+    except ValueError:
+        raise click.BadParameter("expected MAH or MAH,VOLTS (e.g. 220,3.0)", param_hint="--battery") from None
+
+
+def battery_tuple(value: str | None) -> tuple[float, float] | None:
+    """``--battery`` as (mAh, volts), or None when not given."""
+    mah, volts = parse_battery(value)
+    return None if mah is None else (mah, volts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mcuml.cli._common import console, emit, json_option
+from mcuml.cli._common import console, emit, json_option, parse_battery
 
 
 def _shape(shapes) -> str:
@@ -35,16 +35,6 @@ def render(r) -> None:
         con.print(f"note: {n}")
 
 
-def _battery(value: str | None) -> tuple[float | None, float]:
-    if not value:
-        return None, 3.7
-    parts = value.split(",")
-    try:
-        return float(parts[0]), float(parts[1]) if len(parts) > 1 else 3.7
-    except ValueError:
-        raise click.BadParameter("expected MAH or MAH,VOLTS (e.g. 220,3.0)", param_hint="--battery") from None
-
-
 @click.command("profile")
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
 @click.option("--board", "-b", required=True, help="Board id, name or alias (see `mcuml boards`).")
@@ -56,7 +46,7 @@ def command(model: str, board: str, kernels: str, rate: float | None, battery: s
     """Estimate per-layer latency and energy of MODEL on BOARD (calibrated TFLM cycle model)."""
     from mcuml.profile import profile
 
-    mah, volts = _battery(battery)
+    mah, volts = parse_battery(battery)
     if mah is not None and rate is None:
         raise click.UsageError("--battery needs --rate")
     emit(profile(model, board, kernels, rate_hz=rate, battery_mah=mah, battery_v=volts), as_json, render)

@@ -44,11 +44,12 @@ def _card(k: str, v: str, cls: str = "") -> str:
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = (),
-           row_class: Sequence[str] = ()) -> str:
+           row_class: Sequence[str] = (), fmt: bool = False) -> str:
     out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for i, row in enumerate(rows):
         cls = f' class="{row_class[i]}"' if i < len(row_class) and row_class[i] else ""
-        cells = [f'<td class="n">{escape(str(c))}</td>' if j in numeric else f"<td>{escape(str(c))}</td>"
+        cells = [f'<td class="n">{escape(f"{c:,}" if fmt and isinstance(c, int) else str(c))}</td>' if j in numeric
+                 else f"<td>{escape(str(c))}</td>"
                  for j, c in enumerate(row)]
         out.append(f"<tr{cls}>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
@@ -109,12 +110,13 @@ def render(*, title: str, model_name: str, model_bytes: int, board: Any, kernels
     parts.append(_table(["flash component", "bytes"], [
         ("weights", fb.weights_bytes), ("graph & quantization params", fb.graph_bytes),
         ("TFLM runtime code", fb.runtime_bytes), ("application allowance", fb.app_allowance_bytes),
-        ("total", fb.total_bytes), ("capacity", fb.capacity_bytes), ("margin", fb.margin_bytes)], numeric=(1,)))
+        ("total", fb.total_bytes), ("capacity", fb.capacity_bytes), ("margin", fb.margin_bytes)], numeric=(1,),
+        fmt=True))
     parts.append(_table(["SRAM component", "bytes"], [
         ("arena: activations & scratch", rb.arena_planned_bytes), ("arena: persistent", rb.arena_persistent_bytes),
         ("runtime static RAM", rb.runtime_static_bytes), ("stack", rb.stack_bytes),
         ("application RAM", rb.app_ram_bytes), ("total", rb.total_bytes), ("capacity", rb.capacity_bytes),
-        ("margin", rb.margin_bytes)], numeric=(1,)))
+        ("margin", rb.margin_bytes)], numeric=(1,), fmt=True))
     if fit.notes:
         parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in fit.notes) + "</ul>")
 

@@ -1,0 +1,178 @@
+"""``mcuml deploy``: check → plan → fit → profile → codegen → report, in one call.
+
+Each stage is the public function of its module; this module only sequences them, writes the
+files and collects the numbers into one :class:`DeployResult`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from mcuml.errors import McumlError
+from mcuml.tflite.reader import load_model, read_bytes
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DeployResult:
+    model: str
+    board: str
+    board_name: str
+    kernels: str
+    runs_on_tflm: bool
+    fits: bool
+    ok: bool  # runs on TFLM and fits the board
+    reasons: tuple[str, ...]  # why not, when not ok
+    flash_bytes: int
+    flash_capacity_bytes: int
+    sram_bytes: int
+    sram_capacity_bytes: int
+    arena_bytes: int  # predicted minimal kTensorArenaSize (32-bit, chosen kernels)
+    recommended_arena_bytes: int
+    baseline_arena_bytes: int  # before optimization (greedy, original op order)
+    optimized: bool
+    latency_ms: float
+    energy_mj: float
+    battery_life_days: float | None
+    report: str | None
+    files: tuple[str, ...]
+
+
+def _noop(msg: str) -> None:
+    pass
+
+
+def _plan_views(model, kernels: str, optimized_model):
+    """Greedy (TFLM as shipped) and the deployed plan, for the report picture."""
+    from mcuml.plan import get_planner, usage_records
+    from mcuml.report.html import PlanView
+
+    views = []
+    for name, m, planner in (("TFLM greedy planner", model, "greedy"),
+                             ("mcuml optimized plan", optimized_model, "optimal")):
+        if m is None:
+            continue
+        recs = usage_records(m, kernels="reference")
+        plan = get_planner(planner)(recs)
+        views.append(PlanView(name, tuple((r.size, r.first_use, r.last_use, r.label) for r in recs),
+                              tuple(plan.offsets), plan.size))
+    return views
+
+
+def build_report(model_path: str | os.PathLike[str], board: str, *, kernels: str = "cmsis-nn",
+                 rate_hz: float | None = 1.0, battery: tuple[float, float] | None = (1000.0, 3.7),
+                 optimized_model=None, title: str | None = None) -> tuple[str, object, object, object, object]:
+    """HTML report text plus the (check, fit, profile, arena) results it shows."""
+    from mcuml.arena import predict_arena
+    from mcuml.boards import get_board
+    from mcuml.check import check
+    from mcuml.fit import fit
+    from mcuml.inspect import inspect
+    from mcuml.memmap import render_svg
+    from mcuml.profile import profile
+    from mcuml.report.html import render
+
+    data = read_bytes(model_path)
+    model = load_model(data)
+    b = get_board(board)
+    deployed = optimized_model or model
+    chk = check(model, size=len(data))
+    ins = inspect(model, size=len(data))
+    fr = fit(deployed, b, kernels)
+    pr = profile(deployed, b, kernels, rate_hz=rate_hz, battery_mah=battery[0] if battery else None,
+                 battery_v=battery[1] if battery else 3.7)
+    ar = predict_arena(deployed, target="cortex-m", kernels=kernels)
+    html = render(title=title or f"mcuml report: {Path(model_path).name} on {b.name}", model_name=Path(model_path).name,
+                  model_bytes=len(data), board=b, kernels=kernels, check=chk, inspect=ins, fit=fr, profile=pr,
+                  arena=ar, plans=_plan_views(model, kernels, optimized_model),
+                  memory_map_svg=render_svg(fr.bars(), title=f"{Path(model_path).name} on {b.name}"))
+    return html, chk, fr, pr, ar
+
+
+def report(model_path: str | os.PathLike[str], board: str, out: str | os.PathLike[str], *,
+           kernels: str = "cmsis-nn", rate_hz: float | None = 1.0,
+           battery: tuple[float, float] | None = (1000.0, 3.7)) -> str:
+    """Write the self-contained HTML report; returns its path."""
+    html, *_ = build_report(model_path, board, kernels=kernels, rate_hz=rate_hz, battery=battery)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(html, encoding="utf-8")
+    return str(out)
+
+
+def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.PathLike[str], *,
+           kernels: str = "cmsis-nn", optimize: bool = True, name: str | None = None, rate_hz: float | None = 1.0,
+           battery: tuple[float, float] | None = (1000.0, 3.7), progress: Progress = _noop) -> DeployResult:
+    """Run the whole workflow for ``model_path`` on ``board`` and write everything into ``out_dir``."""
+    from mcuml.arena import predict_arena
+    from mcuml.boards import get_board
+    from mcuml.check import check
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = read_bytes(model_path)
+    model = load_model(data)
+    b = get_board(board)
+    stem = name or Path(model_path).stem
+    files: list[str] = []
+
+    progress(f"[1/6] check: can stock TFLM run {Path(model_path).name}?")
+    chk = check(model, size=len(data))
+    reasons = [f"node {p.node} ({p.op}): {p.reason}" for p in chk.problems]
+
+    progress("[2/6] plan: arena with TFLM's greedy planner, then mcuml's optimal plan")
+    baseline = predict_arena(model, target="cortex-m", kernels=kernels)
+    deployed_model, deployed_path = model, Path(model_path)
+    if optimize and chk.runs_on_tflm:
+        from mcuml.plan import optimize_model
+
+        opt = optimize_model(model, planner="optimal", reorder=True, target="cortex-m", kernels=kernels)
+        if opt.arena.arena_bytes < baseline.arena_bytes:
+            deployed_model = opt.model
+            deployed_path = out / f"{stem}_optimized.tflite"
+            deployed_path.write_bytes(opt.model.to_bytes())
+            files.append(str(deployed_path))
+            progress(f"      arena {baseline.arena_bytes:,} B -> {opt.arena.arena_bytes:,} B")
+    optimized = deployed_model is not model
+
+    progress(f"[3/6] fit + [4/6] profile on {b.name}")
+    html, chk, fr, pr, ar = build_report(model_path, board, kernels=kernels, rate_hz=rate_hz, battery=battery,
+                                         optimized_model=deployed_model if optimized else None)
+    if not fr.fits:
+        if not fr.flash.fits:
+            reasons.append(f"flash: needs {fr.flash.total_bytes:,} B of {fr.flash.capacity_bytes:,} B "
+                           f"({-fr.flash.margin_bytes:,} B over)")
+        if not fr.ram.fits:
+            reasons.append(f"SRAM: needs {fr.ram.total_bytes:,} B of {fr.ram.capacity_bytes:,} B "
+                           f"({-fr.ram.margin_bytes:,} B over)")
+
+    progress("[5/6] codegen: C array, Arduino sketch, TFLM app")
+    if chk.runs_on_tflm:
+        from mcuml.codegen import generate
+
+        for target, sub in (("c-array", "c_array"), ("arduino", "arduino"), ("tflm-app", "tflm_app")):
+            try:
+                res = generate(deployed_path, target, out / sub, name=stem, board=board, kernels=kernels,
+                               arena_bytes=ar.recommended_arena_bytes)
+            except McumlError as e:
+                reasons.append(f"codegen {target}: {e.message}")
+                continue
+            files.extend(str(Path(res.out_dir) / f) for f in res.files)
+
+    progress("[6/6] report")
+    report_path = out / "report.html"
+    report_path.write_text(html, encoding="utf-8")
+    files.append(str(report_path))
+    dc = pr.duty_cycle
+    ok = chk.runs_on_tflm and fr.fits
+    return DeployResult(
+        model=str(model_path), board=b.id, board_name=b.name, kernels=kernels, runs_on_tflm=chk.runs_on_tflm,
+        fits=fr.fits, ok=ok, reasons=tuple(reasons), flash_bytes=fr.flash.total_bytes,
+        flash_capacity_bytes=fr.flash.capacity_bytes, sram_bytes=fr.ram.total_bytes,
+        sram_capacity_bytes=fr.ram.capacity_bytes, arena_bytes=ar.arena_bytes,
+        recommended_arena_bytes=ar.recommended_arena_bytes, baseline_arena_bytes=baseline.arena_bytes,
+        optimized=optimized, latency_ms=pr.total_ms, energy_mj=pr.energy_mj,
+        battery_life_days=dc.battery_life_days if dc else None, report=str(report_path), files=tuple(files))
