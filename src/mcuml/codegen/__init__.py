@@ -54,9 +54,8 @@ def _board(board: str | None) -> Any:
 def _default_kernels(target: str, board_obj: Any) -> str:
     """CMSIS-NN where the runtime uses it (Arduino TFLM on Arm boards), TFLM's reference kernels otherwise."""
     if board_obj is not None:
-        core = str(getattr(board_obj, "core", "") or "").lower()
-        arm = "cortex" in core or core.startswith(("m0", "m3", "m4", "m7", "m33", "m55", "m85"))
-        return "cmsis-nn" if arm else "reference"
+        core = str(getattr(board_obj, "core_class", "") or getattr(board_obj, "core", "")).lower()
+        return "cmsis-nn" if core.startswith("cortex-m") else "reference"
     return "cmsis-nn" if target == "arduino" else "reference"
 
 

@@ -26,13 +26,15 @@ class ArenaChoice:
     target: str               # "cortex-m" (32-bit) or "host" (64-bit)
     kernels: str              # "reference" | "cmsis-nn"
     source: str               # "mcuml.arena" | "user"
+    margin_rule: str = ""     # how the margin was chosen, as mcuml.arena states it
 
     def comment(self) -> list[str]:
         if self.source == "user":
             return [f"{self.arena_bytes} bytes, chosen by the user (--arena-size)."]
+        rule = f" ({self.margin_rule})" if self.margin_rule else ""
         return [f"mcuml predicts that this model needs {self.predicted_bytes} bytes on a {_TARGET_TEXT[self.target]}",
-                f"with TFLM's {self.kernels} kernels; {self.margin_bytes} bytes of margin are added for allocator and",
-                "library-version differences (mcuml.arena.predict_arena, recommended_arena_bytes)."]
+                f"with TFLM's {self.kernels} kernels. Margin: {self.margin_bytes} bytes{rule},",
+                "for allocator and library-version differences."]
 
 
 _TARGET_TEXT = {"cortex-m": "32-bit Cortex-M", "host": "64-bit host"}
@@ -54,7 +56,8 @@ def choose_arena(model: Model, *, target: str, kernels: str, arena_bytes: int | 
         estimate = predict_arena(model, target=target, kernels=kernels)
     predicted = int(estimate.arena_bytes)
     recommended = max(int(estimate.recommended_arena_bytes), predicted)
-    return ArenaChoice(recommended, predicted, recommended - predicted, target, kernels, "mcuml.arena")
+    return ArenaChoice(recommended, predicted, recommended - predicted, target, kernels, "mcuml.arena",
+                       str(getattr(estimate, "margin", "") or ""))
 
 
 def cpp_comment(lines: list[str], indent: str = "") -> str:
@@ -88,22 +91,24 @@ def _io_constants(io: IOFacts, kind: str) -> str:
     return out
 
 
-def _quant_helpers(dtypes: set[DType]) -> str:
+def _quant_helpers(quantize: set[DType], dequantize: set[DType]) -> str:
+    """QuantizeToX for quantized input types, DequantizeFromX for quantized output types (no unused code)."""
     out = []
-    for dt in sorted(dtypes, key=lambda d: d.value):
-        ctype = f"{dt.name}_t"
-        lo, hi = QUANT_RANGES[dt]
-        fn = dt.name.capitalize()
+    for dt in sorted(quantize, key=lambda d: d.value):
+        ctype, (lo, hi) = f"{dt.name}_t", QUANT_RANGES[dt]
         out.append(
             f"// real value -> {dt.name}: q = round(value / scale) + zero_point, saturated to [{lo}, {hi}].\n"
-            "// lroundf rounds halves away from zero, as TFLM's QUANTIZE kernel does.\n"
-            f"{ctype} QuantizeTo{fn}(float value, float scale, int32_t zero_point) {{\n"
-            "  int32_t q = static_cast<int32_t>(lroundf(value / scale)) + zero_point;\n"
-            f"  if (q < {lo}) q = {lo};\n  if (q > {hi}) q = {hi};\n"
-            f"  return static_cast<{ctype}>(q);\n}}\n\n"
+            "// llroundf rounds halves away from zero, as TFLM's QUANTIZE kernel does.\n"
+            f"{ctype} QuantizeTo{dt.name.capitalize()}(float value, float scale, int32_t zero_point) {{\n"
+            "  long long q = llroundf(value / scale) + zero_point;\n"
+            f"  if (q < {lo}LL) q = {lo}LL;\n  if (q > {hi}LL) q = {hi}LL;\n"
+            f"  return static_cast<{ctype}>(q);\n}}\n")
+    for dt in sorted(dequantize, key=lambda d: d.value):
+        ctype = f"{dt.name}_t"
+        out.append(
             f"// {dt.name} -> real value: value = scale * (q - zero_point).\n"
-            f"float DequantizeFrom{fn}({ctype} q, float scale, int32_t zero_point) {{\n"
-            "  return scale * static_cast<float>(static_cast<int32_t>(q) - zero_point);\n}\n")
+            f"float DequantizeFrom{dt.name.capitalize()}({ctype} q, float scale, int32_t zero_point) {{\n"
+            "  return scale * static_cast<float>(static_cast<long long>(q) - zero_point);\n}\n")
     return "\n".join(out)
 
 
@@ -118,7 +123,7 @@ def _accessors(io: IOFacts, kind: str) -> str:
         if io.quantized:
             value = f"QuantizeTo{dt.name.capitalize()}(value, {k}Scale, {k}ZeroPoint)"
             return (f"// Writes element i of input {io.index}, given in real units (quantized here).\n"
-                    f"void SetInput{io.index}(size_t i, float value) {{ {ptr}[i] = {value}; }}\n")
+                    f"void SetInput{io.index}(size_t i, float value) {{\n  {ptr}[i] =\n      {value};\n}}\n")
         arg = "float" if dt == DType.float32 else ctype
         return (f"// Writes element i of input {io.index} ({io.dtype}, used as is).\n"
                 f"void SetInput{io.index}(size_t i, {arg} value) {{ {ptr}[i] = value; }}\n")
@@ -146,11 +151,12 @@ def check_io_types(facts: ModelFacts) -> None:
 
 def io_code(facts: ModelFacts) -> str:
     """Constants, quantization helpers, SetInputN/GetOutputN and a type check, for the anonymous namespace."""
-    qtypes = {DType[io.dtype] for io in (*facts.inputs, *facts.outputs) if io.quantized}
+    quantize = {DType[io.dtype] for io in facts.inputs if io.quantized}
+    dequantize = {DType[io.dtype] for io in facts.outputs if io.quantized}
     parts = ["".join(_io_constants(io, "Input") for io in facts.inputs)
              + "".join(_io_constants(io, "Output") for io in facts.outputs)]
-    if qtypes:
-        parts.append(_quant_helpers(qtypes))
+    if quantize or dequantize:
+        parts.append(_quant_helpers(quantize, dequantize))
     parts.append("".join(_accessors(io, "Input") for io in facts.inputs)
                  + "".join(_accessors(io, "Output") for io in facts.outputs))
     checks = [f"interpreter->typed_input_tensor<{io.c_type}>({io.index}) != nullptr" for io in facts.inputs]

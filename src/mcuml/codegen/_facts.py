@@ -70,6 +70,7 @@ C_TYPES: dict[DType, tuple[str, str]] = {
 # Integer types the helpers quantize to, with the range they saturate to.
 QUANT_RANGES: dict[DType, tuple[int, int]] = {
     DType.int8: (-128, 127), DType.uint8: (0, 255), DType.int16: (-32768, 32767),
+    DType.int32: (-(1 << 31), (1 << 31) - 1),
 }
 
 

@@ -92,7 +92,8 @@ void setup() {{
   }}
   if (!IoTypesMatch()) Halt("input/output types differ from the model this sketch was generated for");
 
-  // What the model really used: you can shrink kTensorArenaSize towards this (plus 16 for alignment).
+  // What TFLM kept after planning. It misses the temporary peak inside AllocateTensors(), so do not
+  // shrink kTensorArenaSize down to it: mcuml's prediction above already accounts for that peak.
   Serial.print("Arena used: ");
   Serial.print(static_cast<unsigned long>(interpreter->arena_used_bytes()));
   Serial.print(" of ");
