@@ -267,4 +267,5 @@ def predict_arena(model: Model, *, target: str = "host", kernels: str = "referen
                          recommended_arena_bytes=recommended,
                          margin=f"+16 B alignment slack, then max({margin_fraction:.0%}, {margin_min} B), rounded to 16",
                          target=target, kernels=kernels, planner=planner, used_bytes=head + tail,
-                         tail_breakdown=brk, limited_by=limited, approximate=tuple(approx))
+                         tail_breakdown=brk, limited_by=limited,
+                         approximate=tuple(approx) + (("cmsis-nn scratch/OpData",) if kernels == "cmsis-nn" else ()))
