@@ -73,7 +73,8 @@ def compile_objects(compiler: list[str], sources: list[Path], outdir: Path, jobs
 
     def run(chunk: list[Path]) -> None:
         if chunk:
-            res = subprocess.run([*compiler, "-c", *map(str, chunk)], cwd=outdir, capture_output=True, text=True)
+            res = subprocess.run([*compiler, "-c", *map(str, chunk)], cwd=outdir, capture_output=True, text=True,
+                                 check=False)
             assert res.returncode == 0, res.stderr[-4000:]
 
     with ThreadPoolExecutor(jobs) as ex:

@@ -68,5 +68,6 @@ def test_cortex_m4_rodata_and_16_byte_alignment(tmp_path: Path, lang: str) -> No
     name, flags_s, _ = _sections(tmp_path / "fw.elf")[shndx]
     assert value % 16 == 0, hex(value)
     assert "W" not in flags_s and name.startswith(".rodata"), name
-    nm = subprocess.run(["arm-none-eabi-nm", str(tmp_path / "fw.elf")], capture_output=True, text=True).stdout
-    assert re.search(rf"^[0-9a-f]+ R {n}$", nm, re.M), "nm should list the array as read-only data (R)"
+    nm = subprocess.run(["arm-none-eabi-nm", str(tmp_path / "fw.elf")], capture_output=True, text=True,
+                        check=True).stdout
+    assert re.search(rf"^[0-9a-f]+ R {n}$", nm, re.MULTILINE), "nm should list the array as read-only data (R)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mcuml.cli._common import console, emit, json_option
+from mcuml.cli._common import console, emit, json_option, log
 
 
 def _render(r) -> None:
@@ -44,4 +44,6 @@ def command(model, target, out_dir, name, board, kernels, arena_size, optimized,
 
     result = generate(model, target, out_dir, name=name, board=board, optimized=optimized, kernels=kernels,
                       arena_bytes=arena_size)
+    for w in result.warnings:
+        log(f"warning: {w} (see `mcuml fit`)")
     emit(result, as_json, _render)

@@ -39,6 +39,7 @@ class CodegenResult:
     board: str | None
     optimized: bool
     baseline_arena_bytes: int | None   # --optimized: the arena the original model would have needed
+    warnings: tuple[str, ...] = ()     # e.g. the arena exceeds the board's largest RAM block
 
 
 def _board(board: str | None) -> Any:
@@ -65,7 +66,8 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
     """Generate ``target`` code for the model at ``model_path`` into ``out_dir``; returns what was written.
 
     ``kernels`` (reference | cmsis-nn) picks the kernel set the arena is predicted for (default: from the
-    board, else cmsis-nn for Arduino and reference for tflm-app). ``arena_bytes`` overrides the prediction.
+    board, else cmsis-nn for Arduino and reference for tflm-app). ``arena_bytes`` overrides the 32-bit
+    prediction (tflm-app still predicts its 64-bit host arena).
     ``optimized`` embeds the model rewritten by ``mcuml.plan.optimize_model`` (smaller arena).
     """
     from mcuml.tflite.reader import load_model
@@ -101,7 +103,13 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
         if target == "arduino":
             files = arduino(data, name, arena=arena, board=board_name, source=path.name)
         else:
-            host = choose_arena(model, target="host", kernels="reference", arena_bytes=arena_bytes)
+            # ``arena_bytes`` is meant for the board; a 64-bit host build needs its own (larger) number
+            try:
+                host = choose_arena(model, target="host", kernels="reference")
+            except McumlError:
+                if arena_bytes is None:
+                    raise
+                host = choose_arena(model, target="host", kernels="reference", arena_bytes=arena_bytes)
             files = tflm_app(data, name, arena=arena, host_arena=host, board=board_name, source=path.name)
 
     out = Path(out_dir)
@@ -112,6 +120,8 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
 
     from mcuml.codegen._facts import model_facts
 
+    warnings = _board_warnings(board_obj, len(data), arena.arena_bytes if arena else None)
+
     facts = model_facts(model, data)
     methods = () if target == "c-array" else tuple(e.method for e in resolver_entries(facts.ops))
     return CodegenResult(
@@ -119,7 +129,22 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
         out_dir=str(out), files=tuple(files), model_bytes=len(data), ops=facts.ops, resolver=methods,
         kernels=None if target == "c-array" else kernels, arena_bytes=arena.arena_bytes if arena else None,
         arena=arena, host_arena_bytes=host.arena_bytes if host else None, board=board_name, optimized=optimized,
-        baseline_arena_bytes=int(baseline.recommended_arena_bytes) if baseline is not None else None)
+        baseline_arena_bytes=int(baseline.recommended_arena_bytes) if baseline is not None else None,
+        warnings=warnings)
+
+
+def _board_warnings(board_obj: Any, model_bytes: int, arena_bytes: int | None) -> tuple[str, ...]:
+    """Obvious misfits only (``mcuml fit`` does the full flash/SRAM budget with runtime and stack)."""
+    if board_obj is None:
+        return ()
+    out = []
+    ram = int(getattr(board_obj, "largest_ram_block_bytes", 0) or getattr(board_obj, "sram_bytes", 0) or 0)
+    flash = int(getattr(board_obj, "flash_bytes", 0) or 0) + int(getattr(board_obj, "external_flash_bytes", 0) or 0)
+    if arena_bytes is not None and ram and arena_bytes > ram:
+        out.append(f"the arena ({arena_bytes:,} B) is larger than {board_obj.name}'s largest RAM block ({ram:,} B)")
+    if flash and model_bytes > flash:
+        out.append(f"the model ({model_bytes:,} B) is larger than {board_obj.name}'s flash ({flash:,} B)")
+    return tuple(out)
 
 
 __all__ = ["TARGETS", "ArenaChoice", "CodegenResult", "add_method", "arduino", "c_array", "choose_arena",

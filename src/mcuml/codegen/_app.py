@@ -30,11 +30,14 @@ class ArenaChoice:
 
     def comment(self) -> list[str]:
         if self.source == "user":
-            return [f"{self.arena_bytes} bytes, chosen by the user (--arena-size)."]
-        rule = f" ({self.margin_rule})" if self.margin_rule else ""
-        return [f"mcuml predicts that this model needs {self.predicted_bytes} bytes on a {_TARGET_TEXT[self.target]}",
-                f"with TFLM's {self.kernels} kernels. Margin: {self.margin_bytes} bytes{rule},",
-                "for allocator and library-version differences."]
+            return [f"{self.arena_bytes} bytes, as given to mcuml codegen (--arena-size / arena_bytes)."]
+        lines = [(f"mcuml predicts that this model needs {self.predicted_bytes} bytes on a "
+                  f"{_TARGET_TEXT[self.target]} with TFLM's {self.kernels} kernels."),
+                 (f"Margin: {self.margin_bytes} bytes, for allocator and library-version differences"
+                  + ("" if self.margin_rule else "."))]
+        if self.margin_rule:
+            lines.append(f"({self.margin_rule}).")
+        return lines
 
 
 _TARGET_TEXT = {"cortex-m": "32-bit Cortex-M", "host": "64-bit host"}

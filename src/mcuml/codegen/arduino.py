@@ -8,8 +8,14 @@ Manager since Arduino_TensorFlowLite was withdrawn (tflm-reference §5.10); both
 from __future__ import annotations
 
 from mcuml import __version__
-from mcuml.codegen._app import (ArenaChoice, check_io_types, cpp_comment, fill_inputs_code, io_code,
-                                resolver_code)
+from mcuml.codegen._app import (
+    ArenaChoice,
+    check_io_types,
+    cpp_comment,
+    fill_inputs_code,
+    io_code,
+    resolver_code,
+)
 from mcuml.codegen._facts import model_facts, sanitize_identifier
 from mcuml.codegen.c_array import c_array
 from mcuml.codegen.resolver import resolver_entries

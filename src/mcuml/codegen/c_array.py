@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from mcuml import __version__
-from mcuml.codegen._facts import ModelFacts, comment_text, model_facts, sanitize_identifier
+from mcuml.codegen._facts import (
+    ModelFacts,
+    comment_text,
+    model_facts,
+    sanitize_identifier,
+)
 from mcuml.ir import Model
 
 BYTES_PER_LINE = 12

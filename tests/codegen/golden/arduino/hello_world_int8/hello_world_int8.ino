@@ -28,9 +28,9 @@
 namespace {
 
 // Step 3: the tensor arena: the one block of RAM where TFLM keeps every tensor and its own bookkeeping.
-// mcuml predicts that this model needs 1936 bytes on a 32-bit Cortex-M
-// with TFLM's cmsis-nn kernels. Margin: 272 bytes (+16 B alignment slack, then max(5%, 256 B), rounded to 16),
-// for allocator and library-version differences.
+// mcuml predicts that this model needs 1936 bytes on a 32-bit Cortex-M with TFLM's cmsis-nn kernels.
+// Margin: 272 bytes, for allocator and library-version differences
+// (+16 B alignment slack, then max(5%, 256 B), rounded to 16).
 // If AllocateTensors() still fails, TFLM prints how many bytes were missing: add them here.
 constexpr size_t kTensorArenaSize = 2208;
 // A global (not a local) so it does not eat the stack; alignas(16) because TFLM needs 16-byte alignment.

@@ -26,14 +26,14 @@ namespace {
 // The tensor arena: the one block of RAM where TFLM keeps every tensor and its own bookkeeping.
 // TFLM's structs hold pointers, so a 64-bit host build needs more than a 32-bit microcontroller.
 #if UINTPTR_MAX > 0xFFFFFFFFu
-// mcuml predicts that this model needs 2736 bytes on a 64-bit host
-// with TFLM's reference kernels. Margin: 272 bytes (+16 B alignment slack, then max(5%, 256 B), rounded to 16),
-// for allocator and library-version differences.
+// mcuml predicts that this model needs 2736 bytes on a 64-bit host with TFLM's reference kernels.
+// Margin: 272 bytes, for allocator and library-version differences
+// (+16 B alignment slack, then max(5%, 256 B), rounded to 16).
 constexpr size_t kTensorArenaSize = 3008;
 #else
-// mcuml predicts that this model needs 1936 bytes on a 32-bit Cortex-M
-// with TFLM's cmsis-nn kernels. Margin: 272 bytes (+16 B alignment slack, then max(5%, 256 B), rounded to 16),
-// for allocator and library-version differences.
+// mcuml predicts that this model needs 1936 bytes on a 32-bit Cortex-M with TFLM's cmsis-nn kernels.
+// Margin: 272 bytes, for allocator and library-version differences
+// (+16 B alignment slack, then max(5%, 256 B), rounded to 16).
 constexpr size_t kTensorArenaSize = 2208;
 #endif
 // A global (not a local) so it does not eat the stack; alignas(16) because TFLM needs 16-byte alignment.
