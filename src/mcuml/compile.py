@@ -11,7 +11,7 @@ from typing import Any
 from mcuml.errors import McumlError, OpProblem, UnsupportedOpError
 from mcuml.ir.model import Model, Operator, Subgraph
 from mcuml.ops import Op, OpContext, lookup
-from mcuml.plan import ArenaPlan, UsageRecord, plan_greedy, tensor_records
+from mcuml.plan import ArenaPlan, UsageRecord, plan_greedy, usage_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ def compile(model: Model, *, planner: str = "greedy") -> CompiledModel:  # noqa:
             raise first_error
         lines = "; ".join(f"node {p.node} ({p.op}): {p.reason}" for p in problems)
         raise UnsupportedOpError(f"{len(problems)} operator(s) cannot run: {lines}", problems=tuple(problems))
-    records = tuple(tensor_records(sg))
+    records = tuple(usage_records(model))  # TFLM's records: tensors, then kernel scratch (tensor=None)
     if planner != "greedy":
         from mcuml.plan import get_planner  # provided by the planners module
 
