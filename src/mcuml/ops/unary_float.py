@@ -1,4 +1,4 @@
-"""Simple unary math: EXP, LOG, SQRT, RSQRT, SIN, COS, SQUARE, FLOOR, CEIL, ROUND (float32), ABS
+"""Simple unary math: EXP, LOG, SQRT, SIN, COS, SQUARE, FLOOR, CEIL, ROUND (float32), ABS
 (float32, int8, int16 quantized or not), NEG (float32; TFLM's NEG has no int8 path).
 
 Ports ``tensorflow/lite/micro/kernels/elementwise.cc`` (ABS/SIN/COS/LOG/SQRT/RSQRT/SQUARE),
@@ -6,8 +6,8 @@ Ports ``tensorflow/lite/micro/kernels/elementwise.cc`` (ABS/SIN/COS/LOG/SQRT/RSQ
 ``neg.cc``. Float results are float32 libm values (NumPy's float32 functions agree with them to
 within the float tolerance of the tests). Quantized ABS: ``|x - zp_in|``, rescaled by
 ``QuantizeMultiplier(in_scale / out_scale)`` only when the scales differ, ``+ zp_out``, clamped;
-an int16 tensor without quantization takes the plain ``std::abs``. RSQRT is float32 only here
-(TFLM's int8/int16 RSQRT is not ported yet).
+an int16 tensor without quantization takes the plain ``std::abs``. RSQRT (float32 and int8)
+lives in ``rsqrt.py``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ FLOAT_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "EXP": _f(np.exp),
     "LOG": _f(np.log),
     "SQRT": _f(np.sqrt),
-    "RSQRT": _f(lambda x: F32(1) / np.sqrt(x)),
     "SIN": _f(np.sin),
     "COS": _f(np.cos),
     "SQUARE": _f(lambda x: x * x),
