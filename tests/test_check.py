@@ -158,4 +158,4 @@ def test_package_attribute_stays_callable() -> None:
     import mcuml
     import mcuml.check  # rebinds the package attribute to the submodule
 
-    assert mcuml.check(_reshape_model().build()).runs_on_tflm
+    assert mcuml.check_model(_reshape_model().build()).runs_on_tflm

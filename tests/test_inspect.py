@@ -99,4 +99,4 @@ def test_package_attribute_stays_callable() -> None:
     b = ModelBuilder()
     x = b.input("x", (1, 4), "float32")
     b.output(x)
-    assert mcuml.inspect(b.build()).totals.operators == 0
+    assert mcuml.inspect_model(b.build()).totals.operators == 0

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import MODELS, manifest, random_input, tflm_run
 
+import mcuml
 from mcuml import load_model
 from mcuml.errors import ModelFormatError
 from mcuml.ir.build import ModelBuilder
 from mcuml.ir.model import Buffer, Metadata, SignatureDef
-from oracle import MODELS, manifest, random_input, tflm_run
 
 ENTRIES = manifest()
 SLOW_TFLM = {"tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite", "tinyengine/mcunetv2_large.tflite",
@@ -126,3 +127,10 @@ def test_bad_files_raise_model_format_error(tmp_path) -> None:
     for bad in (b"", data[:7], data[:4] + b"XXXX" + data[8:], data[: len(data) // 2]):
         with pytest.raises(ModelFormatError):
             load_model(bad)
+
+
+def test_built_model_equals_its_reload():
+    from mcuml.examples import synthetic_cifar_cnn
+
+    m = synthetic_cifar_cnn()
+    assert mcuml.load_model(m.to_bytes()) == m

@@ -20,20 +20,23 @@ _LAZY = {
     "Interpreter": "mcuml.interp.interpreter",
     "compile": "mcuml.compile",
     "CompiledModel": "mcuml.compile",
-    "check": "mcuml.check",
-    "inspect": "mcuml.inspect",
 }
+# functions whose module has the same name as the function would be shadowed by the submodule
+_RENAMED = {"check_model": ("mcuml.check", "check"), "inspect_model": ("mcuml.inspect", "inspect")}
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _RENAMED:
+        mod, attr = _RENAMED[name]
+        return getattr(importlib.import_module(mod), attr)
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module 'mcuml' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(mod), name)
 
 
 __all__ = ["__version__", "DType", "Model", "Operator", "Subgraph", "Tensor", "McumlError", "ModelFormatError",
            "UnsupportedOpError", "UnsupportedTypeError", "ShapeError", "InputError", "ArenaTooSmallError",
-           "BoardNotFoundError", "ConversionError", "MissingDependencyError", "DoesNotFitError", *_LAZY]
+           "BoardNotFoundError", "ConversionError", "MissingDependencyError", "DoesNotFitError", *_LAZY, *_RENAMED]

@@ -18,8 +18,6 @@ registration" notes, not failures.
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,13 +229,3 @@ def check(model: Model | Any, *, interpreter: bool = False, size: int | None = N
 
 __all__ = ["CheckResult", "check"]
 
-
-class _CallableModule(types.ModuleType):
-    """``mcuml.check`` is both this module and the function: importing the submodule rebinds the
-    package attribute to the module, so the module forwards calls to keep ``mcuml.check(m)`` working."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return check(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -6,8 +6,6 @@ whose op has no mcuml kernel yet counts 0 MACs and is marked ``cost_known=False`
 
 from __future__ import annotations
 
-import sys
-import types
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -157,13 +155,3 @@ def inspect(model: Model | Any, *, size: int | None = None) -> InspectResult:
 
 __all__ = ["InspectResult", "OpInfo", "OpTensor", "TensorInfo", "Totals", "inspect"]
 
-
-class _CallableModule(types.ModuleType):
-    """``mcuml.inspect`` is both this module and the function: importing the submodule rebinds the
-    package attribute to the module, so the module forwards calls to keep ``mcuml.inspect(m)`` working."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return inspect(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -51,7 +51,7 @@ class ModelBuilder:
                is_variable: bool = False) -> Tensor:
         q = None
         if scale is not None:
-            scales = _seq(scale, float)
+            scales = tuple(float(np.float32(v)) for v in _seq(scale, float))  # what the file stores
             zps = _seq(zero_point if zero_point is not None else 0, int)
             if len(zps) == 1 and len(scales) > 1:
                 zps = zps * len(scales)
@@ -94,7 +94,11 @@ class ModelBuilder:
             self.model.operator_codes.append(code)
         opts = None
         if options_kind is not None:
-            opts = Options(options_kind, {_camel(k): (tuple(v) if isinstance(v, list) else v) for k, v in options.items()})
+            from mcuml.tflite.schema import option_defaults
+
+            values = option_defaults(options_kind)  # schema defaults, so a reloaded model compares equal
+            values.update({_camel(k): (tuple(v) if isinstance(v, list) else v) for k, v in options.items()})
+            opts = Options(options_kind, values)
         node = Operator(opcode=code, inputs=list(inputs), outputs=list(outputs), options=opts,
                         custom_options=custom_options)
         self.sg.operators.append(node)

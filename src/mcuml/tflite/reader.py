@@ -139,7 +139,9 @@ def _to_ir(mt: Any) -> Model:
                 v = getattr(tt, k, None)
                 if v is not None:
                     extras[k] = v
-            t = Tensor(name=_s(tt.name) or "", shape=shape, dtype=DType.parse(int(tt.type)), buffer=buffers[bi],
+            # buffer 0 is the schema's empty sentinel: such tensors have no buffer (None) in the IR
+            buf = None if bi == 0 and not buffers[0].data else buffers[bi]
+            t = Tensor(name=_s(tt.name) or "", shape=shape, dtype=DType.parse(int(tt.type)), buffer=buf,
                        quantization=q, is_variable=bool(tt.isVariable),
                        shape_signature=None if tt.shapeSignature is None else _tuple(tt.shapeSignature),
                        has_rank=bool(tt.hasRank), extras=extras)

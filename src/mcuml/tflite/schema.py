@@ -207,3 +207,11 @@ def builtin_options2_names() -> dict[int, str]:
 
 __all__ = ["schema", "builtin_operator_names", "builtin_options_names", "builtin_options2_names",
            "CheckedTable", "packer"]
+
+
+def option_defaults(kind: str) -> dict:
+    """Field -> default value of a builtin options table (``Conv2DOptions`` …), as the schema defines them."""
+    cls = getattr(schema(), kind + "T", None)
+    if cls is None:
+        raise KeyError(f"unknown builtin options table {kind!r}")
+    return dict(vars(cls()))

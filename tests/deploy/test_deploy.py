@@ -1,0 +1,123 @@
+"""``mcuml deploy`` / ``report`` / ``demo``: files, exit codes, and the report in a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from mcuml.cli import main
+from mcuml.examples import example_model_bytes
+from oracle import model_path
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("deploy")
+    model = out / "example.tflite"
+    model.write_bytes(example_model_bytes())
+    from mcuml.deploy import deploy
+
+    return deploy(model, "nano33ble", out / "dep", kernels="cmsis-nn"), out / "dep"
+
+
+def test_deploy_writes_everything(deployed):
+    r, out = deployed
+    assert r.ok and r.runs_on_tflm and r.fits
+    names = {p.split("/")[-1] for p in r.files}
+    assert {"report.html", "example.h", "example.cc", "example.ino"} <= names
+    assert r.arena_bytes <= r.baseline_arena_bytes
+    assert 0 < r.latency_ms < 10_000 and r.energy_mj > 0
+    html = (out / "report.html").read_text()
+    for number in (f"{r.recommended_arena_bytes:,}", f"{r.latency_ms:,.2f}"):
+        assert number in html
+
+
+def test_deploy_json_and_exit_codes(tmp_path, capsys):
+    model = tmp_path / "m.tflite"
+    model.write_bytes(example_model_bytes())
+    assert main(["deploy", str(model), "--board", "nano33ble", "-o", str(tmp_path / "o"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True and data["board"] == "nano33ble"
+    assert main(["deploy", str(model), "--board", "no-such-board", "-o", str(tmp_path / "x")]) == 2
+
+
+def test_deploy_model_that_does_not_fit_exits_1_and_says_by_how_much(tmp_path, capsys):
+    p = model_path("tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite")
+    assert main(["deploy", str(p), "--board", "nano33ble", "-o", str(tmp_path), "--no-optimize"]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"flash: needs [\d,]+ B of [\d,]+ B \([\d,]+ B over\)", out)
+    assert re.search(r"SRAM: needs [\d,]+ B of [\d,]+ B \([\d,]+ B over\)", out)
+
+
+def test_optimized_model_still_matches_original(deployed):
+    r, _ = deployed
+    if not r.optimized:
+        pytest.skip("optimizer found nothing to gain on this model")
+    from mcuml import Interpreter
+
+    opt = next(f for f in r.files if f.endswith("_optimized.tflite"))
+    x = np.random.default_rng(0).integers(-128, 127, (5, 32, 32, 3), dtype=np.int8)
+    a = Interpreter(model_content=example_model_bytes()).run(x)
+    b = Interpreter(model_path=opt).run(x)
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _page_requests(netlog) -> list[str]:
+    """URLs the *page* asked for: requests with an initiator origin (Chromium's own background fetches have none)."""
+    d = json.loads(netlog.read_text(errors="replace"))
+    types = {v: k for k, v in d["constants"]["logEventTypes"].items()}
+    return [e["params"]["url"] for e in d["events"] if types.get(e["type"]) == "URL_REQUEST_START_JOB"
+            and e.get("params", {}).get("initiator") not in (None, "not an origin")]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+def test_request_detector_sees_a_page_request(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text('<html><body><img src="http://127.0.0.1:9/x.png"><p>x</p></body></html>')
+    log = tmp_path / "net.json"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--log-net-log={log}",
+                    f"--screenshot={tmp_path / 's.png'}", page.as_uri()], capture_output=True, timeout=120)
+    assert _page_requests(log) == ["http://127.0.0.1:9/x.png"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+def test_report_in_headless_chromium(deployed, tmp_path):
+    r, out = deployed
+    report = out / "report.html"
+    html = report.read_text()
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html and "@import" not in html and "url(" not in html
+    shot = tmp_path / "shot.png"
+    log = tmp_path / "netlog.json"
+    proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           "--window-size=1200,2000", f"--log-net-log={log}", "--enable-logging=stderr", "--v=0",
+                           f"--screenshot={shot}", report.as_uri()], capture_output=True, text=True, timeout=120)
+    assert shot.exists(), proc.stderr[-2000:]
+    console_errors = [ln for ln in proc.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()]
+    assert not console_errors, console_errors
+    assert not _page_requests(log), "the report made network requests"
+    from PIL import Image  # noqa: PLC0415 - optional; pillow comes with matplotlib
+
+    img = np.asarray(Image.open(shot).convert("L"))
+    assert img.std() > 10 and (img < 128).mean() > 0.01, "screenshot looks blank"
+
+
+def test_report_command(tmp_path, capsys):
+    model = tmp_path / "m.tflite"
+    model.write_bytes(example_model_bytes())
+    assert main(["report", str(model), "--board", "nano33ble", "-o", str(tmp_path / "r.html")]) == 0
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_demo_runs(tmp_path, capsys):
+    assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
+    assert (tmp_path / "demo" / "report.html").exists()
+    assert "report:" in capsys.readouterr().out
