@@ -1,0 +1,310 @@
+"""Keras / SavedModel -> TFLM-ready ``.tflite`` through TensorFlow's converter (extra ``mcuml[tf]``).
+
+The model is traced with batch size 1 so every shape is static: Flatten becomes one RESHAPE
+instead of the SHAPE/STRIDED_SLICE/PACK chain a dynamic batch produces, which TFLM would have to
+run on every invoke. ``quantize="int8"`` is full-integer post-training quantization
+(``TFLITE_BUILTINS_INT8`` only, so a float fallback op is a conversion error, not a surprise on
+the board) calibrated on the given data; ``io`` picks int8 or float input/output tensors.
+
+After converting, the result is checked against stock TFLM (:func:`mcuml.check.check`) and, for
+int8, its outputs on the calibration data (mcuml's interpreter) are compared with the float
+model's: top-1 agreement for classifiers, relative error otherwise.
+
+TensorFlow is imported lazily, only here and in :mod:`mcuml.zoo.keras_build`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from mcuml.convert.calibration import CalibrationData, from_arrays, load_calibration
+from mcuml.errors import ConversionError, InputError, MissingDependencyError, OpProblem
+
+Progress = Callable[[str], None]
+QUANTIZE = ("int8", "float")
+IO = ("int8", "float")
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """How far the converted model's outputs are from the float model's on the calibration data."""
+
+    metric: str                # "top1" (classifiers) or "relative_error"
+    samples: int
+    top1_agreement: float | None  # fraction of samples whose argmax matches (classifiers)
+    relative_error: float      # ||y - y_float|| / ||y_float|| over all outputs and samples
+    max_abs_error: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionResult:
+    source: str
+    output: str | None
+    quantize: str
+    io: str
+    size_bytes: int
+    ops: tuple[str, ...]
+    input_shapes: tuple[tuple[int, ...], ...]
+    runs_on_tflm: bool
+    problems: tuple[OpProblem, ...]
+    warnings: tuple[OpProblem, ...]
+    calibration_samples: int
+    agreement: Agreement | None
+    seconds: float
+    tflite: bytes = field(default=b"", repr=False, metadata={"json_skip": True})
+
+
+def import_tf() -> Any:
+    """``tensorflow``, quietly, or a MissingDependencyError naming the extra."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise MissingDependencyError("converting Keras models needs TensorFlow",
+                                     hint='pip install "mcuml[tf]"  (tensorflow-cpu)') from None
+    tf.get_logger().setLevel("ERROR")
+    return tf
+
+
+def _quiet() -> None:
+    try:
+        from absl import logging as absl_logging
+
+        absl_logging.set_verbosity(absl_logging.ERROR)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+@dataclass(slots=True)
+class _Source:
+    name: str
+    export: Callable[[str], None]  # writes a batch-1 SavedModel into the given directory
+    float_fn: Callable[[list[np.ndarray]], list[np.ndarray]]  # whole-batch float reference
+    input_shapes: list[tuple[int | None, ...]]
+
+
+def _batched(fn: Callable[[list[np.ndarray]], list[np.ndarray]], xs: list[np.ndarray],
+             size: int = 256) -> list[np.ndarray]:
+    outs = [fn([x[s:s + size] for x in xs]) for s in range(0, xs[0].shape[0], size)]
+    return [np.concatenate([o[k] for o in outs]) for k in range(len(outs[0]))]
+
+
+def _from_keras_model(tf: Any, model: Any, name: str) -> _Source:
+    shapes = [tuple(i.shape) for i in model.inputs]
+    if any(d is None for s in shapes for d in s[1:]):
+        raise ConversionError(f"{name}: input shapes {shapes} have unknown dimensions besides the batch",
+                              hint="give the model's Input a fixed shape (TFLM needs static shapes)")
+    specs = [tf.TensorSpec((1, *s[1:]), tf.float32, name=f"input_{k}") for k, s in enumerate(shapes)]
+
+    def export(d: str) -> None:
+        # Keras 3 variables are not captured by a bare concrete function; export() tracks them
+        model.export(d, format="tf_saved_model", input_signature=specs if len(specs) == 1 else [specs],
+                     verbose=False)
+
+    def call(xs: list[np.ndarray]) -> list[np.ndarray]:
+        y = model(xs if len(xs) > 1 else xs[0], training=False)
+        return [np.asarray(t) for t in (y if isinstance(y, (list, tuple)) else [y])]
+
+    return _Source(name, export, lambda xs: _batched(call, xs), shapes)
+
+
+def _from_saved_model(tf: Any, path: Path) -> _Source:
+    try:
+        loaded = tf.saved_model.load(str(path))
+    except Exception as e:
+        raise ConversionError(f"cannot load SavedModel {path}: {_first_line(e)}") from None
+    sigs = getattr(loaded, "signatures", {})
+    if "serving_default" not in sigs:
+        raise ConversionError(f"SavedModel {path} has no serving_default signature")
+    fn = sigs["serving_default"]
+    _, kw = fn.structured_input_signature
+    keys = sorted(kw)
+    specs = [kw[k] for k in keys]
+    shapes = [tuple(s.shape.as_list()) for s in specs]
+    fixed = [tf.TensorSpec((1, *s.shape[1:]), s.dtype, name=k) for k, s in zip(keys, specs)]
+
+    def export(d: str) -> None:
+        # re-trace the signature with batch 1 so the converter sees static shapes
+        module = tf.Module()
+        module.loaded = loaded
+
+        @tf.function(input_signature=fixed)
+        def serve(*xs: Any) -> Any:
+            return fn(**dict(zip(keys, xs)))
+
+        tf.saved_model.save(module, d, signatures={"serving_default": serve.get_concrete_function()})
+
+    def call(xs: list[np.ndarray]) -> list[np.ndarray]:
+        if all(s[0] is None for s in shapes):
+            out = fn(**{k: tf.constant(x) for k, x in zip(keys, xs)})
+            return [np.asarray(out[k]) for k in sorted(out)]
+        rows = [fn(**{k: tf.constant(x[i:i + 1]) for k, x in zip(keys, xs)}) for i in range(xs[0].shape[0])]
+        return [np.concatenate([np.asarray(r[k]) for r in rows]) for k in sorted(rows[0])]
+
+    return _Source(path.name, export, lambda xs: _batched(call, xs), shapes)
+
+
+def _load_source(tf: Any, src: Any) -> _Source:
+    if not isinstance(src, (str, os.PathLike)):
+        return _from_keras_model(tf, src, getattr(src, "name", "model"))
+    p = Path(src)
+    if not p.exists():
+        raise InputError(f"model {str(p)!r} does not exist")
+    if p.is_dir():
+        return _from_saved_model(tf, p)
+    import keras
+
+    try:
+        model = keras.models.load_model(p, compile=False)
+    except Exception as e:  # keras raises many types for unreadable files
+        raise ConversionError(f"cannot load Keras model {p.name}: {_first_line(e)}") from None
+    return _from_keras_model(tf, model, p.name)
+
+
+def _first_line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    errs = [ln for ln in lines if "error" in ln.lower()]
+    return (errs[-1] if errs else lines[-1] if lines else type(e).__name__)[:300]
+
+
+def _calibration(calibration: Any, shapes: Sequence[tuple[int | None, ...]], max_samples: int) -> CalibrationData:
+    if isinstance(calibration, CalibrationData):
+        data = calibration
+    elif isinstance(calibration, (str, os.PathLike)):
+        data = load_calibration(calibration)
+    else:
+        data = from_arrays(calibration)
+    return data.fit_shapes(shapes).take(max_samples)
+
+
+def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quantize: str = "int8",
+                  calibration: Any = None, io: str = "int8", max_calibration: int = 500,
+                  evaluate_samples: int = 1000, progress: Progress | None = None,
+                  require_tflm: bool = True) -> ConversionResult:
+    """Convert a ``.keras``/``.h5`` file, a SavedModel directory or an in-memory Keras model.
+
+    ``calibration``: a path (``.npz``/dir, see :mod:`mcuml.convert.calibration`), a
+    :class:`CalibrationData` or arrays; required for int8. The first ``max_calibration`` samples
+    calibrate; the first ``evaluate_samples`` measure the int8-vs-float agreement. Raises
+    :class:`ConversionError` when the converter fails or (``require_tflm``) TFLM cannot run the result.
+    """
+    say = progress or (lambda _msg: None)
+    if quantize not in QUANTIZE:
+        raise InputError(f"quantize must be one of {QUANTIZE}, not {quantize!r}")
+    if io not in IO:
+        raise InputError(f"io must be one of {IO}, not {io!r}")
+    if quantize == "float" and io == "int8":
+        io = "float"
+    if quantize == "int8" and calibration is None:
+        raise InputError("int8 conversion needs calibration data (a representative dataset)",
+                         hint="pass --calibration DATA.npz (arrays input_0…, sample axis first, float32), "
+                              "or --float")
+    t0 = time.perf_counter()
+    say("loading TensorFlow")
+    tf = import_tf()
+    _quiet()
+    src_name = str(src) if isinstance(src, (str, os.PathLike)) else getattr(src, "name", "model")
+    say(f"loading {src_name}")
+    source = _load_source(tf, src)
+    data = None
+    if calibration is not None:
+        data = _calibration(calibration, source.input_shapes, max(max_calibration, evaluate_samples))
+    import tempfile
+
+    tmp = tempfile.TemporaryDirectory(prefix="mcuml-convert-")
+    try:
+        source.export(tmp.name)
+    except ConversionError:
+        raise
+    except Exception as e:
+        tmp.cleanup()
+        raise ConversionError(f"cannot trace {src_name} with batch size 1: {_first_line(e)}") from None
+    converter = tf.lite.TFLiteConverter.from_saved_model(tmp.name)
+    if quantize == "int8":
+        cal = data.take(max_calibration)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        n_cal = cal.n_samples
+        converter.representative_dataset = lambda: cal.samples()
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if io == "int8":
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+        say(f"converting to int8 ({n_cal} calibration samples, {io} I/O)")
+    else:
+        n_cal = 0
+        say("converting to float32")
+    try:
+        tflite = bytes(converter.convert())
+    except Exception as e:  # the converter raises ConverterError and friends with MLIR diagnostics
+        raise ConversionError(f"the TensorFlow converter failed: {_first_line(e)}",
+                              hint="ops outside TFLITE_BUILTINS_INT8 cannot be fully quantized; "
+                                   "try --float to see the op set") from None
+    finally:
+        tmp.cleanup()
+
+    from mcuml.check import check
+    from mcuml.tflite.reader import load_model
+
+    say("checking TFLM support")
+    model = load_model(tflite)
+    result = check(model, size=len(tflite))
+    if require_tflm and not result.runs_on_tflm:
+        listed = "; ".join(f"node {p.node} {p.op}: {p.reason}" for p in result.problems[:8])
+        raise ConversionError(f"TFLM cannot run the converted model: {listed}",
+                              hint="replace those layers (see mcuml.zoo for TFLM-friendly templates)",
+                              problems=[p.op for p in result.problems])
+    agreement = None
+    if data is not None:
+        say(f"comparing with the float model on {min(data.n_samples, evaluate_samples)} samples")
+        agreement = evaluate_agreement(model, source.float_fn, data.take(evaluate_samples))
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_bytes(tflite)
+    ops = tuple(dict.fromkeys(op.name for op in model.main.operators))
+    return ConversionResult(
+        source=src_name, output=str(out) if out is not None else None, quantize=quantize, io=io,
+        size_bytes=len(tflite), ops=ops, input_shapes=tuple(tuple(t.shape) for t in model.main.inputs),
+        runs_on_tflm=result.runs_on_tflm, problems=result.problems, warnings=result.warnings,
+        calibration_samples=n_cal, agreement=agreement, seconds=time.perf_counter() - t0, tflite=tflite)
+
+
+def run_float_io(model: Any, xs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Run a .tflite (Model) with mcuml's interpreter on float data: quantize in, dequantize out."""
+    from mcuml.interp.interpreter import Interpreter, dequantize_output, quantize_input
+
+    sg = model.main
+    it = Interpreter(model=model)
+    ins = [quantize_input(x, t) if np.issubdtype(t.dtype.numpy, np.integer) else x.astype(t.dtype.numpy)
+           for x, t in zip(xs, sg.inputs)]
+    ys = it.run(ins)
+    return [dequantize_output(y, t) if np.issubdtype(t.dtype.numpy, np.integer) else y
+            for y, t in zip(ys, sg.outputs)]
+
+
+def evaluate_agreement(model: Any, float_fn: Callable[[list[np.ndarray]], list[np.ndarray]],
+                       data: CalibrationData) -> Agreement:
+    """int8 (mcuml's interpreter) vs float reference on ``data``; classifier if the model ends in SOFTMAX."""
+    xs = list(data.inputs)
+    got = run_float_io(model, xs)
+    want = float_fn(xs)
+    g = np.concatenate([y.reshape(y.shape[0], -1) for y in got], axis=1).astype(np.float64)
+    w = np.concatenate([y.reshape(y.shape[0], -1) for y in want], axis=1).astype(np.float64)
+    rel = float(np.linalg.norm(g - w) / max(np.linalg.norm(w), 1e-30))
+    mae = float(np.max(np.abs(g - w))) if g.size else 0.0
+    ops = model.main.operators
+    producers = {id(t): op.name for op in ops for t in op.outputs}
+    classifier = len(got) == 1 and got[0].ndim == 2 and got[0].shape[1] > 1 and \
+        producers.get(id(model.main.outputs[0])) in ("SOFTMAX", "DEQUANTIZE", "QUANTIZE") and \
+        any(op.name == "SOFTMAX" for op in ops)
+    top1 = float(np.mean(np.argmax(got[0], axis=1) == np.argmax(want[0], axis=1))) if classifier else None
+    return Agreement("top1" if classifier else "relative_error", data.n_samples, top1, rel, mae)
+
+
+__all__ = ["Agreement", "ConversionResult", "convert_keras", "evaluate_agreement", "import_tf", "run_float_io"]
