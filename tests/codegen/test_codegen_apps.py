@@ -72,7 +72,7 @@ def test_golden_content_is_what_the_issue_asks_for() -> None:
                    "tflite::MicroMutableOpResolver<kNumOps>", "constexpr unsigned int kNumOps = 5;",
                    "resolver.AddAveragePool2D()", "resolver.AddConv2D()", "resolver.AddDepthwiseConv2D()",
                    "resolver.AddReshape()", "resolver.AddSoftmax()", "constexpr size_t kTensorArenaSize = 2208;",
-                   "alignas(16) uint8_t tensor_arena[kTensorArenaSize];", "needs 1936 bytes", "Margin: 272 bytes",
+                   "alignas(16) static uint8_t tensor_arena[kTensorArenaSize];", "needs 1936 bytes", "Margin: 272 bytes",
                    "interpreter->arena_used_bytes()", "micros()", "Serial.begin(115200)",
                    "constexpr float kInput0Scale = ", "constexpr int32_t kInput0ZeroPoint = -1;",
                    "QuantizeToInt8", "DequantizeFromInt8", "kInput0Elements = 9216"]:

@@ -7,6 +7,7 @@ The C++ follows TFLM's own examples (``tensorflow/lite/micro/examples/hello_worl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,15 @@ def choose_arena(model: Model, *, target: str, kernels: str, arena_bytes: int | 
     recommended = max(int(estimate.recommended_arena_bytes), predicted)
     return ArenaChoice(recommended, predicted, recommended - predicted, target, kernels, "mcuml.arena",
                        str(getattr(estimate, "margin", "") or ""))
+
+
+def make_static(code: str) -> str:
+    """Gives every function defined at column 0 internal linkage with ``static``.
+
+    The Arduino builder generates prototypes for the functions of a sketch and is known to mishandle functions
+    inside namespaces, so the sketch uses file-level ``static`` where the app uses an anonymous namespace.
+    """
+    return re.sub(r"^(?=[A-Za-z_][\w:<>]* \w+\([^;]*\) \{$)", "static ", code, flags=re.MULTILINE)
 
 
 def cpp_comment(lines: list[str], indent: str = "") -> str:
@@ -176,9 +186,3 @@ def fill_inputs_code(facts: ModelFacts) -> str:
     return ("// The demo input: all zeros (in real units). Replace this with your sensor data, e.g.\n"
             "// SetInput0(i, accel_x[i]); the Set functions quantize for you.\n"
             f"void FillInputs() {{\n{loops}}}\n")
-
-
-def model_for_codegen(model: Model) -> None:
-    """Codegen needs a runnable graph: at least one subgraph."""
-    if not model.subgraphs:
-        raise McumlError("the model has no subgraphs: nothing to run")

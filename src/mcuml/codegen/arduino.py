@@ -14,6 +14,7 @@ from mcuml.codegen._app import (
     cpp_comment,
     fill_inputs_code,
     io_code,
+    make_static,
     resolver_code,
 )
 from mcuml.codegen._facts import model_facts, sanitize_identifier
@@ -43,30 +44,26 @@ _SKETCH = """\
 // Step 2: the model. It is a const array, so it stays in flash and costs no RAM.
 #include "{model_header}"
 
-namespace {{
-
 // Step 3: the tensor arena: the one block of RAM where TFLM keeps every tensor and its own bookkeeping.
 {arena_comment}// If AllocateTensors() still fails, TFLM prints how many bytes were missing: add them here.
 constexpr size_t kTensorArenaSize = {arena};
-// A global (not a local) so it does not eat the stack; alignas(16) because TFLM needs 16-byte alignment.
-alignas(16) uint8_t tensor_arena[kTensorArenaSize];
+// A static global (not a local) so it does not eat the stack; alignas(16): TFLM needs 16-byte alignment.
+alignas(16) static uint8_t tensor_arena[kTensorArenaSize];
 
 // Step 4: the operators the model uses, and nothing else (every kernel costs flash).
 {resolver}
-const tflite::Model* model = nullptr;
-tflite::MicroInterpreter* interpreter = nullptr;
+static const tflite::Model* model = nullptr;
+static tflite::MicroInterpreter* interpreter = nullptr;
 
 // Step 5: quantization. Quantized tensors store integers q; the real value is scale * (q - zero_point).
 {io}
 {fill}
 // Step 6: print every output (the first values of big ones) and, for vectors, the index of the largest.
 {print}
-void Halt(const char* message) {{
+static void Halt(const char* message) {{
   Serial.println(message);
   while (true) delay(1000);
 }}
-
-}}  // namespace
 
 void setup() {{
   Serial.begin(115200);
@@ -171,8 +168,9 @@ def arduino(model_or_bytes: Model | bytes, name: str, *, arena: ArenaChoice, boa
     sketch = _SKETCH.format(
         name=ident, version=__version__, board_text=f" for {board}" if board else "",
         facts=cpp_comment(facts.comment_lines()), model_header=f"{ident}_model.h", model_array=f"{ident}_model",
-        arena_comment=cpp_comment(arena.comment()), arena=arena.arena_bytes, resolver=resolver_code(entries),
-        io=io_code(facts), fill=fill_inputs_code(facts), print=_print_outputs(facts))
+        arena_comment=cpp_comment(arena.comment()), arena=arena.arena_bytes,
+        resolver=make_static(resolver_code(entries)), io=make_static(io_code(facts)),
+        fill=make_static(fill_inputs_code(facts)), print=make_static(_print_outputs(facts)))
     files = {f"{ident}/{ident}.ino": sketch}
     files.update({f"{ident}/{k}": v for k, v in array.items()})
     return files

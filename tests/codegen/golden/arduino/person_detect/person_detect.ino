@@ -25,16 +25,14 @@
 // Step 2: the model. It is a const array, so it stays in flash and costs no RAM.
 #include "person_detect_model.h"
 
-namespace {
-
 // Step 3: the tensor arena: the one block of RAM where TFLM keeps every tensor and its own bookkeeping.
 // mcuml predicts that this model needs 1936 bytes on a 32-bit Cortex-M with TFLM's cmsis-nn kernels.
 // Margin: 272 bytes, for allocator and library-version differences
 // (+16 B alignment slack, then max(5%, 256 B), rounded to 16).
 // If AllocateTensors() still fails, TFLM prints how many bytes were missing: add them here.
 constexpr size_t kTensorArenaSize = 2208;
-// A global (not a local) so it does not eat the stack; alignas(16) because TFLM needs 16-byte alignment.
-alignas(16) uint8_t tensor_arena[kTensorArenaSize];
+// A static global (not a local) so it does not eat the stack; alignas(16): TFLM needs 16-byte alignment.
+alignas(16) static uint8_t tensor_arena[kTensorArenaSize];
 
 // Step 4: the operators the model uses, and nothing else (every kernel costs flash).
 // MicroMutableOpResolver<N> has room for exactly N registrations: one per op type the model uses.
@@ -42,7 +40,7 @@ alignas(16) uint8_t tensor_arena[kTensorArenaSize];
 constexpr unsigned int kNumOps = 5;
 using OpResolver = tflite::MicroMutableOpResolver<kNumOps>;
 
-TfLiteStatus RegisterOps(OpResolver& resolver) {
+static TfLiteStatus RegisterOps(OpResolver& resolver) {
   // Each Add...() is checked on its own: chaining them with && inside one if() would silently skip
   // the registrations after the first failure.
   if (resolver.AddAveragePool2D() != kTfLiteOk) return kTfLiteError;  // AVERAGE_POOL_2D
@@ -53,8 +51,8 @@ TfLiteStatus RegisterOps(OpResolver& resolver) {
   return kTfLiteOk;
 }
 
-const tflite::Model* model = nullptr;
-tflite::MicroInterpreter* interpreter = nullptr;
+static const tflite::Model* model = nullptr;
+static tflite::MicroInterpreter* interpreter = nullptr;
 
 // Step 5: quantization. Quantized tensors store integers q; the real value is scale * (q - zero_point).
 // Input 0: input: int8 [1, 96, 96, 1] scale=0.00784313772 zero_point=-1
@@ -68,7 +66,7 @@ constexpr int32_t kOutput0ZeroPoint = -128;
 
 // real value -> int8: q = round(value / scale) + zero_point, saturated to [-128, 127].
 // llroundf rounds halves away from zero, as TFLM's QUANTIZE kernel does.
-int8_t QuantizeToInt8(float value, float scale, int32_t zero_point) {
+static int8_t QuantizeToInt8(float value, float scale, int32_t zero_point) {
   long long q = llroundf(value / scale) + zero_point;
   if (q < -128LL) q = -128LL;
   if (q > 127LL) q = 127LL;
@@ -76,35 +74,35 @@ int8_t QuantizeToInt8(float value, float scale, int32_t zero_point) {
 }
 
 // int8 -> real value: value = scale * (q - zero_point).
-float DequantizeFromInt8(int8_t q, float scale, int32_t zero_point) {
+static float DequantizeFromInt8(int8_t q, float scale, int32_t zero_point) {
   return scale * static_cast<float>(static_cast<long long>(q) - zero_point);
 }
 
 // Writes element i of input 0, given in real units (quantized here).
-void SetInput0(size_t i, float value) {
+static void SetInput0(size_t i, float value) {
   interpreter->typed_input_tensor<int8_t>(0)[i] =
       QuantizeToInt8(value, kInput0Scale, kInput0ZeroPoint);
 }
 // Reads element i of output 0 in real units (dequantized here).
-float GetOutput0(size_t i) {
+static float GetOutput0(size_t i) {
   return DequantizeFromInt8(interpreter->typed_output_tensor<int8_t>(0)[i], kOutput0Scale, kOutput0ZeroPoint);
 }
 
 // typed_*_tensor<T>() returns nullptr when T is not the tensor's type: checked once after
 // AllocateTensors(), so the accessors above can skip the check.
-bool IoTypesMatch() {
+static bool IoTypesMatch() {
   return interpreter->typed_input_tensor<int8_t>(0) != nullptr &&
          interpreter->typed_output_tensor<int8_t>(0) != nullptr;
 }
 
 // The demo input: all zeros (in real units). Replace this with your sensor data, e.g.
 // SetInput0(i, accel_x[i]); the Set functions quantize for you.
-void FillInputs() {
+static void FillInputs() {
   for (size_t i = 0; i < kInput0Elements; ++i) SetInput0(i, 0);
 }
 
 // Step 6: print every output (the first values of big ones) and, for vectors, the index of the largest.
-void PrintOutputs() {
+static void PrintOutputs() {
   Serial.print("Output 0:");
   for (size_t i = 0; i < 2; ++i) {
     Serial.print(" ");
@@ -119,12 +117,10 @@ void PrintOutputs() {
   Serial.println(static_cast<unsigned long>(best0));
 }
 
-void Halt(const char* message) {
+static void Halt(const char* message) {
   Serial.println(message);
   while (true) delay(1000);
 }
-
-}  // namespace
 
 void setup() {
   Serial.begin(115200);
