@@ -5,7 +5,10 @@ TFLM's greedy planner, so tensor reuse behaves as on the device (an input may be
 its last reader has run). Constants are read-only views on the model's buffers (the "flash").
 Variable tensors (RNN/LSTM state) live outside the planned head, like TFLM's persistent tail.
 
-``run()`` is the batched path: the same kernels over arrays with a leading sample axis.
+``run()`` is the batched path: the same kernels over arrays with a leading sample axis; its
+tensors are allocated once per batch size and reused by later calls.
+
+Both paths run BLAS on ``num_threads`` threads (default 1, like TFLM; see ``mcuml.kernels.blas``).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from mcuml.compile import BoundNode, CompiledModel, compile
 from mcuml.errors import ArenaTooSmallError, InputError, McumlError
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
+from mcuml.kernels.blas import BlasThreads
 from mcuml.tflite.reader import load_model
 
 Hook = Callable[[BoundNode, list[np.ndarray]], None]
+Call = tuple[Callable[[Any, list, list], None], Any, list, list]  # (eval, params, inputs, outputs) of one node
 
 
 def _tensor_details(i: int, t: Tensor) -> dict[str, Any]:
@@ -59,7 +64,8 @@ class Interpreter:
     """Run a .tflite model; API of ``tf.lite.Interpreter``."""
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None,
-                 arena_size: int | None = None, *, model: Model | None = None, check_overlaps: bool = False) -> None:
+                 arena_size: int | None = None, *, model: Model | None = None, check_overlaps: bool = False,
+                 num_threads: int | None = 1) -> None:
         if model is None:
             if (model_path is None) == (model_content is None):
                 raise McumlError("give exactly one of model_path or model_content")
@@ -69,6 +75,9 @@ class Interpreter:
         self._check_overlaps = check_overlaps
         self._views: list[np.ndarray | None] | None = None
         self._arena: bytearray | None = None
+        self._calls: list[Call] = []
+        self._num_threads = num_threads
+        self._batch: tuple[int, list[np.ndarray], list[Call]] | None = None  # run()'s tensors, largest batch
 
     # -- tf.lite.Interpreter API -------------------------------------------------------------
     @property
@@ -88,22 +97,18 @@ class Interpreter:
     def allocate_tensors(self) -> None:
         c = self._compiled
         need = c.plan.size
-        if self._arena_size is not None and self._arena_size < need:
-            raise ArenaTooSmallError(need, self._arena_size)
+        if self._arena_size is not None:
+            # arena_size means what it means to TFLM: head + persistent tail + the AllocateTensors peak
+            from mcuml.arena import predict_arena
+
+            total = predict_arena(c.model, target="host", kernels="reference").arena_bytes
+            if self._arena_size < total:
+                raise ArenaTooSmallError(total, self._arena_size)
         if self._check_overlaps and c.plan.overlapping_pairs():
             raise AssertionError(f"planner produced overlapping live tensors: {c.plan.overlapping_pairs()[:5]}")
         self._arena = bytearray(need)
-        views: list[np.ndarray | None] = [None] * len(c.subgraph.tensors)
-        for rec, off in zip(c.records, c.plan.offsets):
-            if rec.tensor is None:  # kernel scratch: planned for fidelity, NumPy kernels need none
-                continue
-            t = c.subgraph.tensors[rec.tensor]
-            views[rec.tensor] = np.frombuffer(self._arena, dtype=t.dtype.numpy, count=t.size,
-                                              offset=off).reshape((1, *t.shape))
-        for i, t in enumerate(c.subgraph.tensors):
-            if views[i] is None:
-                views[i] = self._unplanned_view(t, 1)
-        self._views = views
+        self._views = self._arena_views(self._arena, 1)
+        self._calls = _bind(c, self._views)
         self.reset()
 
     def get_input_details(self) -> list[dict[str, Any]]:
@@ -135,7 +140,12 @@ class Interpreter:
 
     def invoke(self, hook: Hook | None = None) -> None:
         self._ensure()
-        _execute(self._compiled, self._views, hook)  # type: ignore[arg-type]
+        with BlasThreads(self._num_threads):
+            if hook is None:
+                for ev, params, ins, outs in self._calls:
+                    ev(params, ins, outs)
+            else:
+                _execute(self._compiled, self._views, hook)  # type: ignore[arg-type]
 
     def reset(self) -> None:
         """Reset variable tensors (state) like TFLM's ``ResetVariableTensors``: int8 to its zero point, else 0."""
@@ -169,24 +179,60 @@ class Interpreter:
         n = arrs[0].shape[0]
         if any(a.shape[0] != n for a in arrs):
             raise InputError("all inputs must have the same number of samples")
-        outs: list[list[np.ndarray]] = [[] for _ in sg.outputs]
-        for start in range(0, n, batch_size):
-            b = min(batch_size, n - start)
-            views = [self._unplanned_view(t, 1 if t.is_constant else b) for t in sg.tensors]
-            for i, t in enumerate(sg.tensors):
-                if t.is_variable:
-                    views[i][...] = _reset_value(t)
-            for t, a in zip(sg.inputs, arrs):
-                views[sg.index_of(t)][...] = a[start:start + b]
-            _execute(c, views, None)
-            for k, t in enumerate(sg.outputs):
-                outs[k].append(np.array(views[sg.index_of(t)]))
-        result = [np.concatenate(o, axis=0) for o in outs]
+        in_idx = [sg.index_of(t) for t in sg.inputs]
+        out_idx = [sg.index_of(t) for t in sg.outputs]
+        result = [np.empty((n, *t.shape), dtype=self._unplanned_view(t, 0).dtype) for t in sg.outputs]
+        with BlasThreads(self._num_threads):
+            for start in range(0, n, batch_size):
+                b = min(batch_size, n - start)
+                views, calls = self._batch_tensors(b)
+                for i, t in enumerate(sg.tensors):
+                    if t.is_variable:
+                        views[i][...] = _reset_value(t)
+                for i, a in zip(in_idx, arrs):
+                    views[i][...] = a[start:start + b]
+                for ev, params, ins, outs in calls:
+                    ev(params, ins, outs)
+                for r, i in zip(result, out_idx):
+                    r[start:start + b] = views[i]
         if stacked:
             result = [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
         return result
 
     # -- internals ---------------------------------------------------------------------------
+    def _arena_views(self, arena: bytearray, b: int) -> list[np.ndarray]:
+        """(b, *shape) views of every tensor; planned ones in ``arena`` at the plan's offsets times b.
+
+        Scaling every planned interval by b keeps disjoint intervals disjoint, so the batched
+        arena reuses memory exactly like the single-sample one and stays b x the plan's size.
+        """
+        c = self._compiled
+        views: list[np.ndarray | None] = [None] * len(c.subgraph.tensors)
+        for rec, off in zip(c.records, c.plan.offsets):
+            if rec.tensor is None:  # kernel scratch: planned for fidelity, NumPy kernels need none
+                continue
+            t = c.subgraph.tensors[rec.tensor]
+            views[rec.tensor] = np.frombuffer(arena, dtype=t.dtype.numpy, count=t.size * b,
+                                              offset=off * b).reshape((b, *t.shape))
+        for i, t in enumerate(c.subgraph.tensors):
+            if views[i] is None:
+                views[i] = self._unplanned_view(t, b)
+        return views  # type: ignore[return-value]
+
+    def _batch_tensors(self, b: int) -> tuple[list[np.ndarray], list[Call]]:
+        """run()'s tensors for ``b`` samples: allocated once for the largest b seen, kept for later calls.
+
+        A smaller b (the last chunk) takes the first b samples of each tensor, which are disjoint too.
+        """
+        if self._batch is None or self._batch[0] < b:
+            views = self._arena_views(bytearray(self._compiled.plan.size * b), b)
+            self._batch = (b, views, _bind(self._compiled, views))
+        if self._batch[0] == b:
+            return self._batch[1], self._batch[2]
+        consts = self._compiled.subgraph.tensors
+        views = [v if t.is_constant else v[:b] for t, v in zip(consts, self._batch[1])]
+        return views, _bind(self._compiled, views)
+
     def _ensure(self) -> None:
         if self._views is None:
             self.allocate_tensors()
@@ -212,7 +258,7 @@ class Interpreter:
         if x.dtype != want:
             if np.issubdtype(x.dtype, np.floating) and np.issubdtype(want, np.integer):
                 raise InputError(f"input {t.name!r} is {t.dtype.name} (scale {t.scale:g}, zero point "
-                                 f"{t.zero_point}) but got {x.dtype} data",
+                                 f"{t.zero_point}) but got {x.dtype} data: quantize it first",
                                  hint="quantize it first (--quantize-input, or mcuml.interp.quantize_input)")
             if np.can_cast(x.dtype, want, casting="same_kind") and np.issubdtype(x.dtype, np.floating) == \
                     np.issubdtype(want, np.floating) and not np.issubdtype(want, np.integer):
@@ -227,6 +273,12 @@ class Interpreter:
 
 def _reset_value(t: Tensor) -> int:
     return t.zero_point if t.dtype == DType.int8 else 0
+
+
+def _bind(c: CompiledModel, views: list[np.ndarray]) -> list[Call]:
+    """Per node, the eval call with its input/output arrays resolved, so invoke builds no lists."""
+    return [(bn.op.eval, bn.params, [None if i < 0 else views[i] for i in bn.inputs], [views[i] for i in bn.outputs])
+            for bn in c.nodes]
 
 
 def _execute(c: CompiledModel, views: list[np.ndarray], hook: Hook | None) -> None:
