@@ -56,3 +56,23 @@ def test_lenet_models(name):
         x = np.clip(rng.random((1, 28, 28, 1)).astype(np.float32), 0, 1)
         differential(data, [x])
     differential(data, [random_input((1, 28, 28, 1), np.float32, rng)])
+
+
+def test_scalar_log_matches_vectorized():
+    """The few-rows Python-int logarithm equals the vectorized one on every kind of accumulated sum."""
+    from mcuml.ops.log_softmax import log_x_for_x_ge_1, log_x_for_x_ge_1_scalar
+
+    rng = np.random.default_rng(5)
+    edges = [1 << 19, (1 << 19) + 1, (1 << 20) - 1, 1 << 20, (1 << 31) - 1, (1 << 30), (1 << 30) - 1, 3 << 28]
+    sums = np.concatenate([np.array(edges), rng.integers(1 << 19, 1 << 31, size=4000),
+                           (1 << rng.integers(19, 31, size=500)) + rng.integers(-3, 4, size=500)]).astype(np.int64)
+    want = log_x_for_x_ge_1(sums, 12, 5)
+    got = np.array([log_x_for_x_ge_1_scalar(int(v), 12, 5) for v in sums])
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("rows", [1, 8, 9, 40])
+def test_int8_rows_both_paths(rows):
+    rng = np.random.default_rng(rows)
+    m = unary_model("LOG_SOFTMAX", (rows, 30), "int8", qi=(0.07, -3), qo=OUT_Q)
+    check(m, [rand((rows, 30), "int8", rng)])

@@ -27,7 +27,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
-from mcuml.kernels.quant import INT32_MAX, INT32_MIN, mbqm, quantize_multiplier, rdbpot, srdhm, wrap_int32
+from mcuml.kernels.quant import INT32_MAX, INT32_MIN, mbqm, quantize_multiplier, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import io, require_quantized, require_types
 from mcuml.ops.softmax import preprocess_softmax_scaling
@@ -96,6 +96,85 @@ def log_x_for_x_ge_1(x: np.ndarray, input_integer_bits: int, output_integer_bits
     return fp.rescale(total, accum_bits, output_integer_bits)
 
 
+# --- the same logarithm on Python ints, for a few rows (numpy's per-call cost dominates there) ---
+
+def _wrap(x: int) -> int:
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def _srdhm(a: int, b: int) -> int:
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    s = a * b + ((1 << 30) if a * b >= 0 else 1 - (1 << 30))
+    return s >> 31 if s >= 0 else -((-s) >> 31)
+
+
+def _rdbpot(x: int, e: int) -> int:
+    mask = (1 << e) - 1
+    return (x >> e) + ((x & mask) > (mask >> 1) + (x < 0))
+
+
+def _sat_shl(x: int, e: int) -> int:
+    if e == 0:
+        return x
+    threshold = (1 << (31 - e)) - 1
+    return INT32_MAX if x > threshold else INT32_MIN if x < -threshold else x << e
+
+
+def _rescale(x: int, src_bits: int, dst_bits: int) -> int:
+    e = src_bits - dst_bits
+    return _rdbpot(x, -e) if e < 0 else _sat_shl(x, e)
+
+
+def _clz32(x: int) -> int:
+    return 32 - (x & 0xFFFFFFFF).bit_length()
+
+
+def _half_sum(a: int, b: int) -> int:
+    s = a + b
+    s += 1 if s >= 0 else -1
+    return s >> 1 if s >= 0 else -((-s) >> 1)
+
+
+def _one_over_one_plus_x(a: int) -> int:
+    half_denominator = _half_sum(a, INT32_MAX)
+    x = _wrap(1515870810 + _srdhm(half_denominator, -1010580540))
+    for _ in range(3):
+        one_minus = _wrap((1 << 29) - _srdhm(half_denominator, x))
+        x = _wrap(x + _rescale(_srdhm(x, one_minus), 4, 2))
+    return _rescale(x, 1, 0)
+
+
+def log_x_for_x_ge_1_scalar(z_a: int, input_integer_bits: int, output_integer_bits: int) -> int:
+    """:func:`log_x_for_x_ge_1` for one value (tested equal on random and edge inputs)."""
+    accum_bits = output_integer_bits + 1
+    log_2, sqrt_sqrt_half, sqrt_half, one_quarter = 1488522236, 1805811301, 1518500250, 536870912
+    alpha_n, alpha_d, alpha_i, alpha_f = 117049297, 127690142, 1057819769, 638450708
+    shifted_quarter = _rescale(one_quarter, 0, accum_bits)
+    z_a_headroom_plus_1 = _clz32(z_a)
+    r_a_raw = _sat_shl(_srdhm(_sat_shl(z_a, z_a_headroom_plus_1 - 1), sqrt_half), 1)
+    z_a_pow_2_adj = min(max(_sat_shl(input_integer_bits - z_a_headroom_plus_1, 31 - accum_bits) + shifted_quarter,
+                            INT32_MIN), INT32_MAX)
+    z_b_headroom = _clz32(_srdhm(z_a, sqrt_half)) - 1
+    r_b_raw = _sat_shl(z_a, z_b_headroom)
+    z_b_pow_2_adj = min(max(_sat_shl(input_integer_bits - z_b_headroom, 31 - accum_bits) - shifted_quarter,
+                            INT32_MIN), INT32_MAX)
+    r = min(r_a_raw, r_b_raw)
+    z_pow_2_adj = max(z_a_pow_2_adj, z_b_pow_2_adj)
+    p = _half_sum(r, sqrt_sqrt_half)
+    q = _wrap(r - sqrt_sqrt_half)
+    q = _wrap(q + q)
+    common_sq = _srdhm(q, q)
+    num = _wrap(_srdhm(q, r) + _srdhm(_srdhm(q, common_sq), alpha_n))
+    denom_minus_one_0 = _wrap(_srdhm(p, _wrap(_wrap(alpha_i + q) + _srdhm(alpha_d, common_sq))) + _srdhm(alpha_f, q))
+    recip_denom = _one_over_one_plus_x(denom_minus_one_0)
+    total = _wrap(_srdhm(z_pow_2_adj, log_2) + _srdhm(_rescale(num, 0, accum_bits), recip_denom))
+    return _rescale(total, accum_bits, output_integer_bits)
+
+
+SCALAR_ROWS = 8  # up to this many rows the Python-int logarithm is faster than the vectorized one
+
+
 def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total_signed_bits: int = 31) -> int:
     """``CalculateInputRadius`` (double arithmetic, floored)."""
     max_input_rescaled = (1.0 * ((1 << input_integer_bits) - 1) * float(1 << (total_signed_bits - input_integer_bits))
@@ -132,7 +211,9 @@ class LogSoftmax(Op):
         diff_in_q5 = mbqm(d, input_multiplier, input_left_shift)
         exp_q0 = fp.exp_on_negative_values(diff_in_q5, INPUT_INTEGER_BITS)
         exp_in_q12 = np.where(d >= diff_min, fp.rescale(exp_q0, 0, ACCUMULATION_INTEGER_BITS), 0)
-        return LogSoftmaxParams("int8", diff_in_q5, exp_in_q12, diff_min, reverse_divisor, reverse_left_shift)
+        # int32 tables: the C++ arithmetic on them is int32, and half the memory traffic of int64
+        return LogSoftmaxParams("int8", diff_in_q5.astype(np.int32), exp_in_q12.astype(np.int32), diff_min,
+                                reverse_divisor, reverse_left_shift)
 
     def eval(self, p: LogSoftmaxParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -145,10 +226,23 @@ class LogSoftmax(Op):
             return
         xi = x.astype(np.int32)
         neg_diff = xi.max(axis=-1, keepdims=True) - xi
-        sum_of_exps = wrap_int32(p.exp_in_q12[neg_diff].sum(axis=-1, keepdims=True))
-        log_sum = log_x_for_x_ge_1(sum_of_exps, ACCUMULATION_INTEGER_BITS, INPUT_INTEGER_BITS)
-        adjusted_diff_min = np.maximum(p.diff_min - 1, mbqm(wrap_int32(log_sum + INT32_MIN), p.reverse_scaling_divisor,
-                                                            p.reverse_scaling_left_shift))
-        out = rdbpot(wrap_int32(p.diff_in_q5[neg_diff] - log_sum), 31 - INPUT_INTEGER_BITS - OUTPUT_INTEGER_BITS)
-        out = np.clip(out + 127, -128, 127)
-        outputs[0][...] = np.where(-neg_diff > adjusted_diff_min, out, -128)
+        sum_of_exps = wrap_int32(p.exp_in_q12[neg_diff].sum(axis=-1, keepdims=True, dtype=np.int64))
+        if sum_of_exps.size <= SCALAR_ROWS:
+            logs, mins = [], []
+            for v in sum_of_exps.ravel().tolist():
+                log_sum = log_x_for_x_ge_1_scalar(v, ACCUMULATION_INTEGER_BITS, INPUT_INTEGER_BITS)
+                rescaled = _rdbpot(_srdhm(_wrap(log_sum + INT32_MIN), p.reverse_scaling_divisor),
+                                   -p.reverse_scaling_left_shift)
+                logs.append(log_sum)
+                mins.append(max(p.diff_min - 1, rescaled))
+            log_sum = np.array(logs, dtype=np.int32).reshape(sum_of_exps.shape)
+            adjusted_diff_min = np.array(mins, dtype=np.int64).reshape(sum_of_exps.shape)
+        else:
+            log_sum = log_x_for_x_ge_1(sum_of_exps, ACCUMULATION_INTEGER_BITS, INPUT_INTEGER_BITS).astype(np.int32)
+            adjusted_diff_min = np.maximum(p.diff_min - 1, mbqm(wrap_int32(log_sum + INT32_MIN),
+                                                                p.reverse_scaling_divisor, p.reverse_scaling_left_shift))
+        v = p.diff_in_q5[neg_diff] - log_sum  # int32, wraps like the C++ (only masked-out elements can)
+        exponent = 31 - INPUT_INTEGER_BITS - OUTPUT_INTEGER_BITS
+        out = ((v + ((1 << (exponent - 1)) - (v < 0))) >> exponent) + 127  # RDBPOT, half away from zero
+        out = np.minimum(np.maximum(out, -128), 127)
+        outputs[0][...] = np.where(neg_diff < -adjusted_diff_min, out, -128)
