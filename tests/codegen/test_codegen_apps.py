@@ -231,6 +231,12 @@ def test_optimized_embeds_the_rewritten_model(tmp_path: Path) -> None:
     assert r.optimized and r.arena_bytes == opt.arena.recommended_arena_bytes
     assert r.model_bytes == len(opt.model.to_bytes())
     assert r.baseline_arena_bytes is not None and r.arena_bytes <= r.baseline_arena_bytes
+    r = generate(p, "c-array", tmp_path / "arr", optimized=True, kernels="reference")
+    assert r.arena_bytes == opt.arena.recommended_arena_bytes  # reported, though the array embeds no arena
+    src = (tmp_path / "arr" / f"{p.stem}.cc").read_text()
+    body = src[src.index("] = {") + 5: src.index("};")]
+    assert bytes.fromhex(body.replace("0x", "").replace(",", "").replace(" ", "").replace("\n", "")) == \
+        opt.model.to_bytes()
 
 
 def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,7 +33,7 @@ class CodegenResult:
     ops: tuple[str, ...]               # op types, in order of first use
     resolver: tuple[str, ...]          # Add...() calls in the generated resolver (empty for c-array)
     kernels: str | None                # kernel set the arena was predicted for
-    arena_bytes: int | None            # kTensorArenaSize for 32-bit boards (None for c-array)
+    arena_bytes: int | None            # kTensorArenaSize for 32-bit boards (c-array: only with --optimized)
     arena: ArenaChoice | None
     host_arena_bytes: int | None       # tflm-app only: kTensorArenaSize of 64-bit host builds
     board: str | None
@@ -98,6 +98,8 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
     arena = host = None
     if target == "c-array":
         files = c_array(data, name, source=path.name)
+        if estimate is not None:  # the array embeds no arena, but the user needs the optimized plan's size
+            arena = choose_arena(model, target="cortex-m", kernels=kernels, estimate=estimate)
     else:
         arena = choose_arena(model, target="cortex-m", kernels=kernels, arena_bytes=arena_bytes, estimate=estimate)
         if target == "arduino":
@@ -127,7 +129,7 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
     return CodegenResult(
         target=target, name=Path(next(iter(files))).stem if target == "c-array" else Path(next(iter(files))).parts[0],
         out_dir=str(out), files=tuple(files), model_bytes=len(data), ops=facts.ops, resolver=methods,
-        kernels=None if target == "c-array" else kernels, arena_bytes=arena.arena_bytes if arena else None,
+        kernels=kernels if arena is not None else None, arena_bytes=arena.arena_bytes if arena else None,
         arena=arena, host_arena_bytes=host.arena_bytes if host else None, board=board_name, optimized=optimized,
         baseline_arena_bytes=int(baseline.recommended_arena_bytes) if baseline is not None else None,
         warnings=warnings)
