@@ -32,14 +32,9 @@ from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dty
 @dataclass(frozen=True, slots=True)
 class ResizeBilinearParams:
     is_float: bool
-    y0: np.ndarray
-    y1: np.ndarray
-    x0: np.ndarray
-    x1: np.ndarray
-    wy0: np.ndarray  # (OH, 1, 1) weight of row y0 (Q10 int64, or float32)
-    wy1: np.ndarray
-    wx0: np.ndarray  # (OW, 1) weight of column x0
-    wx1: np.ndarray
+    out_hw: tuple[int, int]
+    corners: tuple[np.ndarray, ...]  # flat H*W indices of (y0,x0), (y1,x0), (y0,x1), (y1,x1) per output pixel
+    weights: tuple[np.ndarray, ...]  # float32: (wy, wx) pairs per corner; int8: one Q20 weight per corner
 
 
 def _c_div(a: np.ndarray, b: int) -> np.ndarray:
@@ -106,20 +101,30 @@ class ResizeBilinear(Op):
         interp = interpolation_float if is_float else interpolation_integer
         y0, y1, wy0, wy1 = interp(oh, x.shape[1], ac, hp)
         x0, x1, wx0, wx1 = interp(ow, x.shape[2], ac, hp)
-        return ResizeBilinearParams(is_float, y0, y1, x0, x1, wy0.reshape(-1, 1, 1), wy1.reshape(-1, 1, 1),
-                                    wx0.reshape(-1, 1), wx1.reshape(-1, 1))
+        w = x.shape[2]
+        corners = tuple((ys[:, None] * w + xs[None, :]).reshape(-1) for ys, xs in
+                        ((y0, x0), (y1, x0), (y0, x1), (y1, x1)))
+        pairs = ((wy0, wx0), (wy1, wx0), (wy0, wx1), (wy1, wx1))
+        if is_float:
+            weights = tuple(np.broadcast_to(a[:, None], (oh, ow)).reshape(-1, 1).astype(np.float32) if k == 0 else
+                            np.broadcast_to(a[None, :], (oh, ow)).reshape(-1, 1).astype(np.float32)
+                            for wy, wx in pairs for k, a in ((0, wy), (1, wx)))
+        else:
+            # Q10 x Q10 x int8 products and their sum stay below 2^31: exact in float64
+            weights = tuple((wy[:, None] * wx[None, :]).reshape(-1, 1).astype(np.float64) for wy, wx in pairs)
+        return ResizeBilinearParams(is_float, (oh, ow), corners, weights)
 
     def eval(self, p: ResizeBilinearParams, inputs, outputs) -> None:
         x = inputs[0]
+        s, b, h, w, c = x.shape
+        flat = x.reshape(s, b, h * w, c)
+        g = [np.take(flat, idx, axis=2) for idx in p.corners]  # take: much faster than fancy indexing
         if p.is_float:
-            x = x.astype(np.float32, copy=False)
-            r0, r1 = x[:, :, p.y0], x[:, :, p.y1]
-            outputs[0][...] = (r0[:, :, :, p.x0] * p.wy0 * p.wx0 + r1[:, :, :, p.x0] * p.wy1 * p.wx0
-                               + r0[:, :, :, p.x1] * p.wy0 * p.wx1 + r1[:, :, :, p.x1] * p.wy1 * p.wx1)
-            return
-        x = x.astype(np.int64)
-        r0, r1 = x[:, :, p.y0], x[:, :, p.y1]
-        output_20 = ((r0[:, :, :, p.x0] * p.wy0 * p.wx0 + r1[:, :, :, p.x0] * p.wy1 * p.wx0)
-                     + (r0[:, :, :, p.x1] * p.wy0 * p.wx1 + r1[:, :, :, p.x1] * p.wy1 * p.wx1))
-        rounded = output_20 + np.where(output_20 > 0, 1 << 19, -(1 << 19))
-        outputs[0][...] = _c_div(rounded, 1 << 20).astype(np.int8)
+            wt = p.weights  # the C++ order: ((v * wy) * wx) summed left to right, in float32
+            out = g[0] * wt[0] * wt[1] + g[1] * wt[2] * wt[3] + g[2] * wt[4] * wt[5] + g[3] * wt[6] * wt[7]
+        else:
+            wt = p.weights
+            output_20 = g[0] * wt[0] + g[1] * wt[1] + g[2] * wt[2] + g[3] * wt[3]
+            # (v +- 2^19) / 2^20 truncated toward zero: half away from zero (0 maps to 0 either way)
+            out = np.trunc(output_20 * (2.0 ** -20) + np.copysign(0.5, output_20))
+        outputs[0][...] = out.reshape(s, b, *p.out_hw, c)
