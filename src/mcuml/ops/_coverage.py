@@ -19,7 +19,7 @@ import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -116,16 +116,6 @@ class _B:
         if dt is not None and kw == {} and dt in _QUANT:
             kw = self.q(dt)
         return self.b.const(name, arr.astype(dt.numpy) if dt is not None else arr, dt, **kw)
-
-    def data(self, name: str, shape, dt: DType | None = None) -> Tensor:
-        dt = self.dt if dt is None else dt
-        if dt == DType.bool:
-            v = self.rng.integers(0, 2, shape).astype(bool)
-        elif dt == DType.float32:
-            v = self.rng.standard_normal(shape)
-        else:
-            v = self.rng.integers(-20, 20, shape)
-        return self.c(name, v, dt)
 
     def op(self, ins, outs, kind: str | None = None, **opts) -> Model:
         self.b.op(self.name, ins, outs, kind, **opts)
@@ -255,7 +245,7 @@ def _i32(s: _B, name: str, v) -> Tensor:
     return s.c(name, v, "int32")
 
 
-def _shape_op(s: _B) -> list[Model]:  # noqa: C901 - one table of small single-op graphs
+def _shape_op(s: _B) -> list[Model]:
     op, x = s.name, (lambda shape: s.x("x", shape))
     if op == "RESHAPE":
         return [s.op([x((2, 3, 4)), _i32(s, "shape", [6, 4])], [s.y("y", (6, 4))], "ReshapeOptions",
@@ -321,7 +311,7 @@ def _shape_op(s: _B) -> list[Model]:  # noqa: C901 - one table of small single-o
     if op == "BROADCAST_ARGS":
         return [s.op([s.c("s0", [2, 1, 4], s.dt), s.c("s1", [3, 1], s.dt)], [s.y("y", (3,))])]
     if op == "EMBEDDING_LOOKUP":
-        return [s.op([_i32(s, "ids", [2, 0, 2]), s.data("table", (4, 5))], [s.y("y", (3, 5))])]
+        return [s.op([_i32(s, "ids", [2, 0, 2]), s.x("table", (4, 5))], [s.y("y", (3, 5))])]
     if op == "DYNAMIC_UPDATE_SLICE":
         return [s.op([x((4, 5)), s.x("update", (2, 3)), _i32(s, "start", [1, 2])], [s.y("y", (4, 5))])]
     if op == "SELECT_V2":

@@ -1,0 +1,261 @@
+"""The op contract (``mcuml/ops/_base.py``), checked for every registered op, scikit-learn style.
+
+Each op runs on the tiny single-op samples of :mod:`mcuml.ops._coverage`, evaluated directly
+through ``Op.eval`` (no interpreter): the module cites its TFLM source, ``cost`` is sane,
+``prepare`` refuses types it does not run with node context, ``eval`` writes every element of its
+output views and nothing else (inputs untouched, memory around the views untouched), and a batch of
+3 samples equals 3 single-sample evals.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+from mcuml.compile import compile as mcuml_compile
+from mcuml.errors import McumlError, UnsupportedOpError
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Model, Tensor
+from mcuml.ops import Cost, registry
+from mcuml.ops._coverage import CANDIDATE_DTYPES, accepted_dtypes, has_sample, op_coverage, probe, tflm_source
+
+OPS = sorted(registry())
+MODULES = sorted({type(k).__module__ for k in registry().values()})
+PAD = 64  # sentinel elements before and after every output view
+SENTINELS = (0xA5, 0x5A)
+
+# Contract violations found by these tests in ops owned by others: (op, check) -> reason.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
+
+
+def _xfail(op: str, check: str) -> None:
+    reason = KNOWN_BUGS.get((op, check))
+    if reason:
+        pytest.xfail(reason)
+
+
+def _mark(op: str, check: str):
+    reason = KNOWN_BUGS.get((op, check))
+    return pytest.param(op, marks=pytest.mark.xfail(strict=True, reason=reason)) if reason else op
+
+
+def _samples(op: str) -> list[tuple[DType, Model]]:
+    """One prepared sample per accepted dtype."""
+    out = []
+    for name in accepted_dtypes(op):
+        model, err = probe(op, DType[name])
+        assert err is None
+        out.append((DType[name], model))
+    return out
+
+
+def _rand(t: Tensor, batch: int, rng: np.random.Generator) -> np.ndarray:
+    shape = (batch, *t.shape)
+    dt = np.dtype(t.dtype.numpy)
+    if dt == np.bool_:
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if np.issubdtype(dt, np.integer):
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dt)
+    return (rng.standard_normal(size=shape) * 2).astype(dt)
+
+
+def _reset_value(t: Tensor) -> int:
+    return t.zero_point if t.dtype == DType.int8 else 0
+
+
+class Run:
+    """One node bound by ``compile``, evaluated on arrays this test owns."""
+
+    def __init__(self, model: Model) -> None:
+        c = mcuml_compile(model)
+        assert len(c.nodes) == 1
+        self.bn, self.tensors = c.nodes[0], c.subgraph.tensors
+
+    @property
+    def stateful(self) -> bool:
+        return any(i >= 0 and self.tensors[i].is_variable for i in self.bn.inputs)
+
+    def inputs(self, batch: int, seed: int) -> list[np.ndarray | None]:
+        rng = np.random.default_rng(seed)
+        ins: list[np.ndarray | None] = []
+        for i in self.bn.inputs:
+            t = None if i < 0 else self.tensors[i]
+            if t is None:
+                ins.append(None)
+            elif t.is_constant:
+                ins.append(t.data.reshape((1, *t.shape)))
+            elif t.is_variable:
+                ins.append(np.full((batch, *t.shape), _reset_value(t), dtype=t.dtype.numpy))
+            else:
+                ins.append(_rand(t, batch, rng))
+        return ins
+
+    def eval(self, ins: list[np.ndarray | None], batch: int, sentinel: int = SENTINELS[0]):
+        """Outputs (views in the middle of sentinel-filled buffers) and the buffers themselves."""
+        views, bufs = [], []
+        for i in self.bn.outputs:
+            t = self.tensors[i]
+            buf = np.empty(2 * PAD + batch * t.size, dtype=t.dtype.numpy)
+            buf.view(np.uint8)[...] = sentinel
+            bufs.append(buf)
+            views.append(buf[PAD:PAD + batch * t.size].reshape((batch, *t.shape)))
+        with np.errstate(all="ignore"):
+            self.bn.op.eval(self.bn.params, ins, views)
+        return views, bufs
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Exact equality, NaN == NaN for floats (LOG/SQRT of negative samples)."""
+    if np.issubdtype(a.dtype, np.floating):
+        return np.array_equal(a, b, equal_nan=True)
+    return np.array_equal(a, b)
+
+
+# -- static contract ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("module", MODULES)
+def test_module_docstring_cites_a_tflm_source(module):
+    doc = importlib.import_module(module).__doc__
+    assert doc and doc.strip(), f"{module} has no module docstring"
+    assert tflm_source(doc), f"{module}'s docstring cites no tensorflow/lite/... source file"
+
+
+def test_every_registered_op_has_a_sample_and_runs_some_dtype():
+    assert [op for op in OPS if not has_sample(op)] == []
+    assert [op for op in OPS if not accepted_dtypes(op)] == []
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_cost_is_a_cost_with_non_negative_fields(op):
+    for _, model in _samples(op):
+        node = model.subgraphs[0].operators[0]
+        cost = registry()[op].cost(node)
+        assert isinstance(cost, Cost)
+        for f in fields(Cost):
+            v = getattr(cost, f.name)
+            assert isinstance(v, (int, np.integer)) and v >= 0, f"{op}: cost.{f.name} = {v!r}"
+        assert cost.macs + cost.elementwise + cost.bytes_out > 0, f"{op}: cost reports no work at all"
+
+
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "BATCH_MATMUL",
+                                "SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"])
+def test_weighted_ops_report_macs(op):
+    _, model = _samples(op)[0]
+    assert registry()[op].cost(model.subgraphs[0].operators[0]).macs > 0
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_prepare_refuses_unsupported_dtypes_with_node_context(op):
+    _xfail(op, "dtype")
+    accepted = set(accepted_dtypes(op))
+    refused = [d for d in CANDIDATE_DTYPES if d.name not in accepted]
+    if not refused:
+        pytest.skip(f"{op} runs every candidate dtype")
+    where = f"subgraph 0, node 0 ({op})"
+    for d in refused:
+        _, err = probe(op, d)
+        assert isinstance(err, McumlError), f"{op} {d.name}: prepare raised {type(err).__name__}: {err}"
+        assert isinstance(err, UnsupportedOpError), f"{op} {d.name}: {type(err).__name__} for a type: {err}"
+        assert where in str(err), f"{op} {d.name}: no node context in {str(err)!r}"
+
+
+# -- eval contract ------------------------------------------------------------------------------------
+def check_writes(op: str, dt: DType, run: Run) -> None:
+    ins = run.inputs(2, seed=1)
+    before = [None if a is None else a.copy() for a in ins]
+    results = []
+    for sentinel in SENTINELS:
+        state = [None if a is None else a.copy() for a in ins]  # stateful ops update their state in place
+        views, bufs = run.eval(state if run.stateful else ins, 2, sentinel)
+        for buf in bufs:
+            edges = np.concatenate([buf[:PAD], buf[-PAD:]]).view(np.uint8)
+            assert np.all(edges == sentinel), f"{op} {dt.name}: eval wrote outside its output view"
+        results.append([v.copy() for v in views])
+    for a, b in zip(*results):
+        assert a.tobytes() == b.tobytes(), f"{op} {dt.name}: output depends on the old contents of the view " \
+                                           "(not every element written)"
+    for k, (a, b) in enumerate(zip(ins, before)):
+        if a is not None:
+            assert a.tobytes() == b.tobytes(), f"{op} {dt.name}: eval modified input {k}"
+
+
+def check_batch(op: str, dt: DType, run: Run) -> None:
+    ins = run.inputs(3, seed=2)
+    batched, _ = run.eval([None if a is None else a.copy() for a in ins], 3)
+    for s in range(3):
+        one = [None if a is None else (a.copy() if a.shape[0] == 1 else a[s:s + 1].copy()) for a in ins]
+        single, _ = run.eval(one, 1)
+        for k, (b, o) in enumerate(zip(batched, single)):
+            assert _same(b[s:s + 1], o), f"{op} {dt.name}: output {k} of sample {s} differs batched vs alone"
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_eval_writes_all_of_its_outputs_and_nothing_else(op):
+    _xfail(op, "writes")
+    for dt, model in _samples(op):
+        check_writes(op, dt, Run(model))
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_batch_of_three_equals_three_single_evals(op):
+    _xfail(op, "batch")
+    for dt, model in _samples(op):
+        check_batch(op, dt, Run(model))
+
+
+# -- the checks catch what they claim to (deliberately broken kernels around a good one) -------------
+class _Broken:
+    def __init__(self, inner, how: str) -> None:
+        self.inner, self.how = inner, how
+
+    def eval(self, params, inputs, outputs) -> None:
+        if self.how == "rebind":  # computes into fresh arrays and never writes the views
+            outputs = [np.empty_like(o) for o in outputs]
+        if self.how == "partial":  # leaves each sample's last element as it was
+            tmp = [np.empty_like(o) for o in outputs]
+            self.inner.eval(params, inputs, tmp)
+            flat = outputs[0].reshape(outputs[0].shape[0], -1)
+            flat[:, :-1] = tmp[0].reshape(flat.shape)[:, :-1]
+            return
+        self.inner.eval(params, inputs, outputs)
+        if self.how == "clobber_input":
+            inputs[0][...] = 0
+        elif self.how == "mix_samples":
+            outputs[0][...] = outputs[0][:1]
+
+
+def _broken_run(how: str) -> Run:
+    from dataclasses import replace
+
+    model, _ = probe("RELU", DType.int8)
+    run = Run(model)
+    run.bn = replace(run.bn, op=_Broken(run.bn.op, how))
+    return run
+
+
+@pytest.mark.parametrize("how,check", [("rebind", check_writes), ("partial", check_writes),
+                                       ("clobber_input", check_writes), ("mix_samples", check_batch)])
+def test_contract_checks_catch_broken_kernels(how, check):
+    check("RELU", DType.int8, Run(probe("RELU", DType.int8)[0]))  # the real kernel passes
+    with pytest.raises(AssertionError):
+        check("RELU", DType.int8, _broken_run(how))
+
+
+# -- coverage object ----------------------------------------------------------------------------------
+def test_op_coverage_lists_every_tflm_builtin_and_what_is_missing():
+    from mcuml.tflm_ops import TFLM_BUILTINS
+
+    cov = op_coverage()
+    assert {o.name for o in cov.ops if o.in_tflm} == set(TFLM_BUILTINS)
+    assert set(cov.missing) == set(TFLM_BUILTINS) - set(OPS)
+    assert cov.tflm_covered + len(cov.missing) == cov.tflm_total == len(TFLM_BUILTINS)
+    conv = cov.get("CONV_2D")
+    assert conv.implemented and conv.module == "mcuml.ops.conv_2d"
+    assert conv.tflm_source.startswith("tensorflow/lite/")
+    assert {"float32", "int8", "int16"} <= set(conv.dtypes)
+    assert cov.get("LOGICAL_AND").dtypes == ("bool",)
+    for name in cov.missing:
+        assert cov.get(name).dtypes == () and cov.get(name).module is None
