@@ -106,7 +106,7 @@ def _op_persistent(op: Operator, target: str, kernels: str, table: dict[str, Any
     if kernels == "cmsis-nn":
         from mcuml.plan.cmsis import cmsis_persistent
 
-        got = cmsis_persistent(op, target)
+        got = cmsis_persistent(op, target, table)
         if got is not None:
             return got[0], got[1], True
     if name in ("CONV_2D", "TRANSPOSE_CONV"):
@@ -268,4 +268,4 @@ def predict_arena(model: Model, *, target: str = "host", kernels: str = "referen
                          margin=f"+16 B alignment slack, then max({margin_fraction:.0%}, {margin_min} B), rounded to 16",
                          target=target, kernels=kernels, planner=planner, used_bytes=head + tail,
                          tail_breakdown=brk, limited_by=limited,
-                         approximate=tuple(approx) + (("cmsis-nn scratch/OpData",) if kernels == "cmsis-nn" else ()))
+                         approximate=tuple(approx))

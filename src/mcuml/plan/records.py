@@ -18,7 +18,8 @@ reference (``tensorflow/lite/micro/kernels/``)
     (``transpose_conv.cc``)
   * MIRROR_PAD: 2 × ``4·input_rank`` (``mirror_pad.cc``); ADD_N float/int8: ``8·num_inputs`` (``add_n.cc``)
 
-cmsis-nn: see :mod:`mcuml.plan.cmsis` (im2col and kernel-sum buffers).
+cmsis-nn: the ops TFLM takes from ``kernels/cmsis_nn/`` follow :func:`mcuml.plan.cmsis.cmsis_scratch`
+(CMSIS-NN ``arm_*_get_buffer_size`` for the target's DSP/MVE features); the rest use the rules above.
 """
 
 from __future__ import annotations
@@ -117,17 +118,17 @@ def scratch_requests(sg: Subgraph, kernels: str = "reference", target: str = "ho
     """``(op index, bytes)`` for every scratch request, in TFLM's request order."""
     if kernels not in KERNEL_SETS:
         raise ValueError(f"kernels must be one of {KERNEL_SETS}, not {kernels!r}")
-    rules = dict(REFERENCE_SCRATCH)
+    cmsis = None
     if kernels == "cmsis-nn":
-        from mcuml.plan.cmsis import CMSIS_SCRATCH
-
-        rules.update(CMSIS_SCRATCH)
+        from mcuml.plan.cmsis import cmsis_scratch as cmsis
     out = []
     for i, op in enumerate(sg.operators):
-        rule = rules.get(op.name)
-        if rule is None:
-            continue
-        sizes = _add_n(op, POINTER_BYTES.get(target, 8)) if op.name == "ADD_N" else rule(op)
+        sizes = cmsis(op, target) if cmsis is not None else None
+        if sizes is None:
+            rule = REFERENCE_SCRATCH.get(op.name)
+            if rule is None:
+                continue
+            sizes = _add_n(op, POINTER_BYTES.get(target, 8)) if op.name == "ADD_N" else rule(op)
         out.extend((i, n) for n in sizes)
     return out
 
