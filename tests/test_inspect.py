@@ -67,7 +67,7 @@ def test_small_model_numbers() -> None:
     b.op("CUSTOM:Mystery", [y], [z])
     b.output(z)
     r = inspect(b.build())
-    assert r.inputs[0].scale == (0.1,) and r.inputs[0].zero_point == (3,)
+    assert r.inputs[0].scale == (float(np.float32(0.1)),) and r.inputs[0].zero_point == (3,)
     fc, custom = r.operators
     assert fc.op == "FULLY_CONNECTED" and fc.param_bytes == 12 + 12
     assert [t.index for t in fc.inputs] == [0, 1, 2] and fc.outputs[0].shape == (1, 3)
@@ -75,7 +75,7 @@ def test_small_model_numbers() -> None:
     assert r.totals.ops_without_cost == ("CUSTOM:Mystery",)
     assert r.totals.weight_bytes == 24
     assert r.totals.activation_bytes == 4 + 3 + 3 and r.totals.largest_activation_bytes == 4
-    assert r.tensors[1].scale == (0.1, 0.2, 0.3) and r.tensors[1].is_constant
+    assert r.tensors[1].scale == tuple(float(np.float32(v)) for v in (0.1, 0.2, 0.3)) and r.tensors[1].is_constant
     assert r.totals.op_histogram == {"CUSTOM:Mystery": 1, "FULLY_CONNECTED": 1}
     if fc.cost_known:  # FULLY_CONNECTED cost(): out_elems x depth
         assert fc.macs == 3 * 4

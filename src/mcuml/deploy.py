@@ -155,8 +155,7 @@ def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.Pat
 
         for target, sub in (("c-array", "c_array"), ("arduino", "arduino"), ("tflm-app", "tflm_app")):
             try:
-                res = generate(deployed_path, target, out / sub, name=stem, board=board, kernels=kernels,
-                               arena_bytes=ar.recommended_arena_bytes)
+                res = generate(deployed_path, target, out / sub, name=stem, board=board, kernels=kernels)
             except McumlError as e:
                 reasons.append(f"codegen {target}: {e.message}")
                 continue
