@@ -259,3 +259,15 @@ def test_op_coverage_lists_every_tflm_builtin_and_what_is_missing():
     assert cov.get("LOGICAL_AND").dtypes == ("bool",)
     for name in cov.missing:
         assert cov.get(name).dtypes == () and cov.get(name).module is None
+    # a module porting several kernels cites each op's own file
+    assert cov.get("UNPACK").tflm_source == "tensorflow/lite/micro/kernels/unpack.cc"
+    assert cov.get("BROADCAST_TO").tflm_source == "tensorflow/lite/micro/kernels/broadcast_to.cc"
+
+
+def test_tflm_source_picks_the_ops_own_file():
+    doc = "Ports ``tensorflow/lite/micro/kernels/pack.cc`` and ``unpack.cc``."
+    assert tflm_source(doc) == "tensorflow/lite/micro/kernels/pack.cc"
+    assert tflm_source(doc, "PACK") == "tensorflow/lite/micro/kernels/pack.cc"
+    assert tflm_source(doc, "UNPACK") == "tensorflow/lite/micro/kernels/unpack.cc"
+    assert tflm_source(doc, "SPLIT") == "tensorflow/lite/micro/kernels/pack.cc"
+    assert tflm_source("no citation here") is None

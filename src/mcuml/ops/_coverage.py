@@ -373,10 +373,20 @@ def probe(op: str, dtype: DType) -> tuple[Model | None, BaseException | None]:
     return None, first
 
 
-def tflm_source(module_doc: str | None) -> str | None:
-    """The first TFLM source file a module docstring cites."""
-    m = _TFLM_PATH.search(module_doc or "")
-    return m.group(0) if m else None
+def tflm_source(module_doc: str | None, op: str | None = None) -> str | None:
+    """The TFLM source file a module docstring cites (for ``op``: its own kernel file when a module
+    ports several, e.g. ``pack.cc`` and ``unpack.cc``, even if named without its directory)."""
+    paths = _TFLM_PATH.findall(module_doc or "")
+    if not paths:
+        return None
+    if op is not None:
+        own = f"{op.lower()}.cc"
+        for p in paths:
+            if p.endswith("/" + own):
+                return p
+        if re.search(rf"(?<![\w/]){re.escape(own)}", module_doc or ""):
+            return paths[0].rsplit("/", 1)[0] + "/" + own
+    return paths[0]
 
 
 def accepted_dtypes(op: str) -> tuple[str, ...]:
@@ -401,7 +411,8 @@ def op_coverage() -> OpCoverage:
             continue
         module = type(kernel).__module__
         doc = sys.modules[module].__doc__ if module in sys.modules else None
-        infos.append(OpInfo(name, name in TFLM_BUILTINS, True, module, tflm_source(doc), accepted_dtypes(name)))
+        infos.append(OpInfo(name, name in TFLM_BUILTINS, True, module, tflm_source(doc, name),
+                            accepted_dtypes(name)))
     return OpCoverage(tuple(infos))
 
 
