@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from mcuml.cli import main
 from mcuml.examples import example_model_bytes
+from mcuml.report.browser import chromium, load_page
 from oracle import model_path
 
 
@@ -67,25 +66,14 @@ def test_optimized_model_still_matches_original(deployed):
     assert all(np.array_equal(u, v) for u, v in zip(a, b))
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _page_requests(netlog) -> list[str]:
-    """URLs the *page* asked for: requests with an initiator origin (Chromium's own background fetches have none)."""
-    d = json.loads(netlog.read_text(errors="replace"))
-    types = {v: k for k, v in d["constants"]["logEventTypes"].items()}
-    return [e["params"]["url"] for e in d["events"] if types.get(e["type"]) == "URL_REQUEST_START_JOB"
-            and e.get("params", {}).get("initiator") not in (None, "not an origin")]
+CHROMIUM = chromium()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 def test_request_detector_sees_a_page_request(tmp_path):
     page = tmp_path / "p.html"
     page.write_text('<html><body><img src="http://127.0.0.1:9/x.png"><p>x</p></body></html>')
-    log = tmp_path / "net.json"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--log-net-log={log}",
-                    f"--screenshot={tmp_path / 's.png'}", page.as_uri()], capture_output=True, timeout=120)
-    assert _page_requests(log) == ["http://127.0.0.1:9/x.png"]
+    assert load_page(page, tmp_path / "s.png").page_requests == ("http://127.0.0.1:9/x.png",)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
@@ -96,15 +84,10 @@ def test_report_in_headless_chromium(deployed, tmp_path):
     assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html and "@import" not in html and "url(" not in html
     shot = tmp_path / "shot.png"
-    log = tmp_path / "netlog.json"
-    proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           "--window-size=1200,2000", f"--log-net-log={log}", "--enable-logging=stderr", "--v=0",
-                           f"--screenshot={shot}", report.as_uri()], capture_output=True, text=True, timeout=120)
-    assert shot.exists(), proc.stderr[-2000:]
-    console_errors = [ln for ln in proc.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()]
-    assert not console_errors, console_errors
-    assert not _page_requests(log), "the report made network requests"
-    from PIL import Image  # noqa: PLC0415 - optional; pillow comes with matplotlib
+    page = load_page(report, shot)
+    assert not page.console_errors, page.console_errors
+    assert not page.page_requests, "the report made network requests"
+    from PIL import Image  # noqa: PLC0415 - pillow comes with matplotlib (dev extra)
 
     img = np.asarray(Image.open(shot).convert("L"))
     assert img.std() > 10 and (img < 128).mean() > 0.01, "screenshot looks blank"
