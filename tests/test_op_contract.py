@@ -271,3 +271,66 @@ def test_tflm_source_picks_the_ops_own_file():
     assert tflm_source(doc, "UNPACK") == "tensorflow/lite/micro/kernels/unpack.cc"
     assert tflm_source(doc, "SPLIT") == "tensorflow/lite/micro/kernels/pack.cc"
     assert tflm_source("no citation here") is None
+
+
+# -- `mcuml check --interpreter` reads the same coverage ---------------------------------------------
+def _one_op_model(op: str, dtype: str, kind: str | None = None, **opts) -> Model:
+    from mcuml.ir.build import ModelBuilder
+
+    b = ModelBuilder()
+    q = {"scale": 0.05, "zero_point": 0} if dtype == "int8" else {}
+    x = b.input("x", (1, 4), dtype, **q)
+    y = b.tensor("y", (1, 4), dtype, **q)
+    b.op(op, [x], [y], kind, **opts)
+    b.output(y)
+    return b.build()
+
+
+def test_check_interpreter_names_missing_tflm_builtins_from_coverage():
+    from mcuml.check import check
+
+    cov = op_coverage()
+    missing = cov.missing[0]
+    r = check(_one_op_model(missing, "float32"), interpreter=True)
+    assert r.runs_on_mcuml is False and r.mcuml_missing_ops == (missing,)
+    reason = r.interpreter_problems[0].reason
+    assert "no kernel" in reason and "TFLM builtin" in reason
+    assert f"{cov.tflm_covered} of TFLM's {cov.tflm_total}" in reason
+    custom = check(_one_op_model("CUSTOM:Mine", "float32"), interpreter=True)
+    assert custom.mcuml_missing_ops == ("CUSTOM:Mine",) and "custom op 'Mine'" in custom.interpreter_problems[0].reason
+    ok = check(_one_op_model("RELU", "float32"), interpreter=True)
+    assert ok.runs_on_mcuml is True and ok.mcuml_missing_ops == () and ok.interpreter_problems == ()
+
+
+def test_check_interpreter_lists_the_types_a_kernel_runs():
+    from mcuml.check import check
+    from mcuml.ir.build import ModelBuilder
+
+    b = ModelBuilder()  # hybrid: float32 activations, int8 weights
+    x = b.input("x", (1, 4), "float32")
+    w = b.const("w", np.ones((3, 4), np.int8), scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 3), "float32")
+    b.op("FULLY_CONNECTED", [x, w, None], [y], "FullyConnectedOptions")
+    b.output(y)
+    r = check(b.build(), interpreter=True)
+    assert r.runs_on_mcuml is False and r.mcuml_missing_ops == ()
+    runs = ", ".join(op_coverage().get("FULLY_CONNECTED").dtypes)
+    assert r.interpreter_problems[0].reason.endswith(f"(mcuml's FULLY_CONNECTED kernel runs {runs})")
+    ceil = check(_one_op_model("CEIL", "int8"), interpreter=True).interpreter_problems[0].reason
+    assert "supported: float32" in ceil and "kernel runs" not in ceil  # already says it
+
+
+def test_check_cli_json_carries_missing_ops(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from mcuml.cli import cli
+
+    path = tmp_path / "m.tflite"
+    path.write_bytes(_one_op_model(op_coverage().missing[0], "float32").to_bytes())
+    res = CliRunner().invoke(cli, ["check", "--interpreter", "--json", str(path)])
+    assert res.exit_code == 1, res.output
+    data = json.loads(res.output)
+    assert data["runs_on_mcuml"] is False
+    assert data["mcuml_missing_ops"] == [op_coverage().missing[0]]

@@ -14,6 +14,9 @@ What TFLM checks, and where (tflite-micro):
 
 Custom ops TFLM ships as optional libraries (Signal, CIRCULAR_BUFFER...) are "needs
 registration" notes, not failures.
+
+With ``interpreter=True`` every node is also prepared by mcuml's own kernels; what mcuml lacks is
+explained from :func:`mcuml.ops._coverage.op_coverage`, the source of ``docs/ops.md``.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class CheckResult:
     custom_ops: tuple[str, ...]
     runs_on_mcuml: bool | None = None  # None unless the interpreter was checked
     interpreter_problems: tuple[OpProblem, ...] = ()
+    mcuml_missing_ops: tuple[str, ...] = ()  # ops of the model mcuml has no kernel for (see docs/ops.md)
 
     @property
     def ok(self) -> bool:
@@ -178,7 +182,28 @@ def _check_structure(model: Model, problems: list, warnings: list) -> None:
                 problems.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si))
 
 
+def _no_kernel_reason(name: str) -> str:
+    """Why mcuml's interpreter has no kernel for ``name``, from the same source as docs/ops.md."""
+    from mcuml.ops._coverage import op_coverage
+
+    cov = op_coverage()
+    if name.startswith("CUSTOM:"):
+        return f"mcuml has no kernel for custom op {name[7:]!r}"
+    if name in cov.missing:
+        return (f"mcuml has no kernel for {name} yet (a TFLM builtin; mcuml runs {cov.tflm_covered} of TFLM's "
+                f"{cov.tflm_total}, see docs/ops.md)")
+    return f"mcuml has no kernel for {name} (stock TFLM has none either)"
+
+
+def _type_hint(name: str) -> str:
+    from mcuml.ops._coverage import op_coverage
+
+    info = op_coverage().get(name)
+    return f" (mcuml's {name} kernel runs {', '.join(info.dtypes)})" if info is not None and info.dtypes else ""
+
+
 def _check_interpreter(model: Model) -> list[OpProblem]:
+    from mcuml.errors import UnsupportedOpError
     from mcuml.ops import OpContext, lookup
 
     out: list[OpProblem] = []
@@ -188,16 +213,26 @@ def _check_interpreter(model: Model) -> list[OpProblem]:
     for i, node in enumerate(sg.operators):
         op = lookup(node.name)
         if op is None:
-            out.append(OpProblem(node.name, i, f"mcuml has no kernel for {node.name} yet"))
+            out.append(OpProblem(node.name, i, _no_kernel_reason(node.name)))
             continue
         try:
             op.prepare(node, OpContext(model, sg, 0, i, node.name))
         except McumlError as e:
             where = OpContext(model, sg, 0, i, node.name).where + ": "
-            out.append(OpProblem(node.name, i, e.message.removeprefix(where)))
+            # type refusals that do not list the supported types themselves (hybrid, mixed types) get them
+            refusal = isinstance(e, UnsupportedOpError) and "supported:" not in e.message
+            hint = _type_hint(node.name) if refusal else ""
+            out.append(OpProblem(node.name, i, e.message.removeprefix(where) + hint))
         except Exception as e:  # noqa: BLE001 - a kernel bug must not hide the other nodes' results
             out.append(OpProblem(node.name, i, f"prepare failed ({type(e).__name__}: {e}); this is an mcuml bug"))
     return out
+
+
+def _missing_kernels(model: Model) -> tuple[str, ...]:
+    from mcuml.ops import lookup
+
+    names = [n.name for n in model.subgraphs[0].operators] if model.subgraphs else []
+    return tuple(n for n in dict.fromkeys(names) if lookup(n) is None)
 
 
 def check(model: Model | Any, *, interpreter: bool = False, size: int | None = None) -> CheckResult:
@@ -224,7 +259,8 @@ def check(model: Model | Any, *, interpreter: bool = False, size: int | None = N
     interp = _check_interpreter(model) if interpreter else []
     return CheckResult(runs_on_tflm=not problems, problems=tuple(problems), registrations=tuple(registrations),
                        warnings=tuple(warnings), custom_ops=tuple(dict.fromkeys(custom)),
-                       runs_on_mcuml=(not interp) if interpreter else None, interpreter_problems=tuple(interp))
+                       runs_on_mcuml=(not interp) if interpreter else None, interpreter_problems=tuple(interp),
+                       mcuml_missing_ops=_missing_kernels(model) if interpreter else ())
 
 
 __all__ = ["CheckResult", "check"]
