@@ -64,9 +64,9 @@ class Window:
 CHUNK_BYTES = 1 << 23  # working-set target of one batched slab: keeps im2col/accumulators in cache
 
 
-def sample_chunks(n: int, bytes_per_sample: int):
-    """Slices over the (folded) sample axis so that one slab's temporaries stay near CHUNK_BYTES."""
-    step = max(1, CHUNK_BYTES // max(bytes_per_sample, 1))
+def sample_chunks(n: int, bytes_per_sample: int, target: int = CHUNK_BYTES):
+    """Slices over the (folded) sample axis so that one slab's temporaries stay near ``target`` bytes."""
+    step = max(1, target // max(bytes_per_sample, 1))
     for s in range(0, n, step):
         yield slice(s, min(n, s + step))
 
@@ -101,16 +101,22 @@ def make_window(padding: int, in_h: int, in_w: int, k_h: int, k_w: int, stride_h
     return Window(in_h, in_w, out_h, out_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_h, pad_w)
 
 
-def pad_input(x: np.ndarray, win: Window, value: float | int) -> np.ndarray:
-    """Pad (N, H, W, C) so that every tap of the window is addressable; ``value`` marks 'outside'."""
+def pad_input(x: np.ndarray, win: Window, value: float | int, dtype: np.dtype | None = None) -> np.ndarray:
+    """Pad (N, H, W, C) so that every tap of the window is addressable; ``value`` marks 'outside'.
+
+    ``dtype`` converts in the same pass (the result may then share no memory with ``x``).
+    """
     if not win.needs_pad:
-        return x
+        return x if dtype is None else x.astype(dtype, copy=False)
     top, left = win.pad_h, win.pad_w
     bottom = max(win.span_h - top - win.in_h, 0)
     right = max(win.span_w - left - win.in_w, 0)
     n, h, w, c = x.shape
-    out = np.empty((n, top + h + bottom, left + w + right, c), dtype=x.dtype)
-    out[...] = value
+    out = np.empty((n, top + h + bottom, left + w + right, c), dtype=x.dtype if dtype is None else dtype)
+    out[:, :top] = value
+    out[:, top + h:] = value
+    out[:, top:top + h, :left] = value
+    out[:, top:top + h, left + w:] = value
     out[:, top:top + h, left:left + w, :] = x
     return out
 
@@ -335,3 +341,74 @@ def seq_dot(cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
     for k in range(cols.shape[-1]):
         acc += cols[..., :, k, None] * weights[..., k, None, :]
     return acc
+
+
+# -- exact requantization in float64 -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FloatRequant:
+    """``Requant`` for int8 outputs computed in float64, bit-exact, in a few cheap passes.
+
+    For an accumulator ``a`` with ``a * 2^left`` inside int32, ``M`` = output_multiplier and
+    ``r`` = right shift, the double rounding ``RDBPOT(SRDHM(a * 2^left, M), r)`` is
+    ``floor((a M 2^left + 2^30 + 2^(30+r) - [a < 0] 2^31) / 2^(31+r))`` (nested floors by powers
+    of two merge; RDBPOT's tie term only applies to negative values, and SRDHM's result is
+    negative exactly when ``a`` is, bar ``a = -1, M = 2^30`` where both forms give 0). Written as
+    ``a * scale + copysign(half, a) + 1/2`` every term is a multiple of ``2^-(31+r)``; whenever the
+    result can land inside the int8 clamp range its magnitude is below 2^10, so for ``r <= 12``
+    every float64 step is exact, and outside that range the relative rounding (2^-52) cannot
+    cross the clamp bounds. A channel with a larger ``r`` qualifies when prepare's bound on
+    ``|a|`` proves its result is 0 for every input. ``+ 256`` keeps values positive so that the
+    truncating cast to int16 floors; the low byte of ``v`` is ``v - 256`` as int8.
+    """
+
+    scale: np.ndarray  # float64 (OC,): M * 2^left / 2^(31 + r)
+    half: np.ndarray  # float64 (OC,): 2^-(r+1) for r >= 1, else 0
+    offset: np.ndarray  # float64 (OC,): 1/2 + output_offset + 256
+    lo: float  # act_min + 256
+    hi: float
+
+    def apply(self, acc: np.ndarray, bias: np.ndarray, out: np.ndarray) -> None:
+        """``out`` (M, OC) int8 <- requantized ``acc + bias`` (acc (M, OC) float32/64, exact integers)."""
+        m, oc = acc.shape
+        step = max(1, (1 << 15) // oc)  # ~256 KiB float64 temporaries: stay in L2
+        buf = np.empty((min(step, m), oc), np.float64)
+        sign = np.empty_like(buf)
+        for s in range(0, m, step):
+            e = min(m, s + step)
+            f, t = buf[:e - s], sign[:e - s]
+            np.add(acc[s:e], bias, out=f)
+            np.copysign(self.half, f, out=t)
+            f *= self.scale
+            f += t
+            f += self.offset
+            np.clip(f, self.lo, self.hi, out=f)
+            out[s:e] = f.astype(np.int16).view(np.int8)[:, ::2]
+
+
+FLOAT_REQUANT_MAX_RIGHT = 12  # 2^10 (magnitude) x 2^(31+r) (granularity) <= 2^53
+
+
+def float_requant(rq: Requant, acc_bound: np.ndarray) -> FloatRequant | None:
+    """The float64 form of ``rq`` when it is provably exact (see ``FloatRequant``), else None.
+
+    ``acc_bound`` (OC,): an upper bound of ``|acc|`` per channel (bias included).
+    """
+    if rq.int64_acc or rq.wrap or np.dtype(rq.out_dtype) != np.int8:
+        return None
+    oc = int(np.size(acc_bound))
+    mult = np.broadcast_to(np.asarray(rq.output_multiplier, np.int64), (oc,)).astype(np.float64)
+    shift = np.broadcast_to(np.asarray(rq.output_shift, np.int64), (oc,))
+    bound = np.asarray(acc_bound, np.float64).reshape(oc)
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    if (bound * np.exp2(left) >= float(1 << 31)).any():
+        return None  # the left shift could wrap in int32
+    scale = mult * np.exp2(left.astype(np.float64) - 31.0 - right)
+    half = np.where(right > 0, np.exp2(-(right + 1.0)), 0.0)
+    # a channel with a large shift is exact only if its result is 0 whatever the input
+    dead = bound * scale + half < 0.5 - 2.0 ** -20
+    if not ((right <= FLOAT_REQUANT_MAX_RIGHT) | dead).all():
+        return None
+    offset = np.full(oc, 0.5 + rq.output_offset + 256.0)
+    return FloatRequant(scale, half, offset, float(rq.act_min + 256), float(rq.act_max + 256))

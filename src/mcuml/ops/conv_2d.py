@@ -33,6 +33,8 @@ class ConvParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
+    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), with ``bias`` in float64
+    bias_f: np.ndarray | None = None
 
 
 def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, exact_float: bool) -> np.ndarray:
@@ -113,9 +115,14 @@ class Conv2D(Op):
         if not requant.int64_acc and K.acc_fits_int32(wmat, 255 if x.dtype == DType.int8 else 32768, b, axis=1):
             requant = requant.without_wrap()
         sum_w = wmat.sum(axis=1).reshape(oc).astype(np.int64)
-        b = (np.zeros(oc, np.int64) if b is None else b) - in_zp * sum_w
+        raw_b = np.zeros(oc, np.int64) if b is None else b
+        b = raw_b - in_zp * sum_w
+        fast = None
+        if x.dtype == DType.int8:
+            bound = np.abs(wmat).sum(axis=1).reshape(oc) * 255 + np.abs(raw_b)
+            fast = K.float_requant(requant, bound)
         return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
-                          tuple(y.shape))
+                          tuple(y.shape), fast, b.astype(np.float64))
 
     def eval(self, p: ConvParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -126,6 +133,14 @@ class Conv2D(Op):
         out = outputs[0].reshape(nb, *p.out_shape[1:])
         k = p.weights.shape[1] * p.groups
         per_sample = win.out_h * win.out_w * (k * p.weights.itemsize + p.out_shape[3] * 16)
+        if p.fast is not None:
+            rows = win.out_h * win.out_w
+            out2 = out.reshape(nb * rows, p.out_shape[3])
+            for sl in K.sample_chunks(nb, per_sample):
+                acc = conv_output(K.im2col(x[sl], win, p.pad_value, p.weights.dtype), p.weights, p.groups,
+                                  win.k_h * win.k_w, False)
+                p.fast.apply(acc, p.bias_f, out2[sl.start * rows:sl.stop * rows])
+            return
         for sl in K.sample_chunks(nb, per_sample):
             cols = K.im2col(x[sl], win, p.pad_value, p.weights.dtype)
             acc = conv_output(cols, p.weights, p.groups, win.k_h * win.k_w, p.requant is None)

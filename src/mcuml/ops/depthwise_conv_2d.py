@@ -33,6 +33,8 @@ class DepthwiseParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
+    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), with ``bias`` in float64
+    bias_f: np.ndarray | None = None
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -93,8 +95,13 @@ class DepthwiseConv2D(Op):
         if not requant.int64_acc and K.acc_fits_int32(taps.reshape(k_h * k_w, oc), 255, b):
             requant = requant.without_wrap()
         sum_w = taps.reshape(k_h * k_w, oc).sum(axis=0).astype(np.int64)
-        b = (np.zeros(oc, np.int64) if b is None else b) - in_zp * sum_w
-        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape))
+        raw_b = np.zeros(oc, np.int64) if b is None else b
+        b = raw_b - in_zp * sum_w
+        fast = None
+        if x.dtype == DType.int8 and dtype == np.float32:
+            fast = K.float_requant(requant, np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255 + np.abs(raw_b))
+        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape),
+                               fast, b.astype(np.float64))
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -106,6 +113,16 @@ class DepthwiseConv2D(Op):
         oc = p.out_shape[3]
         per_sample = (win.in_h + 2 * win.pad_h) * (win.in_w + 2 * win.pad_w) * oc * p.taps.itemsize \
             + win.out_h * win.out_w * oc * 24
+        if p.fast is not None:
+            # int8: float32 sums are exact (prepare checked the bound), so einsum's order is free
+            rows = win.out_h * win.out_w
+            out2 = out.reshape(nb * rows, oc)
+            for sl in K.sample_chunks(nb, per_sample, 1 << 20):
+                xs = x[sl] if p.depth_multiplier == 1 else np.repeat(x[sl], p.depth_multiplier, axis=3)
+                acc = np.einsum("nhwijc,ijc->nhwc", K.windows(K.pad_input(xs, win, p.pad_value, p.taps.dtype), win),
+                                p.taps)
+                p.fast.apply(acc.reshape(-1, oc), p.bias_f, out2[sl.start * rows:sl.stop * rows])
+            return
         for sl in K.sample_chunks(nb, per_sample):
             out[sl] = self._slab(p, x[sl])
 

@@ -1,0 +1,73 @@
+"""The float64 requantization (kernels.conv.FloatRequant) equals TFLM's integer double rounding bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mcuml.kernels import conv as K
+from mcuml.kernels import quant
+
+
+def _reference(a: np.ndarray, rq: K.Requant) -> np.ndarray:
+    y = quant.mbqm(a, rq.output_multiplier, rq.output_shift) + rq.output_offset
+    return np.clip(y, rq.act_min, rq.act_max).astype(np.int8)
+
+
+def _check(a: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int = -128, hi: int = 127) -> None:
+    rq = K.Requant(mult, shift, zp, lo, hi, False, np.dtype(np.int8), wrap=False)
+    bound = np.abs(a).max(axis=0)
+    fr = K.float_requant(rq, bound)
+    assert fr is not None
+    acc = a.astype(np.float32)  # the matmul's part of the accumulator
+    bias = np.zeros(a.shape[1])
+    bias[:] = np.arange(a.shape[1]) - 3  # and the bias' part
+    acc = (a - bias).astype(np.float32)
+    assert np.array_equal(acc.astype(np.float64) + bias, a)
+    out = np.empty(a.shape, np.int8)
+    fr.apply(acc, bias, out)
+    np.testing.assert_array_equal(out, _reference(a, rq))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_multipliers_and_accumulators(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    oc = 24
+    real = np.exp2(rng.uniform(-13, -1, oc))
+    mult, shift = quant.quantize_multipliers(real)
+    a = rng.integers(-(1 << 16), 1 << 16, size=(3000, oc))
+    a[:200] = rng.integers(-300, 300, size=(200, oc))
+    _check(a, mult, shift, int(rng.integers(-128, 128)))
+
+
+@pytest.mark.parametrize("right", [0, 1, 2, 5, 8, 11, 12])
+@pytest.mark.parametrize("mult", [1 << 30, 3 << 28, (1 << 31) - 1, 1518500250])
+def test_every_accumulator_near_the_ties(right: int, mult: int) -> None:
+    """Multipliers with trailing zeros put SRDHM and RDBPOT exactly on their .5 ties."""
+    a = np.arange(-(1 << 15), 1 << 15, dtype=np.int64)[:, None] * np.array([1, 3])
+    zp = 5
+    _check(a, np.array([mult, mult]), np.array([-right, -right]), zp, -128, 127)
+    _check(a, np.array([mult, mult]), np.array([-right, -right]), -128, -128, 0)
+
+
+def test_left_shift_and_zero_multiplier() -> None:
+    a = np.arange(-5000, 5000, dtype=np.int64)[:, None] * np.ones(3, np.int64)
+    _check(a, np.array([1 << 30, 0, 1518500250]), np.array([2, 0, 1]), -7)
+
+
+def test_dead_channel_with_huge_shift_is_exact() -> None:
+    a = np.arange(-20000, 20000, dtype=np.int64)[:, None] * np.ones(2, np.int64)
+    _check(a, np.array([1 << 30, 1518500250]), np.array([-31, -20]), 3)
+
+
+def test_refuses_when_not_provably_exact() -> None:
+    mult, shift = np.array([1 << 30]), np.array([-20])
+    rq = K.Requant(mult, shift, 0, -128, 127, False, np.dtype(np.int8), wrap=False)
+    assert K.float_requant(rq, np.array([1 << 22])) is None  # shift 20 with results that are not all 0
+    assert K.float_requant(rq, np.array([1 << 10])) is not None  # ... unless every result is 0
+    wrap = K.Requant(mult, np.array([-5]), 0, -128, 127, False, np.dtype(np.int8), wrap=True)
+    assert K.float_requant(wrap, np.array([1 << 10])) is None
+    left = K.Requant(mult, np.array([3]), 0, -128, 127, False, np.dtype(np.int8), wrap=False)
+    assert K.float_requant(left, np.array([1 << 29])) is None  # a << 3 could wrap
+    i16 = K.Requant(mult, np.array([-5]), 0, -32768, 32767, False, np.dtype(np.int16), wrap=False)
+    assert K.float_requant(i16, np.array([1 << 10])) is None
