@@ -1,6 +1,8 @@
 """Planner benchmark over the shared models: lower bound, greedy, optimal, optimal+reorder (head and arena).
 
-Writes benchmarks/results/planner.json. Usage: python benchmarks/bench_planner.py [--target host|cortex-m]
+Writes benchmarks/results/planner.json and benchmarks/results/arena_cortexm.json (predicted vs measured
+Cortex-M4 arenas, reference and CMSIS-NN kernel sets). Usage:
+python benchmarks/bench_planner.py [--target host|cortex-m] [--cortex-m-only]
 """
 
 from __future__ import annotations
@@ -36,15 +38,27 @@ def cortex_m_comparison() -> dict:
         rows.append(row)
     def stats(key):
         d = [r[key]["diff"] for r in rows if key in r]
-        return {"n": len(d), "exact_within_16": sum(abs(x) <= 16 for x in d), "max_abs": max(map(abs, d)),
-                "median_abs": sorted(map(abs, d))[len(d) // 2]}
+        du = [r[key]["predicted_used"] - r[key]["measured_used"] for r in rows if key in r]
+        hist: dict[str, int] = {}
+        for x in sorted(d):
+            hist[str(x)] = hist.get(str(x), 0) + 1
+        return {"n": len(d), "exact": sum(x == 0 for x in d), "within_16": sum(abs(x) <= 16 for x in d),
+                "under_predicted": sum(x < 0 for x in d), "min_diff": min(d), "max_diff": max(d),
+                "max_abs": max(map(abs, d)), "median_abs": sorted(map(abs, d))[len(d) // 2],
+                "diff_histogram": hist, "used_max_abs": max(map(abs, du))}
     return {"models": rows, "reference": stats("ref"), "cmsis-nn": stats("cmsis")}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--target", default="host")
+    ap.add_argument("--cortex-m-only", action="store_true", help="only the calibration comparison")
     a = ap.parse_args()
+    if a.cortex_m_only:
+        cm = cortex_m_comparison()
+        (ROOT / "benchmarks" / "results" / "arena_cortexm.json").write_text(json.dumps(cm, indent=1) + "\n")
+        print(json.dumps({k: cm[k] for k in ("reference", "cmsis-nn")}, indent=1))
+        return
     rows = []
     for entry in json.loads((MODELS / "manifest.json").read_text()):
         model = load_model(MODELS / entry["file"])
