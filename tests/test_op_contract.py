@@ -124,8 +124,9 @@ def test_module_docstring_cites_a_tflm_source(module):
 
 
 def test_every_registered_op_has_a_sample_and_runs_some_dtype():
-    assert [op for op in OPS if not has_sample(op)] == []
-    assert [op for op in OPS if not accepted_dtypes(op)] == []
+    no_sample = [op for op in OPS if not has_sample(op)]
+    assert no_sample == [], f"add a sample recipe for {no_sample} in mcuml/ops/_coverage.py"
+    assert [op for op in OPS if not accepted_dtypes(op)] == [], "a sample recipe no longer prepares in any dtype"
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -204,6 +205,129 @@ def test_batch_of_three_equals_three_single_evals(op):
     _xfail(op, "batch")
     for dt, model in _samples(op):
         check_batch(op, dt, Run(model))
+
+
+# -- option-heavy variants: axes (0, negative), broadcasting, masks, padding modes ------------------------
+# (op, inputs, outputs, options kind, options); inputs: ("x", shape[, dtype]) activation, ("c", value) int32
+# constant; outputs: (shape[, dtype]). The data type is filled in per run (int8 and float32).
+VARIANTS = {
+    "concat_axis0": ("CONCATENATION", [("x", (2, 3)), ("x", (1, 3))], [(3, 3)], "ConcatenationOptions", {"axis": 0}),
+    "concat_axis-1": ("CONCATENATION", [("x", (2, 3)), ("x", (2, 1))], [(2, 4)], "ConcatenationOptions",
+                      {"axis": -1}),
+    "pack_axis0": ("PACK", [("x", (2, 3)), ("x", (2, 3))], [(2, 2, 3)], "PackOptions", {"axis": 0, "values_count": 2}),
+    "pack_axis-1": ("PACK", [("x", (2, 3)), ("x", (2, 3))], [(2, 3, 2)], "PackOptions",
+                    {"axis": -1, "values_count": 2}),
+    "unpack_axis0": ("UNPACK", [("x", (2, 3))], [(3,), (3,)], "UnpackOptions", {"axis": 0, "num": 2}),
+    "unpack_axis-1": ("UNPACK", [("x", (3, 2))], [(3,), (3,)], "UnpackOptions", {"axis": -1, "num": 2}),
+    "split_axis0": ("SPLIT", [("c", 0), ("x", (4, 3))], [(2, 3), (2, 3)], "SplitOptions", {"num_splits": 2}),
+    "split_axis-1": ("SPLIT", [("c", -1), ("x", (3, 4))], [(3, 2), (3, 2)], "SplitOptions", {"num_splits": 2}),
+    "split_v_axis0": ("SPLIT_V", [("x", (5, 3)), ("c", [2, 3]), ("c", 0)], [(2, 3), (3, 3)], "SplitVOptions",
+                      {"num_splits": 2}),
+    "gather_axis0_2d_idx": ("GATHER", [("x", (4, 3)), ("c", [[1, 0], [3, 3]])], [(2, 2, 3)], "GatherOptions",
+                            {"axis": 0}),
+    "gather_axis1": ("GATHER", [("x", (4, 3)), ("c", [2, 0])], [(4, 2)], "GatherOptions", {"axis": 1}),
+    "gather_batch_dims": ("GATHER", [("x", (2, 4, 3)), ("c", [[1, 0], [3, 2]])], [(2, 2, 3)], "GatherOptions",
+                          {"axis": 1, "batch_dims": 1}),
+    "gather_nd_full": ("GATHER_ND", [("x", (3, 4)), ("c", [[2, 1], [0, 3]])], [(2,)], "GatherNdOptions", {}),
+    "arg_max_axis0": ("ARG_MAX", [("x", (2, 3)), ("c", [0])], [((3,), "int32")], "ArgMaxOptions", {"output_type": 2}),
+    "arg_min_axis-1": ("ARG_MIN", [("x", (2, 3)), ("c", [-1])], [((2,), "int32")], "ArgMinOptions",
+                       {"output_type": 2}),
+    "cumsum_axis0_rev_excl": ("CUMSUM", [("x", (3, 4)), ("c", 0)], [(3, 4)], "CumsumOptions",
+                              {"reverse": True, "exclusive": True}),
+    "cumsum_axis-1": ("CUMSUM", [("x", (3, 4)), ("c", -1)], [(3, 4)], "CumsumOptions", {}),
+    "reverse_axis0": ("REVERSE_V2", [("x", (3, 4)), ("c", [0])], [(3, 4)], "ReverseV2Options", {}),
+    "transpose_4d": ("TRANSPOSE", [("x", (2, 3, 4, 5)), ("c", [3, 0, 2, 1])], [(5, 2, 4, 3)], "TransposeOptions", {}),
+    "expand_dims_axis0": ("EXPAND_DIMS", [("x", (3, 4)), ("c", [0])], [(1, 3, 4)], "ExpandDimsOptions", {}),
+    "expand_dims_axis-1": ("EXPAND_DIMS", [("x", (3, 4)), ("c", [-1])], [(3, 4, 1)], "ExpandDimsOptions", {}),
+    "squeeze_all": ("SQUEEZE", [("x", (1, 3, 1))], [(3,)], "SqueezeOptions", {}),
+    "slice_size-1": ("SLICE", [("x", (3, 4)), ("c", [1, 0]), ("c", [-1, 2])], [(2, 2)], "SliceOptions", {}),
+    "strided_slice_masks": ("STRIDED_SLICE", [("x", (3, 4, 5)), ("c", [0, 3, 1]), ("c", [0, 0, 5]),
+                                              ("c", [1, -1, 2])], [(3, 4, 2)], "StridedSliceOptions",
+                            {"begin_mask": 1, "end_mask": 3}),
+    "strided_slice_shrink": ("STRIDED_SLICE", [("x", (3, 4)), ("c", [1, 0]), ("c", [2, 4]), ("c", [1, 1])], [(4,)],
+                             "StridedSliceOptions", {"shrink_axis_mask": 1}),
+    "mirror_pad_symmetric": ("MIRROR_PAD", [("x", (3, 4)), ("c", [[2, 1], [0, 3]])], [(6, 7)], "MirrorPadOptions",
+                             {"mode": 1}),
+    "pad_2d": ("PAD", [("x", (2, 3)), ("c", [[1, 0], [2, 2]])], [(3, 7)], "PadOptions", {}),
+    "add_broadcast_both_relu": ("ADD", [("x", (2, 1, 4)), ("x", (3, 1))], [(2, 3, 4)], "AddOptions",
+                                {"fused_activation_function": 1}),
+    "mul_broadcast_both_relu6": ("MUL", [("x", (1, 3, 1)), ("x", (2, 1, 4))], [(2, 3, 4)], "MulOptions",
+                                 {"fused_activation_function": 3}),
+    "sub_scalar": ("SUB", [("x", (2, 3)), ("x", ())], [(2, 3)], "SubOptions", {}),
+    "maximum_broadcast": ("MAXIMUM", [("x", (2, 1)), ("x", (1, 3))], [(2, 3)], None, {}),
+    "select_v2_broadcast": ("SELECT_V2", [("x", (2, 1), "bool"), ("x", (1, 3)), ("x", (2, 3))], [(2, 3)], None, {}),
+    "max_pool_same_relu": ("MAX_POOL_2D", [("x", (1, 5, 5, 2))], [(1, 3, 3, 2)], "Pool2DOptions",
+                           {"padding": 0, "stride_w": 2, "stride_h": 2, "filter_width": 3, "filter_height": 3,
+                            "fused_activation_function": 1}),
+    "avg_pool_same_n2": ("AVERAGE_POOL_2D", [("x", (2, 5, 5, 2))], [(2, 3, 3, 2)], "Pool2DOptions",
+                         {"padding": 0, "stride_w": 2, "stride_h": 2, "filter_width": 3, "filter_height": 3}),
+    "resize_nn_align": ("RESIZE_NEAREST_NEIGHBOR", [("x", (1, 2, 3, 2)), ("c", [5, 4])], [(1, 5, 4, 2)],
+                        "ResizeNearestNeighborOptions", {"align_corners": True}),
+    "resize_bilinear_half_pixel": ("RESIZE_BILINEAR", [("x", (2, 2, 3, 2)), ("c", [5, 4])], [(2, 5, 4, 2)],
+                                   "ResizeBilinearOptions", {"half_pixel_centers": True}),
+    "l2_normalization_rows": ("L2_NORMALIZATION", [("x", (3, 5))], [(3, 5)], "L2NormOptions", {}),
+    "batch_matmul_adj_broadcast": ("BATCH_MATMUL", [("x", (2, 4, 3)), ("x", (1, 5, 4))], [(2, 3, 5)],
+                                   "BatchMatMulOptions", {"adj_x": True, "adj_y": True}),
+    "depth_to_space_n2": ("DEPTH_TO_SPACE", [("x", (2, 2, 2, 12))], [(2, 4, 4, 3)], "DepthToSpaceOptions",
+                          {"block_size": 2}),
+    "space_to_batch_padded": ("SPACE_TO_BATCH_ND", [("x", (2, 3, 3, 2)), ("c", [2, 2]), ("c", [[1, 0], [0, 1]])],
+                              [(8, 2, 2, 2)], "SpaceToBatchNDOptions", {}),
+    "batch_to_space_cropped": ("BATCH_TO_SPACE_ND", [("x", (8, 2, 2, 2)), ("c", [2, 2]), ("c", [[1, 0], [0, 1]])],
+                               [(2, 3, 3, 2)], "BatchToSpaceNDOptions", {}),
+    "dynamic_update_slice_clamped": ("DYNAMIC_UPDATE_SLICE", [("x", (3, 4)), ("x", (2, 2)), ("c", [2, 3])], [(3, 4)],
+                                     None, {}),
+    "fill_activation_value": ("FILL", [("c", [2, 3]), ("x", ())], [(2, 3)], "FillOptions", {}),
+    "broadcast_to_3d": ("BROADCAST_TO", [("x", (3, 1)), ("c", [2, 3, 4])], [(2, 3, 4)], "BroadcastToOptions", {}),
+    **{f"{op.lower()}_{name}": (op, [("x", (2, 3, 4)), ("c", axes)], [shape], "ReducerOptions", {"keep_dims": keep})
+       for op in ("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN")
+       for name, axes, shape, keep in (("axis0", [0], (3, 4), False), ("axes0-1_keep", [0, -1], (1, 3, 1), True),
+                                       ("all", [0, 1, 2], (), False))},
+}
+# prepare refuses a configuration the TFLM wheel runs: (variant, reason)
+VARIANT_BUGS = {
+    "reverse_axis-1": ("REVERSE_V2", [("x", (3, 4)), ("c", [-1])], [(3, 4)], "ReverseV2Options", {}),
+}
+VARIANT_BUG_REASONS = {
+    "reverse_axis-1": "REVERSE_V2 prepare rejects negative axes ('out of range for rank 2'); TFLM's reverse.cc "
+                      "wraps them (the wheel reverses axis -1 of a (3, 4) input)",
+}
+
+
+def _variant_model(spec, dtype: str) -> Model:
+    from mcuml.ir.build import ModelBuilder
+
+    op, ins, outs, kind, opts = spec
+    quant = {"int8": {"scale": 0.05, "zero_point": 3}}
+
+    def q(dt: str) -> dict:
+        fixed = {"L2_NORMALIZATION": {"scale": 1 / 128, "zero_point": 0}}
+        return fixed.get(op, quant.get(dt, {})) if dt == "int8" else {}
+
+    b = ModelBuilder()
+    tensors = []
+    for k, spec_in in enumerate(ins):
+        if spec_in[0] == "c":
+            tensors.append(b.const(f"c{k}", np.asarray(spec_in[1], np.int32)))
+        else:
+            dt = spec_in[2] if len(spec_in) > 2 else dtype
+            tensors.append(b.input(f"x{k}", spec_in[1], dt, **quant.get(dt, {})))
+    outputs = []
+    for k, spec_out in enumerate(outs):
+        shape, dt = spec_out if spec_out and isinstance(spec_out[-1], str) else (spec_out, dtype)
+        outputs.append(b.tensor(f"y{k}", shape, dt, **q(dt)))
+    b.op(op, tensors, outputs, kind, **opts)
+    b.output(*outputs)
+    return b.build()
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+@pytest.mark.parametrize("name", list(VARIANTS) + [pytest.param(n, marks=pytest.mark.xfail(
+    strict=True, reason=VARIANT_BUG_REASONS[n])) for n in VARIANT_BUGS])
+def test_variants_keep_the_eval_contract(name, dtype):
+    spec = VARIANTS.get(name) or VARIANT_BUGS[name]
+    run = Run(_variant_model(spec, dtype))
+    check_writes(name, DType[dtype], run)
+    check_batch(name, DType[dtype], run)
 
 
 # -- the checks catch what they claim to (deliberately broken kernels around a good one) -------------
