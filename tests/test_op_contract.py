@@ -149,6 +149,22 @@ def test_weighted_ops_report_macs(op):
 
 
 @pytest.mark.parametrize("op", OPS)
+def test_prepare_returns_frozen_params_and_leaves_the_model_alone(op):
+    import dataclasses
+
+    from mcuml.ops import OpContext
+
+    for dt, model in _samples(op):
+        before = model.to_bytes()
+        sg = model.subgraphs[0]
+        params = registry()[op].prepare(sg.operators[0], OpContext(model, sg, 0, 0, op))
+        assert model.to_bytes() == before, f"{op} {dt.name}: prepare modified the model"
+        assert dataclasses.is_dataclass(params) and params.__dataclass_params__.frozen, \
+            f"{op} {dt.name}: params {type(params).__name__} is not a frozen dataclass"
+        assert hasattr(type(params), "__slots__"), f"{op} {dt.name}: params {type(params).__name__} lacks slots"
+
+
+@pytest.mark.parametrize("op", OPS)
 def test_prepare_refuses_unsupported_dtypes_with_node_context(op):
     _xfail(op, "dtype")
     accepted = set(accepted_dtypes(op))
