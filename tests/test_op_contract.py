@@ -227,6 +227,7 @@ def test_batch_of_three_equals_three_single_evals(op):
 # (op, inputs, outputs, options kind, options); inputs: ("x", shape[, dtype]) activation, ("c", value) int32
 # constant; outputs: (shape[, dtype]). The data type is filled in per run (int8 and float32).
 VARIANTS = {
+    "reverse_axis-1": ("REVERSE_V2", [("x", (3, 4)), ("c", [-1])], [(3, 4)], "ReverseV2Options", {}),
     "concat_axis0": ("CONCATENATION", [("x", (2, 3)), ("x", (1, 3))], [(3, 3)], "ConcatenationOptions", {"axis": 0}),
     "concat_axis-1": ("CONCATENATION", [("x", (2, 3)), ("x", (2, 1))], [(2, 4)], "ConcatenationOptions",
                       {"axis": -1}),
@@ -300,13 +301,8 @@ VARIANTS = {
                                        ("all", [0, 1, 2], (), False))},
 }
 # prepare refuses a configuration the TFLM wheel runs: (variant, reason)
-VARIANT_BUGS = {
-    "reverse_axis-1": ("REVERSE_V2", [("x", (3, 4)), ("c", [-1])], [(3, 4)], "ReverseV2Options", {}),
-}
-VARIANT_BUG_REASONS = {
-    "reverse_axis-1": "REVERSE_V2 prepare rejects negative axes ('out of range for rank 2'); TFLM's reverse.cc "
-                      "wraps them (the wheel reverses axis -1 of a (3, 4) input)",
-}
+VARIANT_BUGS: dict = {}  # name -> spec of a variant that exposes a known op bug (xfail strict)
+VARIANT_BUG_REASONS: dict = {}
 
 
 def _variant_model(spec, dtype: str) -> Model:

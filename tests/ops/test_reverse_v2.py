@@ -7,7 +7,8 @@ from shapeops_util import check, qkw
 
 
 @pytest.mark.parametrize("dtype", ["int8", "int16", "float32", "int32", "int64"])
-@pytest.mark.parametrize("shape,axes", [((1, 4, 5, 3), [2]), ((1, 4, 5, 3), [1, 2]), ((6,), [0]), ((3, 4), [1])])
+@pytest.mark.parametrize("shape,axes", [((1, 4, 5, 3), [2]), ((1, 4, 5, 3), [1, 2]), ((6,), [0]), ((3, 4), [1]),
+                                        ((3, 4), [-1]), ((1, 4, 5, 3), [-3, -2])])
 def test_reverse_v2(dtype, shape, axes):
     b = ModelBuilder()
     x = b.input("x", shape, dtype, **qkw(dtype))

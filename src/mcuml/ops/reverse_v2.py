@@ -28,8 +28,9 @@ class ReverseV2(IndexMapOp):
         check_shape(ctx, y, x.shape)
         axis_t = tensor_in(node, 1, ctx, "axis")
         require_dtype(ctx, axis_t, (DType.int32,))
-        axes = sorted(int(a) for a in const_ints(node, 1, ctx, "axis").ravel())
         rank = len(x.shape)
+        # reverse.cc wraps negative axes (axis += rank) before its range check
+        axes = sorted(int(a) + rank if int(a) < 0 else int(a) for a in const_ints(node, 1, ctx, "axis").ravel())
         if len(axes) > rank or any(not 0 <= a < rank for a in axes):
             ctx.shape_error(f"axes {axes} out of range for rank {rank}")
         if any(b - a != 1 for a, b in zip(axes, axes[1:])):
