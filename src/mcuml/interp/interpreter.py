@@ -153,6 +153,9 @@ class Interpreter:
         for i, t in enumerate(self._compiled.subgraph.tensors):
             if t.is_variable:
                 self._views[i][...] = _reset_value(t)  # type: ignore[index]
+        for bn in self._compiled.nodes:  # state held by ops (TFLM: the kernel's Reset callback)
+            if hasattr(bn.op, "reset"):
+                bn.op.reset(bn.params)
 
     # -- batched path ------------------------------------------------------------------------
     def run(self, inputs: np.ndarray | Sequence[np.ndarray], *, batch_size: int = 256) -> list[np.ndarray]:
@@ -189,6 +192,9 @@ class Interpreter:
                 for i, t in enumerate(sg.tensors):
                     if t.is_variable:
                         views[i][...] = _reset_value(t)
+                for bn in c.nodes:  # op-held state of this batch size
+                    if hasattr(bn.op, "reset"):
+                        bn.op.reset(bn.params, b)
                 for i, a in zip(in_idx, arrs):
                     views[i][...] = a[start:start + b]
                 for ev, params, ins, outs in calls:

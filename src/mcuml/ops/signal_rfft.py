@@ -1,0 +1,71 @@
+"""SignalRfft: real FFT of each frame (zero-padded to fft_length) with TFLM's kissfft.
+
+Ports ``signal/micro/kernels/rfft.cc`` and ``signal/src/rfft_int16.cc`` / ``rfft_int32.cc`` /
+``rfft_float.cc``: kissfft v130 (``kiss_fftr``) in FIXED_POINT 16, FIXED_POINT 32 or float, chosen
+by the ``T`` option (a TensorType). Output: ``fft_length / 2 + 1`` complex values per frame,
+interleaved (real, imag). Fixed-point butterflies scale by 1/radix at every stage, exactly as the
+C macros do (``mcuml.kernels.signal.KissFftr``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Operator
+from mcuml.kernels.signal import KissFftr
+from mcuml.ops import Cost, Op, OpContext, register
+from mcuml.ops._base import io_bytes
+from mcuml.ops._signal import io, options, require
+
+_TYPES = {DType.int16: 16, DType.int32: 32, DType.float32: None}
+_SCHEMA_T = {7: DType.int16, 2: DType.int32, 0: DType.float32}  # tflite TensorType codes
+
+
+@dataclass(frozen=True, slots=True)
+class RfftParams:
+    plan: KissFftr
+    input_length: int
+    fft_length: int
+    out_complex: int
+
+
+@register("CUSTOM:SignalRfft")
+class SignalRfft(Op):
+    def prepare(self, node: Operator, ctx: OpContext) -> RfftParams:
+        (x,), (y,) = io(node, ctx, 1, 1)
+        opts = options(node, ctx, "T", "fft_length")
+        dt = _SCHEMA_T.get(int(opts["T"]))
+        if dt is None:
+            ctx.fail(f"SignalRfft option T={opts['T']} is not int16, int32 or float32")
+        require(ctx, x, (dt,))
+        require(ctx, y, (dt,))
+        n = int(opts["fft_length"])
+        if len(x.shape) != len(y.shape) or not x.shape:
+            ctx.shape_error(f"input {list(x.shape)} and output {list(y.shape)} must have the same rank")
+        length, out_len = int(x.shape[-1]), int(y.shape[-1])
+        if n <= 0 or n % 2 or length > n or out_len != n + 2:
+            ctx.shape_error(f"fft_length {n}: needs an even length >= the frame ({length}) and an output "
+                            f"of fft_length + 2 values (has {out_len})")
+        if x.size // length != y.size // out_len:
+            ctx.shape_error("input and output hold different numbers of frames")
+        return RfftParams(KissFftr.make(n, False, _TYPES[dt]), length, n, n // 2 + 1)
+
+    def eval(self, p: RfftParams, inputs, outputs) -> None:
+        x = inputs[0]
+        out = outputs[0]
+        frames = x.reshape(-1, p.input_length)
+        work = np.zeros((frames.shape[0], p.fft_length), dtype=p.plan.sub.tw_r.dtype)
+        work[:, :p.input_length] = frames
+        re, im = p.plan.forward(work)
+        flat = out.reshape(-1, 2 * p.out_complex)
+        flat[:, 0::2] = re
+        flat[:, 1::2] = im
+
+    def cost(self, node: Operator) -> Cost:
+        n = int(node.outputs[0].shape[-1]) - 2
+        frames = node.outputs[0].size // (n + 2)
+        macs = frames * 2 * n * max(1, n.bit_length())  # ~ N log N complex multiplies
+        return Cost(macs=macs, bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))
