@@ -74,7 +74,7 @@ def parse_shape(text: str | Sequence[int]) -> tuple[int, ...]:
     if not isinstance(text, str):
         return tuple(int(d) for d in text)
     try:
-        dims = tuple(int(d) for d in text.lower().replace("*", "x").replace(",", "x").split("x") if d.strip())
+        dims = tuple(int(d) for d in text.lower().replace("*", "x").replace(",", "x").split("x"))
     except ValueError:
         raise InputError(f"cannot read the input shape {text!r}", hint="write it like 32x32x3") from None
     if not dims or any(d < 1 for d in dims):
