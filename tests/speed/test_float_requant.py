@@ -17,16 +17,15 @@ def _reference(a: np.ndarray, rq: K.Requant) -> np.ndarray:
 def _check(a: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int = -128, hi: int = 127) -> None:
     rq = K.Requant(mult, shift, zp, lo, hi, False, np.dtype(np.int8), wrap=False)
     bound = np.abs(a).max(axis=0)
-    fr = K.float_requant(rq, bound)
+    bias = np.arange(a.shape[1]) - 3  # the constant part of the accumulator
+    fr = K.float_requant(rq, bound, bias)
     assert fr is not None
-    acc = a.astype(np.float32)  # the matmul's part of the accumulator
-    bias = np.zeros(a.shape[1])
-    bias[:] = np.arange(a.shape[1]) - 3  # and the bias' part
-    acc = (a - bias).astype(np.float32)
+    acc = (a - bias).astype(np.float32)  # and the matmul's part
     assert np.array_equal(acc.astype(np.float64) + bias, a)
-    out = np.empty(a.shape, np.int8)
-    fr.apply(acc, bias, out)
-    np.testing.assert_array_equal(out, _reference(a, rq))
+    for rows in (len(a), len(a) - 1, 1):  # tiled rows plus a remainder, and a lone row
+        out = np.empty((rows, a.shape[1]), np.int8)
+        fr.apply(acc[:rows], out)
+        np.testing.assert_array_equal(out, _reference(a[:rows], rq))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -63,11 +62,11 @@ def test_dead_channel_with_huge_shift_is_exact() -> None:
 def test_refuses_when_not_provably_exact() -> None:
     mult, shift = np.array([1 << 30]), np.array([-20])
     rq = K.Requant(mult, shift, 0, -128, 127, False, np.dtype(np.int8), wrap=False)
-    assert K.float_requant(rq, np.array([1 << 22])) is None  # shift 20 with results that are not all 0
-    assert K.float_requant(rq, np.array([1 << 10])) is not None  # ... unless every result is 0
+    assert K.float_requant(rq, np.array([1 << 22]), np.zeros(1)) is None  # shift 20 with results that are not all 0
+    assert K.float_requant(rq, np.array([1 << 10]), np.zeros(1)) is not None  # ... unless every result is 0
     wrap = K.Requant(mult, np.array([-5]), 0, -128, 127, False, np.dtype(np.int8), wrap=True)
-    assert K.float_requant(wrap, np.array([1 << 10])) is None
+    assert K.float_requant(wrap, np.array([1 << 10]), np.zeros(1)) is None
     left = K.Requant(mult, np.array([3]), 0, -128, 127, False, np.dtype(np.int8), wrap=False)
-    assert K.float_requant(left, np.array([1 << 29])) is None  # a << 3 could wrap
+    assert K.float_requant(left, np.array([1 << 29]), np.zeros(1)) is None  # a << 3 could wrap
     i16 = K.Requant(mult, np.array([-5]), 0, -32768, 32767, False, np.dtype(np.int16), wrap=False)
-    assert K.float_requant(i16, np.array([1 << 10])) is None
+    assert K.float_requant(i16, np.array([1 << 10]), np.zeros(1)) is None

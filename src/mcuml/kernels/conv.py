@@ -347,7 +347,7 @@ def seq_dot(cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class FloatRequant:
-    """``Requant`` for int8 outputs computed in float64, bit-exact, in a few cheap passes.
+    """``acc + bias`` -> int8 as ``Requant`` does, computed in float64, bit-exact, in a few cheap passes.
 
     For an accumulator ``a`` with ``a * 2^left`` inside int32, ``M`` = output_multiplier and
     ``r`` = right shift, the double rounding ``RDBPOT(SRDHM(a * 2^left, M), r)`` is
@@ -355,44 +355,65 @@ class FloatRequant:
     of two merge; RDBPOT's tie term only applies to negative values, and SRDHM's result is
     negative exactly when ``a`` is, bar ``a = -1, M = 2^30`` where both forms give 0). Written as
     ``a * scale + copysign(half, a) + 1/2`` every term is a multiple of ``2^-(31+r)``; whenever the
-    result can land inside the int8 clamp range its magnitude is below 2^10, so for ``r <= 12``
+    result can land inside the int8 clamp range its magnitude is below 2^9, so for ``r <= 12``
     every float64 step is exact, and outside that range the relative rounding (2^-52) cannot
     cross the clamp bounds. A channel with a larger ``r`` qualifies when prepare's bound on
-    ``|a|`` proves its result is 0 for every input. ``+ 256`` keeps values positive so that the
-    truncating cast to int16 floors; the low byte of ``v`` is ``v - 256`` as int8.
+    ``|a|`` proves its result is 0 for every input.
+
+    Per-channel constants are tiled to a row of ``width`` = k x OC values and the (M, OC) data
+    viewed as (M/k, width), so NumPy's inner loops run long instead of OC elements at a time.
     """
 
-    scale: np.ndarray  # float64 (OC,): M * 2^left / 2^(31 + r)
-    half: np.ndarray  # float64 (OC,): 2^-(r+1) for r >= 1, else 0
-    offset: np.ndarray  # float64 (OC,): 1/2 + output_offset + 256
-    lo: float  # act_min + 256
+    width: int
+    bias: np.ndarray  # float64 (width,): the accumulator's constant part per channel, tiled
+    scale: np.ndarray  # float64 (width,): M * 2^left / 2^(31 + r)
+    half_bits: np.ndarray  # uint64 (width,): bits of 2^-(r+1) (0 for r = 0); OR-ed with a's sign bit
+    offset: float  # 1/2 + output_offset
+    lo: float  # act_min
     hi: float
 
-    def apply(self, acc: np.ndarray, bias: np.ndarray, out: np.ndarray) -> None:
-        """``out`` (M, OC) int8 <- requantized ``acc + bias`` (acc (M, OC) float32/64, exact integers)."""
+    def apply(self, acc: np.ndarray, out: np.ndarray) -> None:
+        """``out`` (M, OC) int8 <- requantized ``acc + bias``; ``acc`` (M, OC) float32/64 holds exact integers."""
         m, oc = acc.shape
-        step = max(1, (1 << 15) // oc)  # ~256 KiB float64 temporaries: stay in L2
-        buf = np.empty((min(step, m), oc), np.float64)
-        sign = np.empty_like(buf)
-        for s in range(0, m, step):
-            e = min(m, s + step)
-            f, t = buf[:e - s], sign[:e - s]
-            np.add(acc[s:e], bias, out=f)
-            np.copysign(self.half, f, out=t)
-            f *= self.scale
-            f += t
-            f += self.offset
-            np.clip(f, self.lo, self.hi, out=f)
-            out[s:e] = f.astype(np.int16).view(np.int8)[:, ::2]
+        k = self.width // oc
+        main = m - m % k
+        rows = max(1, (1 << 15) // self.width)  # ~256 KiB float64 temporaries: stay in L2
+        if main:
+            a2, o2 = acc[:main].reshape(main // k, self.width), out[:main].reshape(main // k, self.width)
+            n = a2.shape[0]
+            f = np.empty((min(rows, n), self.width))
+            t = np.empty_like(f)
+            for s in range(0, n, rows):
+                e = min(n, s + rows)
+                self._block(a2[s:e], o2[s:e], f[:e - s], t[:e - s], self.width)
+        if main < m:
+            f = np.empty((m - main, oc))
+            self._block(acc[main:], out[main:], f, np.empty_like(f), oc)
+
+    def _block(self, acc: np.ndarray, out: np.ndarray, f: np.ndarray, t: np.ndarray, w: int) -> None:
+        np.add(acc, self.bias[:w], out=f)
+        tb = t.view(np.uint64)
+        np.bitwise_and(f.view(np.uint64), _SIGN_BIT, out=tb)
+        np.bitwise_or(tb, self.half_bits[:w], out=tb)  # copysign(half, a), a few times faster
+        np.multiply(f, self.scale[:w], out=f)
+        np.add(f, t, out=f)
+        np.add(f, self.offset, out=f)
+        _clip(f, self.lo, self.hi, out=f)
+        np.floor(f, out=f)
+        out[...] = f
 
 
-FLOAT_REQUANT_MAX_RIGHT = 12  # 2^10 (magnitude) x 2^(31+r) (granularity) <= 2^53
+_clip = getattr(getattr(np, "_core", getattr(np, "core", None)), "umath", np).clip  # the ufunc: no wrapper cost
+_SIGN_BIT = np.uint64(1 << 63)
+
+FLOAT_REQUANT_MAX_RIGHT = 12  # 2^9 (magnitude) x 2^(31+r) (granularity) <= 2^53, one bit to spare
+FLOAT_REQUANT_WIDTH = 2048
 
 
-def float_requant(rq: Requant, acc_bound: np.ndarray) -> FloatRequant | None:
+def float_requant(rq: Requant, acc_bound: np.ndarray, bias: np.ndarray) -> FloatRequant | None:
     """The float64 form of ``rq`` when it is provably exact (see ``FloatRequant``), else None.
 
-    ``acc_bound`` (OC,): an upper bound of ``|acc|`` per channel (bias included).
+    ``acc_bound`` (OC,): an upper bound of ``|acc + bias|`` per channel; ``bias`` (OC,) integers.
     """
     if rq.int64_acc or rq.wrap or np.dtype(rq.out_dtype) != np.int8:
         return None
@@ -410,5 +431,7 @@ def float_requant(rq: Requant, acc_bound: np.ndarray) -> FloatRequant | None:
     dead = bound * scale + half < 0.5 - 2.0 ** -20
     if not ((right <= FLOAT_REQUANT_MAX_RIGHT) | dead).all():
         return None
-    offset = np.full(oc, 0.5 + rq.output_offset + 256.0)
-    return FloatRequant(scale, half, offset, float(rq.act_min + 256), float(rq.act_max + 256))
+    k = max(1, FLOAT_REQUANT_WIDTH // oc)
+    return FloatRequant(k * oc, np.tile(np.asarray(bias, np.float64).reshape(oc), k), np.tile(scale, k),
+                        np.tile(half, k).view(np.uint64), 0.5 + rq.output_offset, float(rq.act_min),
+                        float(rq.act_max))

@@ -33,8 +33,7 @@ class ConvParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
-    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), with ``bias`` in float64
-    bias_f: np.ndarray | None = None
+    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
 
 
 def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, exact_float: bool) -> np.ndarray:
@@ -120,9 +119,9 @@ class Conv2D(Op):
         fast = None
         if x.dtype == DType.int8:
             bound = np.abs(wmat).sum(axis=1).reshape(oc) * 255 + np.abs(raw_b)
-            fast = K.float_requant(requant, bound)
+            fast = K.float_requant(requant, bound, b)
         return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
-                          tuple(y.shape), fast, b.astype(np.float64))
+                          tuple(y.shape), fast)
 
     def eval(self, p: ConvParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -139,7 +138,7 @@ class Conv2D(Op):
             for sl in K.sample_chunks(nb, per_sample):
                 acc = conv_output(K.im2col(x[sl], win, p.pad_value, p.weights.dtype), p.weights, p.groups,
                                   win.k_h * win.k_w, False)
-                p.fast.apply(acc, p.bias_f, out2[sl.start * rows:sl.stop * rows])
+                p.fast.apply(acc, out2[sl.start * rows:sl.stop * rows])
             return
         for sl in K.sample_chunks(nb, per_sample):
             cols = K.im2col(x[sl], win, p.pad_value, p.weights.dtype)

@@ -33,8 +33,7 @@ class DepthwiseParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
-    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), with ``bias`` in float64
-    bias_f: np.ndarray | None = None
+    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -99,9 +98,9 @@ class DepthwiseConv2D(Op):
         b = raw_b - in_zp * sum_w
         fast = None
         if x.dtype == DType.int8 and dtype == np.float32:
-            fast = K.float_requant(requant, np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255 + np.abs(raw_b))
-        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape),
-                               fast, b.astype(np.float64))
+            bound = np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255 + np.abs(raw_b)
+            fast = K.float_requant(requant, bound, b)
+        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast)
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -121,7 +120,7 @@ class DepthwiseConv2D(Op):
                 xs = x[sl] if p.depth_multiplier == 1 else np.repeat(x[sl], p.depth_multiplier, axis=3)
                 acc = np.einsum("nhwijc,ijc->nhwc", K.windows(K.pad_input(xs, win, p.pad_value, p.taps.dtype), win),
                                 p.taps)
-                p.fast.apply(acc.reshape(-1, oc), p.bias_f, out2[sl.start * rows:sl.stop * rows])
+                p.fast.apply(acc.reshape(-1, oc), out2[sl.start * rows:sl.stop * rows])
             return
         for sl in K.sample_chunks(nb, per_sample):
             out[sl] = self._slab(p, x[sl])

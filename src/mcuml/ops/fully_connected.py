@@ -38,6 +38,7 @@ class FullyConnectedParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
+    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
 
 
 @register("FULLY_CONNECTED")
@@ -115,11 +116,18 @@ class FullyConnected(Op):
         if not int64_acc and K.acc_fits_int32(wt, 2 * max_in, raw_b):
             requant = requant.without_wrap()
         b_eff = raw_b + input_offset * wt.sum(axis=0).astype(np.int64)
+        fast = None
+        if x.dtype == DType.int8:
+            fast = K.float_requant(requant, np.abs(wt).sum(axis=0) * 255 + np.abs(raw_b), b_eff)
         return FullyConnectedParams(depth, oc, np.ascontiguousarray(wt, dtype=dtype), b_eff, raw_b, input_offset,
-                                    filter_offset, dtype, requant, 0.0, 0.0, tuple(y.shape))
+                                    filter_offset, dtype, requant, 0.0, 0.0, tuple(y.shape), fast)
 
     def eval(self, p: FullyConnectedParams, inputs, outputs) -> None:
         x = inputs[0]
+        if p.fast is not None:
+            acc = np.matmul(x.reshape(-1, p.depth).astype(p.dtype), p.weights)
+            p.fast.apply(acc, outputs[0].reshape(-1, p.out_channels))
+            return
         bsz = x.shape[0]
         shape = (bsz, *p.out_shape)
         if p.weights is not None:
