@@ -4,7 +4,9 @@ Ports ``signal/micro/kernels/rfft.cc`` and ``signal/src/rfft_int16.cc`` / ``rfft
 ``rfft_float.cc``: kissfft v130 (``kiss_fftr``) in FIXED_POINT 16, FIXED_POINT 32 or float, chosen
 by the ``T`` option (a TensorType). Output: ``fft_length / 2 + 1`` complex values per frame,
 interleaved (real, imag). Fixed-point butterflies scale by 1/radix at every stage, exactly as the
-C macros do (``mcuml.kernels.signal.KissFftr``).
+C macros do (``mcuml.kernels.signal.KissFftr``). Lengths whose half has a prime factor above 5 are
+refused: kissfft's generic butterfly needs a scratch allocation that TFLM patches out (the wheel
+crashes on them).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
-from mcuml.kernels.signal import KissFftr
+from mcuml.kernels.signal import KissFftr, kf_factor
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes
 from mcuml.ops._signal import io, options, require
@@ -49,6 +51,11 @@ class SignalRfft(Op):
         if n <= 0 or n % 2 or length > n or out_len != n + 2:
             ctx.shape_error(f"fft_length {n}: needs an even length >= the frame ({length}) and an output "
                             f"of fft_length + 2 values (has {out_len})")
+        factors = [f for f, _ in kf_factor(n // 2)]
+        if max(factors) > 5:
+            # kissfft's generic radix allocates a scratch buffer, and TFLM patches KISS_FFT_MALLOC to NULL
+            ctx.fail(f"fft_length {n}: fft_length / 2 has the prime factor {max(factors)}; TFLM's kissfft "
+                     "only runs radix 2, 3, 4 and 5 (its generic butterfly has no scratch memory)")
         if x.size // length != y.size // out_len:
             ctx.shape_error("input and output hold different numbers of frames")
         return RfftParams(KissFftr.make(n, False, _TYPES[dt]), length, n, n // 2 + 1)
