@@ -34,6 +34,7 @@ class DepthwiseParams:
     float_max: float
     out_shape: tuple[int, ...]
     fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
+    wide_taps: np.ndarray | None = None  # float32 (KH, KW, OW*OC): each tap tiled along an output row
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -100,7 +101,9 @@ class DepthwiseConv2D(Op):
         if x.dtype == DType.int8 and dtype == np.float32:
             bound = np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255 + np.abs(raw_b)
             fast = K.float_requant(requant, bound, b)
-        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast)
+        wide = None if fast is None else np.tile(taps.astype(np.float32), (1, 1, y.shape[2]))
+        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
+                               wide)
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -113,17 +116,46 @@ class DepthwiseConv2D(Op):
         per_sample = (win.in_h + 2 * win.pad_h) * (win.in_w + 2 * win.pad_w) * oc * p.taps.itemsize \
             + win.out_h * win.out_w * oc * 24
         if p.fast is not None:
-            # int8: float32 sums are exact (prepare checked the bound), so einsum's order is free
             rows = win.out_h * win.out_w
             out2 = out.reshape(nb * rows, oc)
             for sl in K.sample_chunks(nb, per_sample, 1 << 20):
                 xs = x[sl] if p.depth_multiplier == 1 else np.repeat(x[sl], p.depth_multiplier, axis=3)
-                acc = np.einsum("nhwijc,ijc->nhwc", K.windows(K.pad_input(xs, win, p.pad_value, p.taps.dtype), win),
-                                p.taps)
+                acc = self._int8_taps(p, K.pad_input(xs, win, p.pad_value, np.float32))
                 p.fast.apply(acc.reshape(-1, oc), out2[sl.start * rows:sl.stop * rows])
             return
         for sl in K.sample_chunks(nb, per_sample):
             out[sl] = self._slab(p, x[sl])
+
+    @staticmethod
+    def _int8_taps(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+        """Multiply-accumulate the taps over (N, OH, OW*C) rows of a padded float32 input.
+
+        float32 sums of int8 products are exact here (prepare checked the bound), so the order is
+        free. A strided window is first split into stride phases (contiguous copies), so that every
+        tap is a plain slice whose OW and C axes merge into one long inner loop.
+        """
+        win = p.win
+        n, c = xp.shape[0], xp.shape[3]
+        sh, sw = win.stride_h, win.stride_w
+        planes: dict[tuple[int, int], np.ndarray] = {}
+        acc = np.empty((n, win.out_h, win.out_w * c), np.float32)
+        tmp = np.empty_like(acc)
+        for ky in range(win.k_h):
+            y0 = ky * win.dil_h
+            for kx in range(win.k_w):
+                x0 = kx * win.dil_w
+                key = (y0 % sh, x0 % sw)
+                plane = planes.get(key)
+                if plane is None:
+                    plane = xp if sh == sw == 1 else np.ascontiguousarray(xp[:, key[0]::sh, key[1]::sw])
+                    planes[key] = plane
+                v = plane[:, y0 // sh:y0 // sh + win.out_h, x0 // sw:x0 // sw + win.out_w].reshape(acc.shape)
+                if ky == 0 and kx == 0:
+                    np.multiply(v, p.wide_taps[0, 0], out=acc)
+                else:
+                    np.multiply(v, p.wide_taps[ky, kx], out=tmp)
+                    acc += tmp
+        return acc
 
     @staticmethod
     def _slab(p: DepthwiseParams, x: np.ndarray) -> np.ndarray:
