@@ -213,14 +213,15 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
                  quantize: str | None = None, calibration: Any = None, io: str = "int8", per_tensor: bool = False,
                  method: str = "minmax", percentile: float = 99.99, max_calibration: int = 500,
                  evaluate_samples: int = 500, layer_samples: int = 64, classifier: bool | None = None,
-                 progress: Progress | None = None, require_tflm: bool = True) -> ConversionResult:
+                 bias_correction: bool = True, progress: Progress | None = None, require_tflm: bool = True) -> ConversionResult:
     """Convert an ONNX model (path, bytes or ``onnx.ModelProto``) to ``.tflite``; write it to ``out`` if given.
 
     ``int8`` (or ``quantize="int8"|"float"``): full-integer PTQ calibrated on ``calibration`` (an
     ``.npz``/dir path, :class:`CalibrationData` or arrays, ONNX layout, sample axis first); the first
     ``max_calibration`` samples calibrate (``method`` minmax|percentile|mse), the first
     ``evaluate_samples`` measure agreement with onnxruntime. ``io="float"`` adds QUANTIZE/DEQUANTIZE.
-    ``classifier`` (default: the model ends in Softmax) selects the top-1 metric.
+    ``classifier`` (default: the model ends in Softmax) selects the top-1 metric. ``bias_correction``
+    folds the mean effect of weight rounding into the biases (see :func:`mcuml.convert.ptq.quantize_weights`).
     """
     from mcuml.convert.onnx_graph import emit_float
     from mcuml.convert.onnx_import import load_onnx, read_graph
@@ -265,7 +266,7 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
         say(f"calibrating on {n_cal} samples ({method})")
         stats = collect_stats(tg, cal)
         act = activation_params(tg, stats, method, percentile)
-        weights = quantize_weights(tg, act, per_tensor)
+        weights = quantize_weights(tg, act, per_tensor, stats if bias_correction else None)
         model = emit_int8(tg, act, weights, io=io)
     else:
         model = emit_float(tg)

@@ -30,6 +30,7 @@ class ONode:
     inputs: list[str]
     outputs: list[str]
     attrs: dict[str, Any]
+    proto: Any = None
 
 
 @dataclass(slots=True)
@@ -147,16 +148,46 @@ def read_graph(src: Any) -> OGraph:
     for k, v in consts.items():
         shapes[k] = tuple(v.shape)
     nodes = [ONode(n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}",
-                   n.name or f"{n.op_type}_{i}", list(n.input), list(n.output), _attrs(n))
+                   n.name or f"{n.op_type}_{i}", list(n.input), list(n.output), _attrs(n), n)
              for i, n in enumerate(g.node)]
     graph = OGraph(nodes, consts, shapes, [i.name for i in g.input if i.name not in consts],
                    [o.name for o in g.output], opset, g.name or "model")
     from mcuml.convert.onnx_fold import fold_constants
 
     fold_constants(graph)
+    # shapes computed by the graph (F.pad, interpolate(size=...)) are only known once folded: re-infer
+    for _ in range(4):
+        missing = [o for n in graph.nodes for o in n.outputs if o and o not in graph.shapes]
+        if not missing:
+            break
+        _reinfer(model, graph)
+        before = len(graph.nodes)
+        fold_constants(graph)
+        if len(graph.nodes) == before and all(o not in graph.shapes for o in missing):
+            break
     _drop_noops(graph)
     _fold_batchnorm(graph)
     return graph
+
+
+def _reinfer(model: Any, g: OGraph) -> None:
+    """Shape inference again on the folded graph (constants as initializers)."""
+    onnx = import_onnx()
+    from onnx import helper, numpy_helper
+
+    used = {i for n in g.nodes for i in n.inputs if i}
+    inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in g.consts.items() if k in used]
+    inputs = [i for i in model.graph.input if i.name in g.inputs]
+    graph = helper.make_graph([n.proto for n in g.nodes], "folded", inputs, list(model.graph.output), inits)
+    m = helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+    try:
+        m = onnx.shape_inference.infer_shapes(m, strict_mode=False, data_prop=True)
+    except Exception:  # keep what we have; the lowering names the tensor whose shape is unknown
+        return
+    for vi in list(m.graph.value_info) + list(m.graph.output):
+        shape = _shape_of(vi)
+        if shape is not None:
+            g.shapes.setdefault(vi.name, shape)
 
 
 def _drop_noops(g: OGraph) -> None:

@@ -56,16 +56,25 @@ class Stats:
     hi: float = -np.inf
     seen: int = 0
     sample: list[np.ndarray] = field(default_factory=list)
+    chan_sum: np.ndarray | None = None  # per last-axis (channel / feature) sums, for bias correction
+    rows: int = 0
 
     def update(self, x: np.ndarray, rng: np.random.Generator) -> None:
         flat = x.ravel()
         if flat.size == 0:
             return
+        last = x.reshape(-1, x.shape[-1]) if x.ndim > 1 else x.reshape(-1, 1)
+        part = last.sum(axis=0, dtype=np.float64)
+        self.chan_sum = part if self.chan_sum is None else self.chan_sum + part
+        self.rows += last.shape[0]
         self.lo = min(self.lo, float(flat.min()))
         self.hi = max(self.hi, float(flat.max()))
         self.seen += flat.size
         take = min(flat.size, RESERVOIR)
         self.sample.append(flat[rng.choice(flat.size, take, replace=False)] if take < flat.size else flat.copy())
+
+    def channel_mean(self) -> np.ndarray | None:
+        return None if self.chan_sum is None or self.rows == 0 else self.chan_sum / self.rows
 
     def values(self) -> np.ndarray:
         v = np.concatenate(self.sample) if self.sample else np.zeros(1, np.float32)
@@ -166,9 +175,11 @@ def activation_params(tg: TGraph, stats: dict[str, Stats], method: str = "minmax
     for op in tg.ops:
         if op.op in FIXED_QUANT:
             fixed[groups.find(op.outputs[0])] = QParams(*FIXED_QUANT[op.op])
+    # a PADV2 output holds the pad value (the lowest float before max pooling): its range is its input's
+    no_range = {op.outputs[0] for op in tg.ops if op.op == "PADV2"}
     ranges: dict[str, tuple[float, float]] = {}
     for name, t in tg.tensors.items():
-        if t.role == PADVAL or (t.role not in (ACT, CONST)) or name not in groups.parent and t.role != ACT:
+        if name in no_range or t.role == PADVAL or (t.role not in (ACT, CONST)) or name not in groups.parent and t.role != ACT:
             continue
         if t.data is not None:
             lo, hi = float(t.data.min()), float(t.data.max())
@@ -196,9 +207,27 @@ def _weight_scales(w: np.ndarray, axis: int, per_tensor: bool) -> np.ndarray:
     return np.where(m > 0, m / 127.0, 1.0).astype(np.float32)
 
 
-def quantize_weights(tg: TGraph, act: dict[str, QParams], per_tensor: bool
-                     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """int8 weights and int32 biases: name -> (values, per-channel scales)."""
+def _bias_correction(op_name: str, dw: np.ndarray, mean: np.ndarray, options: dict) -> np.ndarray | None:
+    """Expected output shift per channel caused by the weight rounding ``dw`` on inputs of mean ``mean``."""
+    if op_name == "FULLY_CONNECTED" and dw.shape[1] == mean.shape[0]:
+        return dw @ mean
+    if op_name == "CONV_2D" and dw.shape[3] == mean.shape[0]:
+        return np.einsum("okhi,i->o", dw, mean)
+    if op_name == "DEPTHWISE_CONV_2D":
+        mult = int(options.get("depth_multiplier", 1)) or 1
+        if dw.shape[3] == mean.shape[0] * mult:
+            return dw.sum(axis=(0, 1, 2)) * np.repeat(mean, mult)
+    return None
+
+
+def quantize_weights(tg: TGraph, act: dict[str, QParams], per_tensor: bool,
+                     stats: dict[str, Stats] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """int8 weights and int32 biases: name -> (values, per-channel scales).
+
+    With ``stats`` (bias correction, Nagel et al. 2019): each bias absorbs the mean output shift the
+    weight rounding causes on the calibration data. Inputs after ReLU have a large mean, so without
+    it the rounding error of every weight row adds up coherently.
+    """
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for op in tg.ops:
         if op.op not in WEIGHTED:
@@ -216,6 +245,12 @@ def quantize_weights(tg: TGraph, act: dict[str, QParams], per_tensor: bool
         shape = [1] * w.ndim
         shape[wt.qdim] = -1
         qw = np.clip(round_half_away(w / ws.astype(np.float64).reshape(shape)), -127, 127).astype(np.int8)
+        if stats is not None and op.inputs[xi] in stats:
+            mean = stats[op.inputs[xi]].channel_mean()  # type: ignore[index]
+            dw = qw.astype(np.float64) * ws.astype(np.float64).reshape(shape) - w
+            corr = None if mean is None else _bias_correction(op.op, dw, mean, op.options)
+            if corr is not None:
+                b = b - corr
         bias_scale = (np.float64(in_scale) * ws.astype(np.float64))
         qb = np.clip(round_half_away(b / bias_scale), -INT32_MAX, INT32_MAX).astype(np.int32)
         out[wt.name] = (qw, ws)
