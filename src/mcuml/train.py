@@ -138,7 +138,7 @@ def train(dataset: str | Dataset, out_dir: str | os.PathLike[str], *, data_dir: 
     from mcuml import zoo
     from mcuml.convert.keras import convert_keras, import_tf, run_float_io
 
-    tf = import_tf()
+    import_tf()
     import keras
 
     xtr, ytr = data.x_train, data.y_train
@@ -148,7 +148,6 @@ def train(dataset: str | Dataset, out_dir: str | os.PathLike[str], *, data_dir: 
     arch = zoo.build(template, input_shape=xtr.shape[1:], classes=n_classes, width=width, depth=depth)
     if not arch.classifier:
         raise InputError(f"{template} is not a classifier template")
-    tf.config.threading.set_inter_op_parallelism_threads(max(1, os.cpu_count() or 1))
     model = zoo.to_keras(arch, seed=seed)
     # the template ends in Softmax: probabilities in, sparse labels out
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
