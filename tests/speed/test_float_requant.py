@@ -22,10 +22,11 @@ def _check(a: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int 
     assert fr is not None
     acc = (a - bias).astype(np.float32)  # and the matmul's part
     assert np.array_equal(acc.astype(np.float64) + bias, a)
-    for rows in (len(a), len(a) - 1, 1):  # tiled rows plus a remainder, and a lone row
-        out = np.empty((rows, a.shape[1]), np.int8)
-        fr.apply(acc[:rows], out)
-        np.testing.assert_array_equal(out, _reference(a[:rows], rq))
+    for dtype in (np.float32, np.float64):  # float32 adds the bias in place, float64 in the cast
+        for rows in (len(a), len(a) - 1, 1):  # tiled rows plus a remainder, and a lone row
+            out = np.empty((rows, a.shape[1]), np.int8)
+            fr.apply(acc[:rows].astype(dtype), out)  # a copy: apply consumes its accumulator
+            np.testing.assert_array_equal(out, _reference(a[:rows], rq))
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -366,14 +366,18 @@ class FloatRequant:
 
     width: int
     bias: np.ndarray  # float64 (width,): the accumulator's constant part per channel, tiled
+    bias32: np.ndarray | None  # float32 copy when every |acc + bias| < 2^24: added in place, exactly
     scale: np.ndarray  # float64 (width,): M * 2^left / 2^(31 + r)
     half_bits: np.ndarray  # uint64 (width,): bits of 2^-(r+1) (0 for r = 0); OR-ed with a's sign bit
-    offset: float  # 1/2 + output_offset
-    lo: float  # act_min
+    offset: float  # 1/2 + output_offset + 128
+    lo: float  # act_min + 128: the clamp in a non-negative domain, where the cast to uint8 floors
     hi: float
 
     def apply(self, acc: np.ndarray, out: np.ndarray) -> None:
-        """``out`` (M, OC) int8 <- requantized ``acc + bias``; ``acc`` (M, OC) float32/64 holds exact integers."""
+        """``out`` (M, OC) int8 <- requantized ``acc + bias``.
+
+        ``acc`` (M, OC) float32/64 holds exact integers and is consumed (used as scratch).
+        """
         m, oc = acc.shape
         k = self.width // oc
         main = m - m % k
@@ -391,7 +395,11 @@ class FloatRequant:
             self._block(acc[main:], out[main:], f, np.empty_like(f), oc)
 
     def _block(self, acc: np.ndarray, out: np.ndarray, f: np.ndarray, t: np.ndarray, w: int) -> None:
-        np.add(acc, self.bias[:w], out=f)
+        if self.bias32 is not None and acc.dtype == np.float32:
+            acc += self.bias32[:w]  # a same-type add and a cast beat one mixed-type add
+            f[...] = acc
+        else:
+            np.add(acc, self.bias[:w], out=f)
         tb = t.view(np.uint64)
         np.bitwise_and(f.view(np.uint64), _SIGN_BIT, out=tb)
         np.bitwise_or(tb, self.half_bits[:w], out=tb)  # copysign(half, a), a few times faster
@@ -399,12 +407,14 @@ class FloatRequant:
         np.add(f, t, out=f)
         np.add(f, self.offset, out=f)
         _clip(f, self.lo, self.hi, out=f)
-        np.floor(f, out=f)
-        out[...] = f
+        u = out.view(np.uint8)
+        u[...] = f  # truncation = floor on [0, 256)
+        np.bitwise_xor(u, _FLIP, out=u)  # v - 128 as int8
 
 
 _clip = getattr(getattr(np, "_core", getattr(np, "core", None)), "umath", np).clip  # the ufunc: no wrapper cost
 _SIGN_BIT = np.uint64(1 << 63)
+_FLIP = np.uint8(0x80)
 
 FLOAT_REQUANT_MAX_RIGHT = 12  # 2^9 (magnitude) x 2^(31+r) (granularity) <= 2^53, one bit to spare
 FLOAT_REQUANT_WIDTH = 2048
@@ -432,6 +442,8 @@ def float_requant(rq: Requant, acc_bound: np.ndarray, bias: np.ndarray) -> Float
     if not ((right <= FLOAT_REQUANT_MAX_RIGHT) | dead).all():
         return None
     k = max(1, FLOAT_REQUANT_WIDTH // oc)
-    return FloatRequant(k * oc, np.tile(np.asarray(bias, np.float64).reshape(oc), k), np.tile(scale, k),
-                        np.tile(half, k).view(np.uint64), 0.5 + rq.output_offset, float(rq.act_min),
-                        float(rq.act_max))
+    bias_t = np.tile(np.asarray(bias, np.float64).reshape(oc), k)
+    fits32 = max(float(bound.max(initial=0.0)), float(np.abs(bias_t).max(initial=0.0))) < float(1 << 24)
+    bias32 = bias_t.astype(np.float32) if fits32 else None
+    return FloatRequant(k * oc, bias_t, bias32, np.tile(scale, k), np.tile(half, k).view(np.uint64),
+                        0.5 + rq.output_offset + 128.0, float(rq.act_min + 128), float(rq.act_max + 128))
