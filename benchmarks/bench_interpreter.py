@@ -2,6 +2,9 @@
 
 Writes ``benchmarks/results/interpreter.json``: per model, the median single-sample ``invoke()``
 time and the batched per-sample time (``Interpreter.run`` on 256 samples), with the machine noted.
+Every number comes as wall time (``*_ms``) and as this process' CPU time (``*_cpu_ms``): on a
+shared machine wall time swings with the load, CPU time much less. mcuml and TFLM calls are
+interleaved (one of each per repeat) so that both see the same load.
 
     python benchmarks/bench_interpreter.py [--repeats 15] [--batch 256]
 """
@@ -25,14 +28,24 @@ DEFAULT = ["mlcommons_tiny/pretrainedResnet_quant.tflite", "mlcommons_tiny/kws_r
            "mlcommons_tiny/vww_96_int8.tflite", "mlcommons_tiny/ad01_int8.tflite"]
 
 
-def _median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def _timed(fn) -> tuple[float, float]:
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
+
+
+def _interleaved(fns: dict, repeats: int) -> dict[str, tuple[float, float]]:
+    """Median (wall ms, CPU ms) per function, the functions taking turns within each repeat."""
+    for fn in fns.values():
+        fn()  # warm-up
+    walls: dict = {k: [] for k in fns}
+    cpus: dict = {k: [] for k in fns}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+        for k, fn in fns.items():
+            w, c = _timed(fn)
+            walls[k].append(w)
+            cpus[k].append(c)
+    return {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in fns}
 
 
 def bench_model(rel: str, repeats: int, batch: int) -> dict:
@@ -55,8 +68,6 @@ def bench_model(rel: str, repeats: int, batch: int) -> dict:
             ours.set_tensor(i, x)
         ours.invoke()
 
-    row["mcuml_invoke_ms"] = _median_ms(mcuml_invoke, repeats)
-
     tflm = runtime.Interpreter.from_bytes(data, arena_size=max(16 << 20, 20 * len(data)))
 
     def tflm_invoke() -> None:
@@ -64,8 +75,11 @@ def bench_model(rel: str, repeats: int, batch: int) -> dict:
             tflm.set_input(x, i)
         tflm.invoke()
 
-    row["tflm_invoke_ms"] = _median_ms(tflm_invoke, repeats)
+    t = _interleaved({"mcuml": mcuml_invoke, "tflm": tflm_invoke}, repeats)
+    row["mcuml_invoke_ms"], row["mcuml_invoke_cpu_ms"] = t["mcuml"]
+    row["tflm_invoke_ms"], row["tflm_invoke_cpu_ms"] = t["tflm"]
     row["invoke_ratio_mcuml_over_tflm"] = row["mcuml_invoke_ms"] / row["tflm_invoke_ms"]
+    row["invoke_cpu_ratio_mcuml_over_tflm"] = row["mcuml_invoke_cpu_ms"] / row["tflm_invoke_cpu_ms"]
 
     rng = np.random.default_rng(1)
     batch_x = []
@@ -74,9 +88,13 @@ def bench_model(rel: str, repeats: int, batch: int) -> dict:
         shape = (batch, *t.shape)
         batch_x.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=t.dtype.numpy)
                        if info else rng.standard_normal(shape).astype(t.dtype.numpy))
-    batch_ms = _median_ms(lambda: ours.run(batch_x, batch_size=batch), max(3, repeats // 5))
-    row["mcuml_batched_ms_per_sample"] = batch_ms / batch
-    row["batched_speedup_vs_tflm"] = row["tflm_invoke_ms"] / row["mcuml_batched_ms_per_sample"]
+    # TFLM's single invoke is timed again next to each batch, for a same-load comparison
+    t = _interleaved({"batch": lambda: ours.run(batch_x, batch_size=batch), "tflm": tflm_invoke},
+                     max(3, repeats // 3))
+    row["mcuml_batched_ms_per_sample"] = t["batch"][0] / batch
+    row["mcuml_batched_cpu_ms_per_sample"] = t["batch"][1] / batch
+    row["batched_speedup_vs_tflm"] = t["tflm"][0] / row["mcuml_batched_ms_per_sample"]
+    row["batched_cpu_speedup_vs_tflm"] = t["tflm"][1] / row["mcuml_batched_cpu_ms_per_sample"]
 
     try:
         from ai_edge_litert.interpreter import Interpreter as LiteRT
@@ -90,7 +108,7 @@ def bench_model(rel: str, repeats: int, batch: int) -> dict:
                 lr.set_tensor(d["index"], x)
             lr.invoke()
 
-        row["litert_invoke_ms"] = _median_ms(litert_invoke, repeats)
+        row["litert_invoke_ms"] = _interleaved({"litert": litert_invoke}, repeats)["litert"][0]
     except Exception:  # noqa: BLE001 - optional comparison
         row["litert_invoke_ms"] = None
     return row
@@ -109,11 +127,15 @@ def main() -> int:
         rows.append(bench_model(rel, args.repeats, args.batch))
         r = rows[-1]
         print(f"  invoke mcuml {r['mcuml_invoke_ms']:.3f} ms, TFLM {r['tflm_invoke_ms']:.3f} ms "
-              f"(ratio {r['invoke_ratio_mcuml_over_tflm']:.2f}); batched {r['mcuml_batched_ms_per_sample']:.4f} "
-              f"ms/sample ({r['batched_speedup_vs_tflm']:.1f}x TFLM)", file=sys.stderr)
+              f"(ratio {r['invoke_ratio_mcuml_over_tflm']:.2f}; CPU {r['mcuml_invoke_cpu_ms']:.3f} / "
+              f"{r['tflm_invoke_cpu_ms']:.3f} ms, ratio {r['invoke_cpu_ratio_mcuml_over_tflm']:.2f}); "
+              f"batched {r['mcuml_batched_ms_per_sample']:.4f} ms/sample ({r['batched_speedup_vs_tflm']:.1f}x "
+              f"TFLM; CPU {r['mcuml_batched_cpu_ms_per_sample']:.4f} ms, {r['batched_cpu_speedup_vs_tflm']:.1f}x)",
+              file=sys.stderr)
     result = {
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                    "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+                    "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+                    "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None},
         "batch": args.batch, "repeats": args.repeats, "statistic": "median", "models": rows,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
