@@ -36,3 +36,20 @@ def test_float(beta):
     rng = np.random.default_rng(int(beta * 10))
     x = rand((3, 4, 20), "float32", rng, 5.0)
     check(unary_model("SOFTMAX", x.shape, "float32", options_kind="SoftmaxOptions", beta=beta), [x])
+
+
+def test_int8_softmax_with_tiny_input_scale_is_refused_like_tflm_aborts():
+    """TFLM's QuantizeMultiplierGreaterThanOne CHECK-fails (the process aborts) for such scales."""
+    import pytest
+
+    from mcuml import Interpreter
+    from mcuml.errors import UnsupportedOpError
+    from mcuml.ir.build import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.input("x", (1, 10), "int8", scale=8e-9, zero_point=0)
+    y = b.tensor("y", (1, 10), "int8", scale=1 / 256, zero_point=-128)
+    b.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=1.0)
+    b.output(y)
+    with pytest.raises(UnsupportedOpError, match="QuantizeMultiplierGreaterThanOne"):
+        Interpreter(model=b.build())

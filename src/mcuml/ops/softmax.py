@@ -50,6 +50,15 @@ def preprocess_softmax_scaling(beta: float, input_scale: float, input_integer_bi
     return quantize_multiplier(real)
 
 
+def require_scaling(ctx: OpContext, beta: float, input_scale: float, input_integer_bits: int) -> None:
+    """TFLM aborts (``QuantizeMultiplierGreaterThanOne``: ``TFLITE_CHECK_GT(m, 1.)``) unless the scaled
+    input multiplier exceeds 1, i.e. for tiny input scales (untrained graphs); refuse instead of crashing later."""
+    real = beta * input_scale * float(1 << (31 - input_integer_bits))
+    if not real > 1.0:
+        ctx.fail(f"input scale {input_scale:g} (beta {beta:g}) is too small: TFLM aborts in "
+                 f"QuantizeMultiplierGreaterThanOne (beta*scale*2^{31 - input_integer_bits} = {real:g} <= 1)")
+
+
 def int8_exp_table(beta: float, scale: float) -> np.ndarray:
     """Q0.31 exp of every diff in [-255, 0], 0 marks diffs below ``diff_min`` (they output the minimum)."""
     mult, left_shift = preprocess_softmax_scaling(beta, scale, SCALED_DIFF_INTEGER_BITS)
@@ -103,6 +112,7 @@ class Softmax(Op):
             if y.zero_point != -128 or np.float32(y.scale) != np.float32(1 / 256):
                 ctx.fail("int8 SOFTMAX output needs scale exactly 1/256 and zero point -128")
             bits, lo, hi = 8, -128, 127
+        require_scaling(ctx, beta, x.scale, SCALED_DIFF_INTEGER_BITS)
         return SoftmaxParams("int8", beta, int8_exp_table(beta, x.scale), bits, lo, hi)
 
     def eval(self, p: SoftmaxParams, inputs, outputs) -> None:
