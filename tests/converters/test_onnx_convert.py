@@ -220,3 +220,20 @@ def test_dispatcher_and_import_stays_light(tmp_path):
            "print(any(m in sys.modules for m in ('onnx', 'torch', 'onnxruntime', 'tensorflow')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_cli_converts_onnx_with_calibration(mixed, tmp_path, capsys):
+    import json
+
+    from mcuml.cli import main
+    from mcuml.convert.calibration import save_calibration
+
+    _, onnx_bytes, cal = mixed
+    (tmp_path / "m.onnx").write_bytes(onnx_bytes)
+    save_calibration(tmp_path / "cal.npz", [cal[:32]])
+    out = tmp_path / "m.tflite"
+    assert main(["convert", str(tmp_path / "m.onnx"), "-o", str(out), "--calibration", str(tmp_path / "cal.npz"),
+                 "-q", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["runs_on_tflm"] is True and out.exists()
+    assert main(["check", str(out)]) == 0
