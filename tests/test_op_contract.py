@@ -103,6 +103,8 @@ class Run:
             buf.view(np.uint8)[...] = sentinel
             bufs.append(buf)
             views.append(buf[PAD:PAD + batch * t.size].reshape((batch, *t.shape)))
+        if hasattr(self.bn.op, "reset"):  # op-held state (Signal ops): every eval starts from reset
+            self.bn.op.reset(self.bn.params)
         with np.errstate(all="ignore"):
             self.bn.op.eval(self.bn.params, ins, views)
         return views, bufs

@@ -28,8 +28,8 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
 
 CANDIDATE_DTYPES: tuple[DType, ...] = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64,
-                                       DType.uint8, DType.bool)
-_TFLM_PATH = re.compile(r"tensorflow/lite/[\w/.-]+\.(?:cc|h)")
+                                       DType.uint8, DType.bool, DType.uint32, DType.uint64)
+_TFLM_PATH = re.compile(r"(?:tensorflow/lite|signal/micro/kernels)/[\w/.-]+\.(?:cc|h)")  # signal/: Signal ops
 _INT = (DType.int8, DType.int16, DType.uint8)
 _QUANT = {DType.int8: (0.05, 3), DType.int16: (0.01, 0), DType.uint8: (0.05, 128)}
 # ops whose quantized outputs TFLM pins to a fixed scale/zero point: dtype -> (scale, zero_point)
@@ -340,6 +340,44 @@ _BUILDERS: dict[str, Callable[[_B], list[Model]]] = {
 }
 
 
+def _signal(s: _B) -> list[Model]:
+    """TFLM Signal library custom ops; the data type is the operand each op is typed by."""
+    from mcuml.ops._signal import flex_bytes
+
+    def op(ins, outs, **opts) -> Model:
+        s.b.op(s.name, ins, outs, custom_options=flex_bytes(opts) if opts else None)
+        return s.b.build()
+
+    dt, name = s.dt, s.name[len("CUSTOM:Signal"):]
+    i16 = lambda n, v: s.c(n, np.asarray(v), "int16")  # noqa: E731
+    if name == "Window":
+        return [op([s.x("x", (2, 8)), i16("w", np.arange(8) * 512)], [s.y("y", (2, 8))], shift=12)]
+    if name == "FftAutoScale":
+        return [op([s.x("x", (8,))], [s.y("y", (8,)), s.y("s", (), DType.int32)])]
+    if name == "Rfft":
+        code = {DType.int16: 7, DType.int32: 2, DType.float32: 0}.get(dt, 9)
+        return [op([s.x("x", (2, 6))], [s.y("y", (2, 10))], T=code, fft_length=8)]
+    if name == "Energy":
+        return [op([s.x("x", (10,))], [s.y("y", (5,), DType.uint32)], end_index=4, start_index=1)]
+    if name == "FilterBank":
+        tables = [s.c(f"t{k}", np.asarray(v), dt) for k, v in enumerate(
+            ([100, 200, 300, 400], [50, 60, 70, 80], [0, 1, 3], [0, 1, 3], [1, 2, 1]))]
+        return [op([s.x("x", (5,), DType.uint32), *tables], [s.y("y", (2,), DType.uint64)], num_channels=2)]
+    if name == "FilterBankSquareRoot":
+        return [op([s.x("x", (4,), DType.uint64), s.x("s", (), dt)], [s.y("y", (4,), DType.uint32)])]
+    if name == "FilterBankSpectralSubtraction":
+        return [op([s.x("x", (4,))], [s.y("y", (4,)), s.y("n", (4,))], alternate_one_minus_smoothing=15401,
+                   alternate_smoothing=983, clamping=False, min_signal_remaining=819, num_channels=4,
+                   one_minus_smoothing=15975, smoothing=409, smoothing_bits=10, spectral_subtraction_bits=14)]
+    if name == "PCAN":
+        lut = s.c("lut", np.arange(125) * 64, dt)
+        return [op([s.x("x", (4,), DType.uint32), s.x("n", (4,), DType.uint32), lut], [s.y("y", (4,), DType.uint32)],
+                   snr_shift=6)]
+    if name == "FilterBankLog":
+        return [op([s.x("x", (4,), DType.uint32)], [s.y("y", (4,))], input_correction_bits=3, output_scale=64)]
+    raise KeyError(s.name)
+
+
 def has_sample(op: str) -> bool:
     try:
         sample_models(op, DType.float32)
@@ -350,7 +388,7 @@ def has_sample(op: str) -> bool:
 
 def sample_models(op: str, dtype: DType) -> list[Model]:
     """Tiny single-op models of ``op`` with main data type ``dtype`` (KeyError if there is no recipe)."""
-    return _BUILDERS.get(op, _shape_op)(_B(op, dtype))
+    return _BUILDERS.get(op, _signal if op.startswith("CUSTOM:Signal") else _shape_op)(_B(op, dtype))
 
 
 def probe(op: str, dtype: DType) -> tuple[Model | None, BaseException | None]:
