@@ -37,7 +37,10 @@ def test_random_multipliers_and_accumulators(seed: int) -> None:
     mult, shift = quant.quantize_multipliers(real)
     a = rng.integers(-(1 << 16), 1 << 16, size=(3000, oc))
     a[:200] = rng.integers(-300, 300, size=(200, oc))
-    _check(a, mult, shift, int(rng.integers(-128, 128)))
+    zp = int(rng.integers(-128, 128))
+    _check(a, mult, shift, zp)
+    _check(a, mult, shift, zp, zp, 127)  # ReLU: the tie term's sign is skipped
+    _check(a, mult, shift, zp, min(zp + 6, 127), min(zp + 60, 127))
 
 
 @pytest.mark.parametrize("right", [0, 1, 2, 5, 8, 11, 12])
@@ -48,6 +51,7 @@ def test_every_accumulator_near_the_ties(right: int, mult: int) -> None:
     zp = 5
     _check(a, np.array([mult, mult]), np.array([-right, -right]), zp, -128, 127)
     _check(a, np.array([mult, mult]), np.array([-right, -right]), -128, -128, 0)
+    _check(a, np.array([mult, mult]), np.array([-right, -right]), zp, zp, 127)
 
 
 def test_left_shift_and_zero_multiplier() -> None:

@@ -360,6 +360,11 @@ class FloatRequant:
     cross the clamp bounds. A channel with a larger ``r`` qualifies when prepare's bound on
     ``|a|`` proves its result is 0 for every input.
 
+    When the clamp's lower bound is at or above the output zero point (ReLU, ReLU6), every
+    negative ``a`` clamps to ``act_min`` with either sign of the tie term (both forms stay below
+    1 before the zero point is added), so ``half`` folds into a per-channel ``offset_pos`` and the
+    sign step is skipped.
+
     Per-channel constants are tiled to a row of ``width`` = k x OC values and the (M, OC) data
     viewed as (M/k, width), so NumPy's inner loops run long instead of OC elements at a time.
     """
@@ -370,6 +375,7 @@ class FloatRequant:
     scale: np.ndarray  # float64 (width,): M * 2^left / 2^(31 + r)
     half_bits: np.ndarray  # uint64 (width,): bits of 2^-(r+1) (0 for r = 0); OR-ed with a's sign bit
     offset: float  # 1/2 + output_offset + 128
+    offset_pos: np.ndarray | None  # float64 (width,): offset + half, when the sign never matters (see above)
     lo: float  # act_min + 128: the clamp in a non-negative domain, where the cast to uint8 floors
     hi: float
 
@@ -400,16 +406,23 @@ class FloatRequant:
             f[...] = acc
         else:
             np.add(acc, self.bias[:w], out=f)
+        if self.offset_pos is not None:
+            np.multiply(f, self.scale[:w], out=f)
+            np.add(f, self.offset_pos[:w], out=f)
+        else:
+            self._signed(f, t, w)
+        _clip(f, self.lo, self.hi, out=f)
+        u = out.view(np.uint8)
+        u[...] = f  # truncation = floor on [0, 256)
+        np.bitwise_xor(u, _FLIP, out=u)  # v - 128 as int8
+
+    def _signed(self, f: np.ndarray, t: np.ndarray, w: int) -> None:
         tb = t.view(np.uint64)
         np.bitwise_and(f.view(np.uint64), _SIGN_BIT, out=tb)
         np.bitwise_or(tb, self.half_bits[:w], out=tb)  # copysign(half, a), a few times faster
         np.multiply(f, self.scale[:w], out=f)
         np.add(f, t, out=f)
         np.add(f, self.offset, out=f)
-        _clip(f, self.lo, self.hi, out=f)
-        u = out.view(np.uint8)
-        u[...] = f  # truncation = floor on [0, 256)
-        np.bitwise_xor(u, _FLIP, out=u)  # v - 128 as int8
 
 
 _clip = getattr(getattr(np, "_core", getattr(np, "core", None)), "umath", np).clip  # the ufunc: no wrapper cost
@@ -445,5 +458,7 @@ def float_requant(rq: Requant, acc_bound: np.ndarray, bias: np.ndarray) -> Float
     bias_t = np.tile(np.asarray(bias, np.float64).reshape(oc), k)
     fits32 = max(float(bound.max(initial=0.0)), float(np.abs(bias_t).max(initial=0.0))) < float(1 << 24)
     bias32 = bias_t.astype(np.float32) if fits32 else None
-    return FloatRequant(k * oc, bias_t, bias32, np.tile(scale, k), np.tile(half, k).view(np.uint64),
-                        0.5 + rq.output_offset + 128.0, float(rq.act_min + 128), float(rq.act_max + 128))
+    offset = 0.5 + rq.output_offset + 128.0
+    offset_pos = np.tile(offset + half, k) if rq.act_min >= rq.output_offset else None
+    return FloatRequant(k * oc, bias_t, bias32, np.tile(scale, k), np.tile(half, k).view(np.uint64), offset,
+                        offset_pos, float(rq.act_min + 128), float(rq.act_max + 128))
