@@ -13,10 +13,9 @@ from mcuml import Interpreter, load_model
 from mcuml.runner import random_inputs
 from oracle import MODELS, assert_same, manifest
 
-SIGNAL_FRONTENDS = {"tflite_micro/audio_preprocessor_float.tflite", "tflite_micro/audio_preprocessor_int8.tflite"}
 BIG = {"tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite", "tinyengine/mcunetv2_large.tflite",
        "wake_vision/wv_quality_mcunet-320kb-1mb_vww.tflite", "wake_vision/wv_quality_mobilenetv2.tflite"}
-RUNNABLE = [m["file"] for m in manifest() if m["tflm_runs"] and m["file"] not in SIGNAL_FRONTENDS]
+RUNNABLE = [m["file"] for m in manifest() if m["tflm_runs"]]
 
 
 def _is_stateful(model) -> bool:
