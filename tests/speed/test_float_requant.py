@@ -16,9 +16,8 @@ def _reference(a: np.ndarray, rq: K.Requant) -> np.ndarray:
 
 def _check(a: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int = -128, hi: int = 127) -> None:
     rq = K.Requant(mult, shift, zp, lo, hi, False, np.dtype(np.int8), wrap=False)
-    bound = np.abs(a).max(axis=0)
     bias = np.arange(a.shape[1]) - 3  # the constant part of the accumulator
-    fr = K.float_requant(rq, bound, bias)
+    fr = K.float_requant(rq, bias, bias, np.abs(a - bias).max(axis=0))
     assert fr is not None
     acc = (a - bias).astype(np.float32)  # and the matmul's part
     assert np.array_equal(acc.astype(np.float64) + bias, a)
@@ -64,14 +63,32 @@ def test_dead_channel_with_huge_shift_is_exact() -> None:
     _check(a, np.array([1 << 30, 1518500250]), np.array([-31, -20]), 3)
 
 
+def test_constant_channel_with_huge_bias_and_shift() -> None:
+    """Tiny weights next to a large bias (tiny filter scales): the output is a constant != zero point."""
+    bias = np.array([5 * (1 << 28) + 12345, -(3 << 28) - 777])
+    acc = np.arange(-1000, 1000, dtype=np.int64)[:, None] * np.ones(2, np.int64)
+    for zp, lo in ((-7, -128), (-7, -7)):
+        rq = K.Requant(np.array([1 << 30, 1 << 30]), np.array([-27, -27]), zp, lo, 127, False, np.dtype(np.int8),
+                       wrap=False)
+        fr = K.float_requant(rq, bias, bias, np.full(2, 1000))
+        assert fr is not None
+        out = np.empty(acc.shape, np.int8)
+        fr.apply(acc.astype(np.float32), out)
+        np.testing.assert_array_equal(out, _reference(acc + bias, rq))
+        assert (out[:, 0] == 5 + zp).all()
+
+
 def test_refuses_when_not_provably_exact() -> None:
     mult, shift = np.array([1 << 30]), np.array([-20])
     rq = K.Requant(mult, shift, 0, -128, 127, False, np.dtype(np.int8), wrap=False)
-    assert K.float_requant(rq, np.array([1 << 22]), np.zeros(1)) is None  # shift 20 with results that are not all 0
-    assert K.float_requant(rq, np.array([1 << 10]), np.zeros(1)) is not None  # ... unless every result is 0
+    zero = np.zeros(1, np.int64)
+    assert K.float_requant(rq, zero, zero, np.array([1 << 22])) is None  # shift 20, results not all equal
+    assert K.float_requant(rq, zero, zero, np.array([1 << 10])) is not None  # ... unless they are
+    tie = np.array([5 << 20])  # a x 2^-21 = 2.5 +- 0.0005 straddles 2 | 3
+    assert K.float_requant(rq, tie, tie, np.array([1000])) is None
     wrap = K.Requant(mult, np.array([-5]), 0, -128, 127, False, np.dtype(np.int8), wrap=True)
-    assert K.float_requant(wrap, np.array([1 << 10]), np.zeros(1)) is None
+    assert K.float_requant(wrap, zero, zero, np.array([1 << 10])) is None
     left = K.Requant(mult, np.array([3]), 0, -128, 127, False, np.dtype(np.int8), wrap=False)
-    assert K.float_requant(left, np.array([1 << 29]), np.zeros(1)) is None  # a << 3 could wrap
+    assert K.float_requant(left, zero, zero, np.array([1 << 29])) is None  # a << 3 could wrap
     i16 = K.Requant(mult, np.array([-5]), 0, -32768, 32767, False, np.dtype(np.int16), wrap=False)
-    assert K.float_requant(i16, np.array([1 << 10]), np.zeros(1)) is None
+    assert K.float_requant(i16, zero, zero, np.array([1 << 10])) is None

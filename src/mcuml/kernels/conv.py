@@ -357,8 +357,8 @@ class FloatRequant:
     ``a * scale + copysign(half, a) + 1/2`` every term is a multiple of ``2^-(31+r)``; whenever the
     result can land inside the int8 clamp range its magnitude is below 2^9, so for ``r <= 12``
     every float64 step is exact, and outside that range the relative rounding (2^-52) cannot
-    cross the clamp bounds. A channel with a larger ``r`` qualifies when prepare's bound on
-    ``|a|`` proves its result is 0 for every input.
+    cross the clamp bounds. A channel with a larger ``r`` qualifies when prepare's bounds on
+    ``a`` prove its clamped result constant.
 
     When the clamp's lower bound is at or above the output zero point (ReLU, ReLU6), every
     negative ``a`` clamps to ``act_min`` with either sign of the tie term (both forms stay below
@@ -374,7 +374,7 @@ class FloatRequant:
     bias32: np.ndarray | None  # float32 copy when every |acc + bias| < 2^24: added in place, exactly
     scale: np.ndarray  # float64 (width,): M * 2^left / 2^(31 + r)
     half_bits: np.ndarray  # uint64 (width,): bits of 2^-(r+1) (0 for r = 0); OR-ed with a's sign bit
-    offset: float  # 1/2 + output_offset + 128
+    offset: np.ndarray  # float64 (width,): 1/2 + output_offset + 128 (a constant channel: its value + 128.5)
     offset_pos: np.ndarray | None  # float64 (width,): offset + half, when the sign never matters (see above)
     lo: float  # act_min + 128: the clamp in a non-negative domain, where the cast to uint8 floors
     hi: float
@@ -422,7 +422,7 @@ class FloatRequant:
         np.bitwise_or(tb, self.half_bits[:w], out=tb)  # copysign(half, a), a few times faster
         np.multiply(f, self.scale[:w], out=f)
         np.add(f, t, out=f)
-        np.add(f, self.offset, out=f)
+        np.add(f, self.offset[:w], out=f)
 
 
 _clip = getattr(getattr(np, "_core", getattr(np, "core", None)), "umath", np).clip  # the ufunc: no wrapper cost
@@ -433,32 +433,40 @@ FLOAT_REQUANT_MAX_RIGHT = 12  # 2^9 (magnitude) x 2^(31+r) (granularity) <= 2^53
 FLOAT_REQUANT_WIDTH = 2048
 
 
-def float_requant(rq: Requant, acc_bound: np.ndarray, bias: np.ndarray) -> FloatRequant | None:
+def float_requant(rq: Requant, bias: np.ndarray, raw_bias: np.ndarray, spread: np.ndarray) -> FloatRequant | None:
     """The float64 form of ``rq`` when it is provably exact (see ``FloatRequant``), else None.
 
-    ``acc_bound`` (OC,): an upper bound of ``|acc + bias|`` per channel; ``bias`` (OC,) integers.
+    The accumulator of channel c is ``acc + bias[c]`` (``bias`` (OC,) integers, the input-offset
+    correction folded in) and lies in ``raw_bias[c] +- spread[c]`` whatever the input. A channel
+    whose clamped result is the same at both ends of that range is constant (monotone function):
+    it gets scale 0 and the constant in its offset, whatever its shift.
     """
     if rq.int64_acc or rq.wrap or np.dtype(rq.out_dtype) != np.int8:
         return None
-    oc = int(np.size(acc_bound))
-    mult = np.broadcast_to(np.asarray(rq.output_multiplier, np.int64), (oc,)).astype(np.float64)
+    oc = int(np.size(spread))
+    m_int = np.broadcast_to(np.asarray(rq.output_multiplier, np.int64), (oc,))
     shift = np.broadcast_to(np.asarray(rq.output_shift, np.int64), (oc,))
-    bound = np.asarray(acc_bound, np.float64).reshape(oc)
+    center = np.asarray(raw_bias, np.int64).reshape(oc)
+    spread_i = np.ceil(np.asarray(spread, np.float64).reshape(oc)).astype(np.int64)
+    bound = (np.abs(center) + spread_i).astype(np.float64)
     left = np.maximum(shift, 0)
     right = np.maximum(-shift, 0)
     if (bound * np.exp2(left) >= float(1 << 31)).any():
         return None  # the left shift could wrap in int32
-    scale = mult * np.exp2(left.astype(np.float64) - 31.0 - right)
-    half = np.where(right > 0, np.exp2(-(right + 1.0)), 0.0)
-    # a channel with a large shift is exact only if its result is 0 whatever the input
-    dead = bound * scale + half < 0.5 - 2.0 ** -20
-    if not ((right <= FLOAT_REQUANT_MAX_RIGHT) | dead).all():
+    ends = np.stack([center - spread_i, center + spread_i])
+    ends = np.clip(quant.mbqm(ends, m_int, shift) + rq.output_offset, rq.act_min, rq.act_max)
+    constant = ends[0] == ends[1]
+    if not ((right <= FLOAT_REQUANT_MAX_RIGHT) | constant).all():
         return None
+    scale = np.where(constant, 0.0, m_int.astype(np.float64) * np.exp2(left.astype(np.float64) - 31.0 - right))
+    half = np.where((right > 0) & ~constant, np.exp2(-(right + 1.0)), 0.0)
+    offset = np.where(constant, ends[0] + 128.5, 0.5 + rq.output_offset + 128.0)
+    bias = np.where(constant, 0, np.asarray(bias, np.int64).reshape(oc))  # scale 0 ignores it; keeps it small
     k = max(1, FLOAT_REQUANT_WIDTH // oc)
-    bias_t = np.tile(np.asarray(bias, np.float64).reshape(oc), k)
-    fits32 = max(float(bound.max(initial=0.0)), float(np.abs(bias_t).max(initial=0.0))) < float(1 << 24)
+    bias_t = np.tile(bias.astype(np.float64), k)
+    fits32 = float(np.where(constant, 0.0, bound).max(initial=0.0)) < float(1 << 24) and \
+        float(np.abs(bias_t).max(initial=0.0)) < float(1 << 24)
     bias32 = bias_t.astype(np.float32) if fits32 else None
-    offset = 0.5 + rq.output_offset + 128.0
     offset_pos = np.tile(offset + half, k) if rq.act_min >= rq.output_offset else None
-    return FloatRequant(k * oc, bias_t, bias32, np.tile(scale, k), np.tile(half, k).view(np.uint64), offset,
-                        offset_pos, float(rq.act_min + 128), float(rq.act_max + 128))
+    return FloatRequant(k * oc, bias_t, bias32, np.tile(scale, k), np.tile(half, k).view(np.uint64),
+                        np.tile(offset, k), offset_pos, float(rq.act_min + 128), float(rq.act_max + 128))

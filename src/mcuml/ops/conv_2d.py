@@ -118,8 +118,7 @@ class Conv2D(Op):
         b = raw_b - in_zp * sum_w
         fast = None
         if x.dtype == DType.int8:
-            bound = np.abs(wmat).sum(axis=1).reshape(oc) * 255 + np.abs(raw_b)
-            fast = K.float_requant(requant, bound, b)
+            fast = K.float_requant(requant, b, raw_b, np.abs(wmat).sum(axis=1).reshape(oc) * 255)
         return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
                           tuple(y.shape), fast)
 

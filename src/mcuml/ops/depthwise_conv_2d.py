@@ -22,6 +22,9 @@ from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 
 
+DW_CHUNK_BYTES = 1 << 20  # samples per int8 slab: padded input + accumulators near L2 size
+
+
 @dataclass(frozen=True, slots=True)
 class DepthwiseParams:
     win: K.Window
@@ -99,8 +102,7 @@ class DepthwiseConv2D(Op):
         b = raw_b - in_zp * sum_w
         fast = None
         if x.dtype == DType.int8 and dtype == np.float32:
-            bound = np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255 + np.abs(raw_b)
-            fast = K.float_requant(requant, bound, b)
+            fast = K.float_requant(requant, b, raw_b, np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255)
         wide = None if fast is None else np.tile(taps.astype(np.float32), (1, 1, y.shape[2]))
         return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
                                wide)
@@ -118,7 +120,7 @@ class DepthwiseConv2D(Op):
         if p.fast is not None:
             rows = win.out_h * win.out_w
             out2 = out.reshape(nb * rows, oc)
-            for sl in K.sample_chunks(nb, per_sample, 1 << 20):
+            for sl in K.sample_chunks(nb, per_sample, DW_CHUNK_BYTES):
                 xs = x[sl] if p.depth_multiplier == 1 else np.repeat(x[sl], p.depth_multiplier, axis=3)
                 acc = self._int8_taps(p, K.pad_input(xs, win, p.pad_value, np.float32))
                 p.fast.apply(acc.reshape(-1, oc), out2[sl.start * rows:sl.stop * rows])

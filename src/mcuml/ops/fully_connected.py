@@ -118,7 +118,7 @@ class FullyConnected(Op):
         b_eff = raw_b + input_offset * wt.sum(axis=0).astype(np.int64)
         fast = None
         if x.dtype == DType.int8:
-            fast = K.float_requant(requant, np.abs(wt).sum(axis=0) * 255 + np.abs(raw_b), b_eff)
+            fast = K.float_requant(requant, b_eff, raw_b, np.abs(wt).sum(axis=0) * 255)
         return FullyConnectedParams(depth, oc, np.ascontiguousarray(wt, dtype=dtype), b_eff, raw_b, input_offset,
                                     filter_offset, dtype, requant, 0.0, 0.0, tuple(y.shape), fast)
 
