@@ -32,7 +32,7 @@ def _check(a: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int 
 def test_random_multipliers_and_accumulators(seed: int) -> None:
     rng = np.random.default_rng(seed)
     oc = 24
-    real = np.exp2(rng.uniform(-13, -1, oc))
+    real = np.exp2(rng.uniform(-15, -1, oc))
     mult, shift = quant.quantize_multipliers(real)
     a = rng.integers(-(1 << 16), 1 << 16, size=(3000, oc))
     a[:200] = rng.integers(-300, 300, size=(200, oc))
@@ -42,7 +42,7 @@ def test_random_multipliers_and_accumulators(seed: int) -> None:
     _check(a, mult, shift, zp, min(zp + 6, 127), min(zp + 60, 127))
 
 
-@pytest.mark.parametrize("right", [0, 1, 2, 5, 8, 11, 12])
+@pytest.mark.parametrize("right", [0, 1, 2, 5, 8, 11, 13, 14])
 @pytest.mark.parametrize("mult", [1 << 30, 3 << 28, (1 << 31) - 1, 1518500250])
 def test_every_accumulator_near_the_ties(right: int, mult: int) -> None:
     """Multipliers with trailing zeros put SRDHM and RDBPOT exactly on their .5 ties."""
@@ -51,6 +51,20 @@ def test_every_accumulator_near_the_ties(right: int, mult: int) -> None:
     _check(a, np.array([mult, mult]), np.array([-right, -right]), zp, -128, 127)
     _check(a, np.array([mult, mult]), np.array([-right, -right]), -128, -128, 0)
     _check(a, np.array([mult, mult]), np.array([-right, -right]), zp, zp, 127)
+
+
+@pytest.mark.parametrize("zp", [-128, 0, 100])
+def test_largest_shift_at_the_clamp_bounds(zp: int) -> None:
+    """r = 14, accumulators whose results sit on the clamp bounds: the magnitude end of the exactness proof."""
+    mult = np.array([(1 << 31) - 1, 1518500250, 1 << 30])
+    m = mult / 2.0 ** 45
+    a = []
+    for target in (127.5 - zp, -128.5 - zp, 128.5 - zp, -127.5 - zp):
+        a0 = np.round(target / m).astype(np.int64)
+        a.append(a0[None, :] + np.arange(-3000, 3000)[:, None])
+    a = np.concatenate(a)
+    _check(a, mult, np.full(3, -14), zp)
+    _check(a, mult, np.full(3, -14), zp, max(zp, -128), 127)
 
 
 def test_left_shift_and_zero_multiplier() -> None:

@@ -354,10 +354,11 @@ class FloatRequant:
     ``floor((a M 2^left + 2^30 + 2^(30+r) - [a < 0] 2^31) / 2^(31+r))`` (nested floors by powers
     of two merge; RDBPOT's tie term only applies to negative values, and SRDHM's result is
     negative exactly when ``a`` is, bar ``a = -1, M = 2^30`` where both forms give 0). Written as
-    ``a * scale + copysign(half, a) + 1/2`` every term is a multiple of ``2^-(31+r)``; whenever the
-    result can land inside the int8 clamp range its magnitude is below 2^9, so for ``r <= 12``
-    every float64 step is exact, and outside that range the relative rounding (2^-52) cannot
-    cross the clamp bounds. A channel with a larger ``r`` qualifies when prepare's bounds on
+    ``a * scale + copysign(half, a) + 1/2 + zero point + 128`` every term is a multiple of
+    ``2^-(31+r)``. The clamp range maps into [0, 256); whenever the result can land in it,
+    ``|a * scale|`` and every partial sum are below 2^8, so for ``r <= 14`` every float64 step is
+    exact (2^8 x 2^(31+r) <= 2^53), and otherwise the value is at least 1/4 beyond a clamp
+    bound, which rounding (relative 2^-52) cannot cross. A channel with a larger ``r`` qualifies when prepare's bounds on
     ``a`` prove its clamped result constant.
 
     When the clamp's lower bound is at or above the output zero point (ReLU, ReLU6), every
@@ -429,7 +430,7 @@ _clip = getattr(getattr(np, "_core", getattr(np, "core", None)), "umath", np).cl
 _SIGN_BIT = np.uint64(1 << 63)
 _FLIP = np.uint8(0x80)
 
-FLOAT_REQUANT_MAX_RIGHT = 12  # 2^9 (magnitude) x 2^(31+r) (granularity) <= 2^53, one bit to spare
+FLOAT_REQUANT_MAX_RIGHT = 14  # 2^8 (magnitude) x 2^(31+r) (granularity) <= 2^53
 FLOAT_REQUANT_WIDTH = 2048
 
 
