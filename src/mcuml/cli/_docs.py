@@ -9,13 +9,14 @@ def cli_reference() -> str:
     """Markdown with every command's ``--help`` text, in command order."""
     from mcuml.cli import cli
 
-    ctx = click.Context(cli, info_name="mcuml")
+    # a fixed width: the reference must not depend on the terminal it was generated in
+    ctx = click.Context(cli, info_name="mcuml", terminal_width=100, max_content_width=100)
     parts = ["# mcuml command reference", "", "Generated from the commands' own `--help` by "
              "`python -m mcuml.cli._docs`; a test checks it is current.", "",
              "```", cli.get_help(ctx), "```", ""]
     for name in cli.list_commands(ctx):
         cmd = cli.get_command(ctx, name)
-        sub = click.Context(cmd, info_name=name, parent=ctx)
+        sub = click.Context(cmd, info_name=name, parent=ctx, terminal_width=100, max_content_width=100)
         parts += [f"## mcuml {name}", "", "```", cmd.get_help(sub), "```", ""]
     return "\n".join(parts)
 
