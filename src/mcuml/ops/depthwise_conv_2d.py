@@ -39,9 +39,24 @@ class DepthwiseParams:
     out_shape: tuple[int, ...]
     fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
     wide_taps: np.ndarray | None = None  # float32 (KH, KW, OW*OC): each tap tiled along an output row
-    # int8 accumulation strategy per slab kind (single sample / batch), picked by timing both once:
-    # per-tap passes win for few channels, einsum for many; both are exact, so only speed differs
+    flat_taps: np.ndarray | None = None  # float32 (KH*KW, L): each tap tiled along a flat padded image (stride 1)
+    # int8 accumulation strategy per slab kind (single sample / batch), picked by timing each twice:
+    # per-tap passes, einsum and flat shifts each win somewhere; all are exact, so only speed differs
     strategy: dict = field(default_factory=dict, compare=False)
+
+
+FLAT_TAPS_MAX_BYTES = 4 << 20
+
+
+def _flat_taps(win: K.Window, taps: np.ndarray, oc: int) -> np.ndarray | None:
+    """Taps tiled over a flattened padded image for ``_int8_flat`` (stride 1 and a bounded size only)."""
+    if win.stride_h != 1 or win.stride_w != 1:
+        return None
+    wp = K.pad_input(np.zeros((1, win.in_h, win.in_w, 1), np.int8), win, 0).shape[2]
+    length = ((win.out_h - 1) * wp + win.out_w) * oc
+    if length * win.k_h * win.k_w * 4 > FLAT_TAPS_MAX_BYTES:
+        return None
+    return np.tile(taps.reshape(win.k_h * win.k_w, oc).astype(np.float32), (1, length // oc))
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -107,9 +122,12 @@ class DepthwiseConv2D(Op):
         fast = None
         if x.dtype == DType.int8 and dtype == np.float32:
             fast = K.float_requant(requant, b, raw_b, np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255)
-        wide = None if fast is None else np.tile(taps.astype(np.float32), (1, 1, y.shape[2]))
+        wide = flat = None
+        if fast is not None:
+            wide = np.tile(taps.astype(np.float32), (1, 1, y.shape[2]))
+            flat = _flat_taps(win, taps, oc)
         return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
-                               wide)
+                               wide, flat)
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -137,13 +155,43 @@ class DepthwiseConv2D(Op):
         how = p.strategy.get(batched)
         if how is not None:
             return how(p, xp)
+        # no decision yet: the next slabs take turns with each strategy (their results are used),
+        # twice round, and the fastest per sample wins
+        cands = (cls._int8_taps, cls._int8_einsum) + ((cls._int8_flat,) if p.flat_taps is not None else ())
+        trials = p.strategy.setdefault(("trials", batched), [])
+        how = cands[len(trials) % len(cands)]
         t0 = time.process_time()
-        acc = cls._int8_taps(p, xp)
-        t1 = time.process_time()
-        cls._int8_einsum(p, xp)
-        t2 = time.process_time()
-        p.strategy[batched] = cls._int8_taps if t1 - t0 <= t2 - t1 else cls._int8_einsum
+        acc = how(p, xp)
+        trials.append(((time.process_time() - t0) / xp.shape[0], how))
+        if len(trials) >= 2 * len(cands):
+            p.strategy[batched] = min(trials, key=lambda tr: tr[0])[1]
         return acc
+
+    @staticmethod
+    def _int8_flat(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+        """Stride 1: every tap is one contiguous shift of the flattened padded image.
+
+        Output rows are computed over the padded width (the extra columns are discarded), so
+        each multiply-add runs over (N, L) with one long inner loop.
+        """
+        win = p.win
+        n, hp, wp, c = xp.shape
+        length = p.flat_taps.shape[1]
+        xf = xp.reshape(n, hp * wp * c)
+        acc = np.empty((n, win.out_h * wp * c), np.float32)
+        a = acc[:, :length]
+        tmp = np.empty_like(a)
+        t = 0
+        for ky in range(win.k_h):
+            for kx in range(win.k_w):
+                off = (ky * win.dil_h * wp + kx * win.dil_w) * c
+                if t == 0:
+                    np.multiply(xf[:, off:off + length], p.flat_taps[0], out=a)
+                else:
+                    np.multiply(xf[:, off:off + length], p.flat_taps[t], out=tmp)
+                    a += tmp
+                t += 1
+        return acc.reshape(n, win.out_h, wp, c)[:, :, :win.out_w]
 
     @staticmethod
     def _int8_einsum(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
