@@ -21,7 +21,7 @@ import numpy as np
 
 from mcuml.errors import InputError
 
-__all__ = ["CalibrationData", "load_calibration", "from_arrays", "save_calibration"]
+__all__ = ["CalibrationData", "as_calibration", "load_calibration", "from_arrays", "save_calibration"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,18 @@ def load_calibration(path: str | os.PathLike[str], *, max_samples: int | None = 
     arrs = tuple(np.ascontiguousarray(a.astype(np.float32, copy=False)) for a in arrs)
     _check(arrs, str(p))
     return CalibrationData(arrs, str(p)).take(max_samples)
+
+
+def as_calibration(calibration: "CalibrationData | str | os.PathLike[str] | np.ndarray | Sequence[np.ndarray]",
+                   shapes: Sequence[Sequence[int | None]]) -> CalibrationData:
+    """Any accepted form (CalibrationData, a path, arrays) as CalibrationData fitted to the model's input shapes."""
+    if isinstance(calibration, CalibrationData):
+        data = calibration
+    elif isinstance(calibration, (str, os.PathLike)):
+        data = load_calibration(calibration)
+    else:
+        data = from_arrays(calibration)
+    return data.fit_shapes(shapes)
 
 
 def save_calibration(path: str | os.PathLike[str], arrays: np.ndarray | Sequence[np.ndarray]) -> Path:

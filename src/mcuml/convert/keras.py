@@ -17,47 +17,18 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
-from mcuml.convert.calibration import CalibrationData, from_arrays, load_calibration
-from mcuml.errors import ConversionError, InputError, MissingDependencyError, OpProblem
+from mcuml.convert.calibration import CalibrationData, as_calibration
+from mcuml.convert.common import IO, Agreement, ConversionResult, Progress, check_tflm, run_float_io
+from mcuml.convert.common import agreement as _agreement
+from mcuml.errors import ConversionError, InputError, MissingDependencyError
 
-Progress = Callable[[str], None]
 QUANTIZE = ("int8", "float")
-IO = ("int8", "float")
-
-
-@dataclass(frozen=True, slots=True)
-class Agreement:
-    """How far the converted model's outputs are from the float model's on the calibration data."""
-
-    metric: str                # "top1" (classifiers) or "relative_error"
-    samples: int
-    top1_agreement: float | None  # fraction of samples whose argmax matches (classifiers)
-    relative_error: float      # ||y - y_float|| / ||y_float|| over all outputs and samples
-    max_abs_error: float
-
-
-@dataclass(frozen=True, slots=True)
-class ConversionResult:
-    source: str
-    output: str | None
-    quantize: str
-    io: str
-    size_bytes: int
-    ops: tuple[str, ...]
-    input_shapes: tuple[tuple[int, ...], ...]
-    runs_on_tflm: bool
-    problems: tuple[OpProblem, ...]
-    warnings: tuple[OpProblem, ...]
-    calibration_samples: int
-    agreement: Agreement | None
-    seconds: float
-    tflite: bytes = field(default=b"", repr=False, metadata={"json_skip": True})
 
 
 def import_tf() -> Any:
@@ -174,16 +145,6 @@ def _first_line(e: BaseException) -> str:
     return (errs[-1] if errs else lines[-1] if lines else type(e).__name__)[:300]
 
 
-def _calibration(calibration: Any, shapes: Sequence[tuple[int | None, ...]], max_samples: int) -> CalibrationData:
-    if isinstance(calibration, CalibrationData):
-        data = calibration
-    elif isinstance(calibration, (str, os.PathLike)):
-        data = load_calibration(calibration)
-    else:
-        data = from_arrays(calibration)
-    return data.fit_shapes(shapes).take(max_samples)
-
-
 def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quantize: str = "int8",
                   calibration: Any = None, io: str = "int8", max_calibration: int = 500,
                   evaluate_samples: int = 1000, progress: Progress | None = None,
@@ -215,7 +176,7 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
     source = _load_source(tf, src)
     data = None
     if calibration is not None:
-        data = _calibration(calibration, source.input_shapes, max(max_calibration, evaluate_samples))
+        data = as_calibration(calibration, source.input_shapes).take(max(max_calibration, evaluate_samples))
     import tempfile
 
     tmp = tempfile.TemporaryDirectory(prefix="mcuml-convert-")
@@ -249,17 +210,8 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
     finally:
         tmp.cleanup()
 
-    from mcuml.check import check
-    from mcuml.tflite.reader import load_model
-
-    say("checking TFLM support")
-    model = load_model(tflite)
-    result = check(model, size=len(tflite))
-    if require_tflm and not result.runs_on_tflm:
-        listed = "; ".join(f"node {p.node} {p.op}: {p.reason}" for p in result.problems[:8])
-        raise ConversionError(f"TFLM cannot run the converted model: {listed}",
-                              hint="replace those layers (see mcuml.zoo for TFLM-friendly templates)",
-                              problems=[p.op for p in result.problems])
+    model, result = check_tflm(tflite, say, require_tflm, problem_ops=True,
+                               hint="replace those layers (see mcuml.zoo for TFLM-friendly templates)")
     agreement = None
     if data is not None:
         say(f"comparing with the float model on {min(data.n_samples, evaluate_samples)} samples")
@@ -275,36 +227,18 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
         calibration_samples=n_cal, agreement=agreement, seconds=time.perf_counter() - t0, tflite=tflite)
 
 
-def run_float_io(model: Any, xs: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Run a .tflite (Model) with mcuml's interpreter on float data: quantize in, dequantize out."""
-    from mcuml.interp.interpreter import Interpreter, dequantize_output, quantize_input
-
-    sg = model.main
-    it = Interpreter(model=model)
-    ins = [quantize_input(x, t) if np.issubdtype(t.dtype.numpy, np.integer) else x.astype(t.dtype.numpy)
-           for x, t in zip(xs, sg.inputs)]
-    ys = it.run(ins)
-    return [dequantize_output(y, t) if np.issubdtype(t.dtype.numpy, np.integer) else y
-            for y, t in zip(ys, sg.outputs)]
-
-
 def evaluate_agreement(model: Any, float_fn: Callable[[list[np.ndarray]], list[np.ndarray]],
                        data: CalibrationData) -> Agreement:
     """int8 (mcuml's interpreter) vs float reference on ``data``; classifier if the model ends in SOFTMAX."""
     xs = list(data.inputs)
     got = run_float_io(model, xs)
     want = float_fn(xs)
-    g = np.concatenate([y.reshape(y.shape[0], -1) for y in got], axis=1).astype(np.float64)
-    w = np.concatenate([y.reshape(y.shape[0], -1) for y in want], axis=1).astype(np.float64)
-    rel = float(np.linalg.norm(g - w) / max(np.linalg.norm(w), 1e-30))
-    mae = float(np.max(np.abs(g - w))) if g.size else 0.0
     ops = model.main.operators
     producers = {id(t): op.name for op in ops for t in op.outputs}
     classifier = len(got) == 1 and got[0].ndim == 2 and got[0].shape[1] > 1 and \
         producers.get(id(model.main.outputs[0])) in ("SOFTMAX", "DEQUANTIZE", "QUANTIZE") and \
         any(op.name == "SOFTMAX" for op in ops)
-    top1 = float(np.mean(np.argmax(got[0], axis=1) == np.argmax(want[0], axis=1))) if classifier else None
-    return Agreement("top1" if classifier else "relative_error", data.n_samples, top1, rel, mae)
+    return _agreement(got, want, classifier)
 
 
 __all__ = ["Agreement", "ConversionResult", "convert_keras", "evaluate_agreement", "import_tf", "run_float_io"]

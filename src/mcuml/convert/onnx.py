@@ -24,28 +24,15 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from mcuml.convert.calibration import CalibrationData, from_arrays, load_calibration
-from mcuml.errors import ConversionError, InputError, OpProblem
-
-Progress = Callable[[str], None]
-IO = ("int8", "float")
-
-
-@dataclass(frozen=True, slots=True)
-class Agreement:
-    """The converted model's outputs vs the float ONNX model's (onnxruntime) on the evaluation data."""
-
-    metric: str                   # "top1" (classifiers) or "relative_error"
-    samples: int
-    top1_agreement: float | None  # fraction of samples whose argmax matches (classifiers)
-    relative_error: float         # ||y - y_float|| / ||y_float|| over all outputs and samples
-    max_abs_error: float
+from mcuml.convert.calibration import as_calibration
+from mcuml.convert.common import IO, Agreement, ConversionResult, Progress, agreement, check_tflm, run_float_io
+from mcuml.errors import InputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +49,8 @@ class LayerError:
 
 @dataclass(frozen=True, slots=True)
 class QuantReport:
+    """Per-layer SQNR of an int8 ONNX conversion and its output agreement."""
+
     method: str
     per_tensor: bool
     samples: int
@@ -69,9 +58,11 @@ class QuantReport:
     agreement: Agreement
 
     def worst(self, n: int = 5) -> tuple[LayerError, ...]:
+        """The ``n`` layers with the lowest SQNR, worst first."""
         return tuple(sorted(self.layers, key=lambda e: e.sqnr_db)[:n])
 
     def format(self) -> str:
+        """The report as text: agreement headline, then one SQNR line per layer."""
         a = self.agreement
         head = (f"top-1 agreement {a.top1_agreement:.1%}" if a.top1_agreement is not None else "") + \
             f"{', ' if a.top1_agreement is not None else ''}relative error {a.relative_error:.2%} " \
@@ -79,26 +70,6 @@ class QuantReport:
             f"{'per-tensor' if self.per_tensor else 'per-channel'} weights)"
         rows = [f"  {e.sqnr_db:7.1f} dB  {e.op:<24} {e.tensor}" for e in self.layers]
         return "\n".join([head, "  SQNR per layer:", *rows])
-
-
-@dataclass(frozen=True, slots=True)
-class ConversionResult:
-    source: str
-    output: str | None
-    quantize: str
-    io: str
-    size_bytes: int
-    ops: tuple[str, ...]
-    input_shapes: tuple[tuple[int, ...], ...]
-    input_layouts: tuple[str, ...]    # per input: "NHWC (ONNX NCHW)" or "as in ONNX"
-    runs_on_tflm: bool
-    problems: tuple[OpProblem, ...]
-    warnings: tuple[OpProblem, ...]
-    calibration_samples: int
-    agreement: Agreement | None
-    report: QuantReport | None
-    seconds: float
-    tflite: bytes = field(default=b"", repr=False, metadata={"json_skip": True})
 
 
 # -- the float reference ---------------------------------------------------------------------------
@@ -134,42 +105,9 @@ def _ort_runner(model_proto: Any) -> Callable[[list[np.ndarray]], list[np.ndarra
     return run
 
 
-def _calibration(calibration: Any, shapes: Sequence[tuple[int, ...]]) -> CalibrationData:
-    if isinstance(calibration, CalibrationData):
-        data = calibration
-    elif isinstance(calibration, (str, os.PathLike)):
-        data = load_calibration(calibration)
-    else:
-        data = from_arrays(calibration)
-    return data.fit_shapes(shapes)
-
-
 def _to_stored(xs: Sequence[np.ndarray], perms: Sequence[tuple[int, ...] | None]) -> list[np.ndarray]:
     return [np.ascontiguousarray(x.transpose(p) if p is not None else x, dtype=np.float32)
             for x, p in zip(xs, perms)]
-
-
-def _run_float_io(model: Any, xs: list[np.ndarray]) -> list[np.ndarray]:
-    from mcuml.interp.interpreter import Interpreter, dequantize_output, quantize_input
-
-    sg = model.main
-    ins = [quantize_input(x, t) if np.issubdtype(t.dtype.numpy, np.integer) else x.astype(t.dtype.numpy)
-           for x, t in zip(xs, sg.inputs)]
-    ys = Interpreter(model=model).run(ins)
-    return [dequantize_output(y, t) if np.issubdtype(t.dtype.numpy, np.integer) else y
-            for y, t in zip(ys, sg.outputs)]
-
-
-def agreement(got: Sequence[np.ndarray], want: Sequence[np.ndarray], classifier: bool) -> Agreement:
-    g = np.concatenate([y.reshape(y.shape[0], -1) for y in got], axis=1).astype(np.float64)
-    w = np.concatenate([y.reshape(y.shape[0], -1) for y in want], axis=1).astype(np.float64)
-    rel = float(np.linalg.norm(g - w) / max(np.linalg.norm(w), 1e-30))
-    mae = float(np.max(np.abs(g - w))) if g.size else 0.0
-    top1 = None
-    if classifier:
-        a, b = got[0].reshape(got[0].shape[0], -1), want[0].reshape(want[0].shape[0], -1)
-        top1 = float(np.mean(np.argmax(a, axis=1) == np.argmax(b, axis=1)))
-    return Agreement("top1" if classifier else "relative_error", int(g.shape[0]), top1, rel, mae)
 
 
 def layer_errors(tg: Any, act: dict, weights: dict, xs: list[np.ndarray], *, chunk: int = 64
@@ -255,7 +193,7 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
     tg = lower(g)
     if classifier is None:
         classifier = _is_classifier(tg)
-    data = _calibration(calibration, shapes) if calibration is not None else None
+    data = as_calibration(calibration, shapes) if calibration is not None else None
     ref = _ort_runner(proto) if data is not None else None
     report = None
     n_cal = 0
@@ -272,15 +210,7 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
         model = emit_float(tg)
     tflite = model.to_bytes()
 
-    from mcuml.check import check
-    from mcuml.tflite.reader import load_model
-
-    say("checking TFLM support")
-    model = load_model(tflite)
-    result = check(model, size=len(tflite))
-    if require_tflm and not result.runs_on_tflm:
-        listed = "; ".join(f"node {p.node} {p.op}: {p.reason}" for p in result.problems[:8])
-        raise ConversionError(f"TFLM cannot run the converted model: {listed}", problems=result.problems)
+    model, result = check_tflm(tflite, say, require_tflm)
     agree = None
     if data is not None and ref is not None:
         ev = data.take(evaluate_samples)
@@ -288,7 +218,7 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
         xs = _to_stored(ev.inputs, tg.input_perms)
         want = [np.ascontiguousarray(y.transpose(p)) if p is not None else y
                 for y, p in zip(ref(list(ev.inputs)), tg.output_perms)]
-        agree = agreement(_run_float_io(model, xs), want, classifier)
+        agree = agreement(run_float_io(model, xs), want, classifier)
         if int8:
             layers = layer_errors(tg, act, weights, [x[:layer_samples] for x in xs])
             report = QuantReport(method, per_tensor, min(layer_samples, ev.n_samples), layers, agree)
