@@ -19,6 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from mcuml.kernels import quant
+from mcuml.kernels.scratch import buffer
 
 PADDING_SAME, PADDING_VALID = 0, 1  # schema Padding enum
 
@@ -101,18 +102,28 @@ def make_window(padding: int, in_h: int, in_w: int, k_h: int, k_w: int, stride_h
     return Window(in_h, in_w, out_h, out_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_h, pad_w)
 
 
-def pad_input(x: np.ndarray, win: Window, value: float | int, dtype: np.dtype | None = None) -> np.ndarray:
+def pad_input(x: np.ndarray, win: Window, value: float | int, dtype: np.dtype | None = None,
+              scratch: str | None = None) -> np.ndarray:
     """Pad (N, H, W, C) so that every tap of the window is addressable; ``value`` marks 'outside'.
 
-    ``dtype`` converts in the same pass (the result may then share no memory with ``x``).
+    ``dtype`` converts in the same pass (the result may then share no memory with ``x``);
+    ``scratch`` names a ``kernels.scratch`` buffer to use for a new array.
     """
     if not win.needs_pad:
-        return x if dtype is None else x.astype(dtype, copy=False)
+        if dtype is None or x.dtype == dtype:
+            return x
+        if scratch is None:
+            return x.astype(dtype)
+        out = buffer(scratch, x.shape, dtype)
+        out[...] = x
+        return out
     top, left = win.pad_h, win.pad_w
     bottom = max(win.span_h - top - win.in_h, 0)
     right = max(win.span_w - left - win.in_w, 0)
     n, h, w, c = x.shape
-    out = np.empty((n, top + h + bottom, left + w + right, c), dtype=x.dtype if dtype is None else dtype)
+    shape = (n, top + h + bottom, left + w + right, c)
+    dt = x.dtype if dtype is None else dtype
+    out = np.empty(shape, dtype=dt) if scratch is None else buffer(scratch, shape, dt)
     out[:, :top] = value
     out[:, top + h:] = value
     out[:, top:top + h, :left] = value
@@ -137,13 +148,22 @@ def tap(xp: np.ndarray, win: Window, ky: int, kx: int) -> np.ndarray:
               x0:x0 + (win.out_w - 1) * win.stride_w + 1:win.stride_w, :]
 
 
-def im2col(x: np.ndarray, win: Window, pad_value: float | int, dtype: np.dtype) -> np.ndarray:
-    """(N, H, W, C) -> (N*OH*OW, KH*KW*C) in ``dtype``, tap order (ky, kx, c) as TFLM's filters."""
+def im2col(x: np.ndarray, win: Window, pad_value: float | int, dtype: np.dtype, scratch: bool = False) -> np.ndarray:
+    """(N, H, W, C) -> (N*OH*OW, KH*KW*C) in ``dtype``, tap order (ky, kx, c) as TFLM's filters.
+
+    ``scratch``: build in ``kernels.scratch`` buffers (valid until the next such call).
+    """
     n, _, _, c = x.shape
     if win.is_pointwise:
-        return x.reshape(n * win.in_h * win.in_w, c).astype(dtype, copy=False)
-    view = windows(pad_input(x, win, pad_value), win)
-    cols = np.empty((n, win.out_h, win.out_w, win.k_h, win.k_w, c), dtype=dtype)
+        x2 = x.reshape(n * win.in_h * win.in_w, c)
+        if not scratch or x2.dtype == dtype:
+            return x2.astype(dtype, copy=False)
+        cols = buffer("im2col.cols", x2.shape, dtype)
+        cols[...] = x2
+        return cols
+    view = windows(pad_input(x, win, pad_value, None, "im2col.pad" if scratch else None), win)
+    shape = (n, win.out_h, win.out_w, win.k_h, win.k_w, c)
+    cols = buffer("im2col.cols", shape, dtype) if scratch else np.empty(shape, dtype=dtype)
     cols[...] = view
     return cols.reshape(n * win.out_h * win.out_w, win.k_h * win.k_w * c)
 
@@ -392,14 +412,14 @@ class FloatRequant:
         if main:
             a2, o2 = acc[:main].reshape(main // k, self.width), out[:main].reshape(main // k, self.width)
             n = a2.shape[0]
-            f = np.empty((min(rows, n), self.width))
-            t = np.empty_like(f)
+            f = buffer("requant.f", (min(rows, n), self.width), np.float64)
+            t = buffer("requant.t", f.shape, np.float64)
             for s in range(0, n, rows):
                 e = min(n, s + rows)
                 self._block(a2[s:e], o2[s:e], f[:e - s], t[:e - s], self.width)
         if main < m:
-            f = np.empty((m - main, oc))
-            self._block(acc[main:], out[main:], f, np.empty_like(f), oc)
+            f = buffer("requant.f", (m - main, oc), np.float64)
+            self._block(acc[main:], out[main:], f, buffer("requant.t", f.shape, np.float64), oc)
 
     def _block(self, acc: np.ndarray, out: np.ndarray, f: np.ndarray, t: np.ndarray, w: int) -> None:
         if self.bias32 is not None and acc.dtype == np.float32:

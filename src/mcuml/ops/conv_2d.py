@@ -18,6 +18,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
 from mcuml.kernels import quant
+from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 
@@ -135,8 +136,12 @@ class Conv2D(Op):
             rows = win.out_h * win.out_w
             out2 = out.reshape(nb * rows, p.out_shape[3])
             for sl in K.sample_chunks(nb, per_sample):
-                acc = conv_output(K.im2col(x[sl], win, p.pad_value, p.weights.dtype), p.weights, p.groups,
-                                  win.k_h * win.k_w, False)
+                cols = K.im2col(x[sl], win, p.pad_value, p.weights.dtype, scratch=True)
+                if p.groups == 1:
+                    acc = np.matmul(cols, p.weights[0],
+                                    out=buffer("conv.acc", (cols.shape[0], p.weights.shape[2]), p.weights.dtype))
+                else:
+                    acc = conv_output(cols, p.weights, p.groups, win.k_h * win.k_w, False)
                 p.fast.apply(acc, out2[sl.start * rows:sl.stop * rows])
             return
         for sl in K.sample_chunks(nb, per_sample):

@@ -19,6 +19,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
 from mcuml.kernels import quant
+from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 
@@ -144,7 +145,11 @@ class DepthwiseConv2D(Op):
             out2 = out.reshape(nb * rows, oc)
             for sl in K.sample_chunks(nb, per_sample, DW_CHUNK_BYTES):
                 xs = x[sl] if p.depth_multiplier == 1 else np.repeat(x[sl], p.depth_multiplier, axis=3)
-                acc = self._int8_acc(p, K.pad_input(xs, win, p.pad_value, np.float32), nb > 1)
+                acc = self._int8_acc(p, K.pad_input(xs, win, p.pad_value, np.float32, "dw.pad"), nb > 1)
+                if not acc.flags.c_contiguous:  # the flat strategy's rows carry padding columns
+                    dense = buffer("dw.dense", acc.shape, np.float32)
+                    dense[...] = acc
+                    acc = dense
                 p.fast.apply(acc.reshape(-1, oc), out2[sl.start * rows:sl.stop * rows])
             return
         for sl in K.sample_chunks(nb, per_sample):
@@ -178,9 +183,9 @@ class DepthwiseConv2D(Op):
         n, hp, wp, c = xp.shape
         length = p.flat_taps.shape[1]
         xf = xp.reshape(n, hp * wp * c)
-        acc = np.empty((n, win.out_h * wp * c), np.float32)
+        acc = buffer("dw.acc", (n, win.out_h * wp * c), np.float32)
         a = acc[:, :length]
-        tmp = np.empty_like(a)
+        tmp = buffer("dw.tmp", a.shape, np.float32)
         t = 0
         for ky in range(win.k_h):
             for kx in range(win.k_w):
@@ -195,7 +200,9 @@ class DepthwiseConv2D(Op):
 
     @staticmethod
     def _int8_einsum(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
-        return np.einsum("nhwijc,ijc->nhwc", K.windows(xp, p.win), p.taps)
+        win = p.win
+        out = buffer("dw.acc", (xp.shape[0], win.out_h, win.out_w, xp.shape[3]), np.float32)
+        return np.einsum("nhwijc,ijc->nhwc", K.windows(xp, win), p.taps, out=out)
 
     @staticmethod
     def _int8_taps(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
@@ -209,8 +216,8 @@ class DepthwiseConv2D(Op):
         n, c = xp.shape[0], xp.shape[3]
         sh, sw = win.stride_h, win.stride_w
         planes: dict[tuple[int, int], np.ndarray] = {}
-        acc = np.empty((n, win.out_h, win.out_w * c), np.float32)
-        tmp = np.empty_like(acc)
+        acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
+        tmp = buffer("dw.tmp", acc.shape, np.float32)
         for ky in range(win.k_h):
             y0 = ky * win.dil_h
             for kx in range(win.k_w):
