@@ -11,10 +11,37 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mcuml.codegen._facts import QUANT_RANGES, IOFacts, ModelFacts, c_float
-from mcuml.codegen.resolver import ResolverEntry
+from mcuml.codegen._facts import QUANT_RANGES, IOFacts, ModelFacts, c_float, model_facts, sanitize_identifier
+from mcuml.codegen.resolver import ResolverEntry, resolver_entries
 from mcuml.errors import McumlError
 from mcuml.ir import DType, Model
+
+# Outputs longer than this print their first values only (the largest index still covers them all).
+PRINT_LIMIT = 16
+
+
+@dataclass(frozen=True, slots=True)
+class AppSource:
+    """What both app templates are filled from: the embedded bytes, the C identifier, facts, resolver entries."""
+
+    data: bytes
+    ident: str
+    facts: ModelFacts
+    entries: tuple[ResolverEntry, ...]
+
+
+def app_source(model_or_bytes: Model | bytes, name: str) -> AppSource:
+    """Load (or serialize) the model, name it for C, and check its I/O is something the templates can feed."""
+    from mcuml.tflite.reader import load_model
+
+    if isinstance(model_or_bytes, Model):
+        model, data = model_or_bytes, model_or_bytes.to_bytes()
+    else:
+        data = bytes(model_or_bytes)
+        model = load_model(data)
+    facts = model_facts(model, data)
+    check_io_types(facts)
+    return AppSource(data, sanitize_identifier(name), facts, resolver_entries(facts.ops))
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +57,7 @@ class ArenaChoice:
     margin_rule: str = ""     # how the margin was chosen, as mcuml.arena states it
 
     def comment(self) -> list[str]:
+        """Comment lines (without markers) saying where the size came from."""
         if self.source == "user":
             return [f"{self.arena_bytes} bytes, as given to mcuml codegen (--arena-size / arena_bytes)."]
         lines = [(f"mcuml predicts that this model needs {self.predicted_bytes} bytes on a "
@@ -74,6 +102,7 @@ def make_static(code: str) -> str:
 
 
 def cpp_comment(lines: list[str], indent: str = "") -> str:
+    """``lines`` as ``//`` comment lines (trailing spaces dropped)."""
     return "".join(f"{indent}// {line}".rstrip() + "\n" for line in lines)
 
 
@@ -181,8 +210,16 @@ def io_code(facts: ModelFacts) -> str:
 
 
 def fill_inputs_code(facts: ModelFacts) -> str:
+    """A ``FillInputs()`` that sets every input element to zero, to be replaced by real data."""
     loops = "".join(f"  for (size_t i = 0; i < kInput{io.index}Elements; ++i) SetInput{io.index}(i, 0);\n"
                     for io in facts.inputs)
     return ("// The demo input: all zeros (in real units). Replace this with your sensor data, e.g.\n"
             "// SetInput0(i, accel_x[i]); the Set functions quantize for you.\n"
             f"void FillInputs() {{\n{loops}}}\n")
+
+
+def largest_index_code(i: int) -> str:
+    """Statements that leave the index of output ``i``'s largest value in ``best<i>``."""
+    return (f"  size_t best{i} = 0;\n"
+            f"  for (size_t i = 1; i < kOutput{i}Elements; ++i) {{\n"
+            f"    if (GetOutput{i}(i) > GetOutput{i}(best{i})) best{i} = i;\n  }}\n")

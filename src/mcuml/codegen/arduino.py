@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from mcuml import __version__
 from mcuml.codegen._app import (
+    PRINT_LIMIT,
     ArenaChoice,
-    check_io_types,
+    app_source,
     cpp_comment,
     fill_inputs_code,
     io_code,
+    largest_index_code,
     make_static,
     resolver_code,
 )
-from mcuml.codegen._facts import model_facts, sanitize_identifier
+from mcuml.codegen._facts import ModelFacts
 from mcuml.codegen.c_array import c_array
-from mcuml.codegen.resolver import resolver_entries
 from mcuml.ir import Model
 
 _SKETCH = """\
@@ -123,14 +124,12 @@ void loop() {{
 }}
 """
 
-_PRINT_LIMIT = 16
 
-
-def _print_outputs(facts) -> str:
+def _print_outputs(facts: ModelFacts) -> str:
     body = []
     for io in facts.outputs:
         i = io.index
-        shown = min(io.elements, _PRINT_LIMIT)
+        shown = min(io.elements, PRINT_LIMIT)
         body.append(f'  Serial.print("Output {i}:");\n'
                     f"  for (size_t i = 0; i < {shown}; ++i) {{\n"
                     '    Serial.print(" ");\n'
@@ -139,9 +138,7 @@ def _print_outputs(facts) -> str:
             body.append(f'  Serial.print(" ... ({io.elements} values)");\n')
         body.append("  Serial.println();\n")
         if io.elements > 1:
-            body.append(f"  size_t best{i} = 0;\n"
-                        f"  for (size_t i = 1; i < kOutput{i}Elements; ++i) {{\n"
-                        f"    if (GetOutput{i}(i) > GetOutput{i}(best{i})) best{i} = i;\n  }}\n"
+            body.append(largest_index_code(i) +
                         f'  Serial.print("Output {i} largest at index ");\n'
                         f"  Serial.println(static_cast<unsigned long>(best{i}));\n")
     return "void PrintOutputs() {\n" + "".join(body) + "}\n"
@@ -153,17 +150,8 @@ def arduino(model_or_bytes: Model | bytes, name: str, *, arena: ArenaChoice, boa
 
     ``arena`` is the size decision (see :func:`mcuml.codegen.generate`, which predicts it for the board).
     """
-    from mcuml.tflite.reader import load_model
-
-    if isinstance(model_or_bytes, Model):
-        model, data = model_or_bytes, model_or_bytes.to_bytes()
-    else:
-        data = bytes(model_or_bytes)
-        model = load_model(data)
-    ident = sanitize_identifier(name)
-    facts = model_facts(model, data)
-    check_io_types(facts)
-    entries = resolver_entries(facts.ops)
+    src = app_source(model_or_bytes, name)
+    data, ident, facts, entries = src.data, src.ident, src.facts, src.entries
     array = c_array(data, f"{ident}_model", source=source, source_ext="cpp")
     sketch = _SKETCH.format(
         name=ident, version=__version__, board_text=f" for {board}" if board else "",

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from mcuml import __version__
 from mcuml.codegen._app import (
+    PRINT_LIMIT,
     ArenaChoice,
-    check_io_types,
+    app_source,
     cpp_comment,
     fill_inputs_code,
     io_code,
+    largest_index_code,
     resolver_code,
 )
-from mcuml.codegen._facts import model_facts, sanitize_identifier
+from mcuml.codegen._facts import ModelFacts
 from mcuml.codegen.c_array import c_array
-from mcuml.codegen.resolver import resolver_entries
 from mcuml.ir import Model
 
 _MAIN = """\
@@ -224,14 +225,12 @@ files drop into such a project unchanged. Output goes through `MicroPrintf` (TFL
 {arena_text}
 """
 
-_PRINT_LIMIT = 16
 
-
-def _print_outputs(facts) -> str:
+def _print_outputs(facts: ModelFacts) -> str:
     body = []
     for io in facts.outputs:
         i = io.index
-        shown = min(io.elements, _PRINT_LIMIT)
+        shown = min(io.elements, PRINT_LIMIT)
         more = f" ... ({io.elements} values)" if io.elements > shown else ""
         body.append(f"  for (size_t i = 0; i < {shown}; ++i) {{\n"
                     f'    MicroPrintf("output {i}[%u] = %f", static_cast<unsigned>(i), '
@@ -239,9 +238,7 @@ def _print_outputs(facts) -> str:
         if more:
             body.append(f'  MicroPrintf("output {i}:{more}");\n')
         if io.elements > 1:
-            body.append(f"  size_t best{i} = 0;\n"
-                        f"  for (size_t i = 1; i < kOutput{i}Elements; ++i) {{\n"
-                        f"    if (GetOutput{i}(i) > GetOutput{i}(best{i})) best{i} = i;\n  }}\n"
+            body.append(largest_index_code(i) +
                         f'  MicroPrintf("output {i} largest at index %u", static_cast<unsigned>(best{i}));\n')
     return "void PrintOutputs() {\n" + "".join(body) + "}\n"
 
@@ -254,17 +251,8 @@ def tflm_app(model_or_bytes: Model | bytes, name: str, *, arena: ArenaChoice, ho
     ``arena`` sizes 32-bit builds (the boards), ``host_arena`` 64-bit host builds; main.cc picks one by
     ``UINTPTR_MAX``.
     """
-    from mcuml.tflite.reader import load_model
-
-    if isinstance(model_or_bytes, Model):
-        model, data = model_or_bytes, model_or_bytes.to_bytes()
-    else:
-        data = bytes(model_or_bytes)
-        model = load_model(data)
-    ident = sanitize_identifier(name)
-    facts = model_facts(model, data)
-    check_io_types(facts)
-    entries = resolver_entries(facts.ops)
+    src = app_source(model_or_bytes, name)
+    data, ident, facts, entries = src.data, src.ident, src.facts, src.entries
     model_name = f"{ident}_model"
     array = c_array(data, model_name, source=source, source_ext="cc")
     fmt = {"name": ident, "version": __version__, "model": model_name}
