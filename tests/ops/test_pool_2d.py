@@ -1,3 +1,5 @@
+"""AVERAGE_POOL_2D and MAX_POOL_2D: the same cases, bit-exact against the TFLM wheel."""
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,7 @@ from oracle import differential, tflm_run
 
 SAME, VALID = 0, 1
 NONE, RELU, RELU_N1_TO_1, RELU6 = 0, 1, 2, 3
+OPS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
 
 # (dtype, in_shape, filter, stride, padding, act, scale, zero_point)
 CASES = [
@@ -25,28 +28,31 @@ CASES = [
 ]
 
 
-def build(i):
+def build(op, i):
     dt, shape, filt, stride, pad, act, scale, zp = CASES[i]
-    model = pool_model("AVERAGE_POOL_2D", dt, shape, filt, stride, pad, act, scale, zp)
+    model = pool_model(op, dt, shape, filt, stride, pad, act, scale, zp)
     return model, rand_input(np.random.default_rng(400 + i), shape, dt)
 
 
+@pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("i", range(len(CASES)), ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_average_pool_2d_matches_tflm(i):
-    model, x = build(i)
+def test_pool_2d_matches_tflm(op, i):
+    model, x = build(op, i)
     got = differential(model, [x])
     assert np.array_equal(got[0], tflm_run(model, [x])[0])  # float kernels too: same summation order
 
 
-def test_average_pool_2d_batched_run():
-    model, _ = build(2)
+@pytest.mark.parametrize("op", OPS)
+def test_pool_2d_batched_run(op):
+    model, _ = build(op, 2)
     xs = rand_input(np.random.default_rng(1), (3, 2, 10, 10, 5), "int8")
     got = Interpreter(model_content=model).run(xs)[0]
     for i in range(3):
         assert np.array_equal(got[i], tflm_run(model, [xs[i]])[0])
 
 
-def test_average_pool_2d_cost():
-    model, _ = build(1)
-    c = lookup("AVERAGE_POOL_2D").cost(load_model(model).main.operators[0])
+@pytest.mark.parametrize("op", OPS)
+def test_pool_2d_cost(op):
+    model, _ = build(op, 1)
+    c = lookup(op).cost(load_model(model).main.operators[0])
     assert c.macs == 0 and c.elementwise == 5 * 4 * 4 * 9
