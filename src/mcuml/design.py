@@ -27,6 +27,8 @@ PREFER = ("capacity", "latency", "size")
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """One evaluated architecture: its size, memory, latency and verdict on the board."""
+
     template: str
     width: float
     depth: int
@@ -46,11 +48,14 @@ class Candidate:
 
     @property
     def label(self) -> str:
+        """Template name with width and depth."""
         return f"{self.template}(width={self.width:g}, depth={self.depth})"
 
 
 @dataclass(frozen=True, slots=True)
 class DesignResult:
+    """What ``design`` searched and found: accepted candidates best first, and the rejected."""
+
     board: str
     board_name: str
     task: str
@@ -66,6 +71,7 @@ class DesignResult:
 
     @property
     def best(self) -> Candidate | None:
+        """The best accepted candidate, or None."""
         return self.candidates[0] if self.candidates else None
 
 

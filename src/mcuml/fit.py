@@ -28,6 +28,8 @@ from mcuml.profile.latency import normalize_kernels
 
 @dataclass(frozen=True, slots=True)
 class KernelCode:
+    """Flash of one op's kernel code."""
+
     op: str
     nbytes: int
     provenance: str  # "fitted" | "unmeasured (median kernel)"
@@ -35,6 +37,8 @@ class KernelCode:
 
 @dataclass(frozen=True, slots=True)
 class FlashBudget:
+    """Flash use by component, against the board's capacity."""
+
     model_bytes: int
     weights_bytes: int
     graph_bytes: int              # flatbuffer tables, quantization params, op codes, padding
@@ -53,6 +57,8 @@ class FlashBudget:
 
 @dataclass(frozen=True, slots=True)
 class RamBudget:
+    """SRAM use by component, against the board's capacity."""
+
     arena_bytes: int
     arena_planned_bytes: int      # non-persistent: activations and scratch (the planner's head)
     arena_persistent_bytes: int   # tail: TfLiteEvalTensor, node data, kernel OpData
@@ -70,6 +76,8 @@ class RamBudget:
 
 @dataclass(frozen=True, slots=True)
 class TensorPair:
+    """The op whose non-constant inputs and outputs together take the most bytes."""
+
     op_index: int
     op: str
     tensors: tuple[str, ...]
@@ -78,6 +86,8 @@ class TensorPair:
 
 @dataclass(frozen=True, slots=True)
 class LargestWeights:
+    """The largest constant tensor."""
+
     tensor: str
     op_index: int
     op: str
@@ -87,6 +97,8 @@ class LargestWeights:
 
 @dataclass(frozen=True, slots=True)
 class FitResult:
+    """Does a model fit a board: flash and SRAM budgets, what dominates, notes."""
+
     model: str
     board: str
     board_name: str
@@ -119,6 +131,7 @@ class FitResult:
 
 @functools.lru_cache(maxsize=1)
 def code_size_table() -> dict:
+    """The measured runtime code size file (``mcuml/data/runtime_code_size.json``)."""
     return json.loads(resources.files("mcuml").joinpath("data/runtime_code_size.json").read_text())
 
 

@@ -50,6 +50,7 @@ class Board:
 
     @property
     def clock_hz(self) -> float:
+        """Core clock in Hz."""
         return self.clock_mhz * 1e6
 
 
@@ -75,6 +76,8 @@ def list_boards() -> tuple[Board, ...]:
 
 @dataclass(frozen=True, slots=True)
 class BoardCatalog:
+    """Every known board (what ``mcuml boards --json`` prints)."""
+
     boards: tuple[Board, ...]
 
 

@@ -12,6 +12,7 @@ def _kib(n: int) -> str:
 
 
 def render_list(r) -> None:
+    """Print the board list as a table."""
     from rich.table import Table
 
     t = Table("id", "name", "MCU", "core", "MHz", "flash", "SRAM", "FPU", "DSP", title="boards")
@@ -22,6 +23,7 @@ def render_list(r) -> None:
 
 
 def render_one(b) -> None:
+    """Print one board's details."""
     rows = [("name", b.name), ("aliases", ", ".join(b.aliases)), ("MCU", f"{b.mcu} ({b.vendor})"),
             ("core", f"{b.core} [{b.core_class}] at {b.clock_mhz:g} MHz"),
             ("flash", f"{b.flash_bytes:,} B ({_kib(b.flash_bytes)})" + (

@@ -15,6 +15,7 @@ def _line(p) -> str:
 
 
 def render(r) -> None:
+    """Print each problem, needed registration, warning and interpreter problem, one per line."""
     from rich.text import Text
 
     con = console()

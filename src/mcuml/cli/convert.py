@@ -54,6 +54,7 @@ def command(model: str, output: str, int8: bool, calibration: str | None, io: st
 
 
 def describe_agreement(a: Any) -> str:
+    """One line on the int8-vs-float agreement (or why it was not measured)."""
     if a is None:
         return "not measured (no calibration data)"
     if a.top1_agreement is not None:

@@ -30,6 +30,7 @@ def command(model: str, board: str, out_dir: str, kernels: str, no_optimize: boo
 
 
 def render_summary(r) -> None:
+    """Print the deploy summary table."""
     from rich.table import Table
 
     t = Table(title=f"{r.model} on {r.board_name} ({r.kernels} kernels)", show_header=False)

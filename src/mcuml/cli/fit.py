@@ -8,6 +8,7 @@ from mcuml.cli._common import emit, json_option, log
 
 
 def render(r) -> None:
+    """Print the fit verdict, the memory map and the flash/SRAM components."""
     f, m = r.flash, r.ram
     verdict = "FITS" if r.fits else "DOES NOT FIT"
     click.echo(f"{r.model} on {r.board_name} ({r.kernels} kernels): {verdict}")

@@ -26,6 +26,7 @@ def _q(t) -> str:
 
 
 def render(r) -> None:
+    """Print the inspect report: header, I/O table, operator table."""
     from rich.table import Table
 
     con = console()

@@ -12,6 +12,7 @@ def _shape(shapes) -> str:
 
 
 def render(r) -> None:
+    """Print the per-layer table, the latency/energy line and the duty cycle."""
     from rich.table import Table
 
     t = Table("#", "op", "in", "out", "MACs", "params", "cycles", "ms", "share", "mJ",

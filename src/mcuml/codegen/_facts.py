@@ -79,13 +79,16 @@ class IOFacts:
 
     @property
     def quantized(self) -> bool:
+        """Per-tensor quantized to an integer type the helpers handle."""
         return self.scale is not None and DType[self.dtype] in QUANT_RANGES
 
     @property
     def c_type(self) -> str:
+        """The C element type."""
         return C_TYPES[DType[self.dtype]][0]
 
     def describe(self) -> str:
+        """One comment-safe line: name, dtype, shape and quantization."""
         q = f" scale={self.scale:.9g} zero_point={self.zero_point}" if self.scale is not None else ""
         return f"{comment_text(self.name, 60)}: {self.dtype} {list(self.shape)}{q}"
 
@@ -107,6 +110,7 @@ class ModelFacts:
 
     @property
     def ops(self) -> tuple[str, ...]:
+        """Op types in order of first use."""
         return tuple(op for op, _ in self.op_histogram)
 
     def comment_lines(self) -> list[str]:

@@ -33,10 +33,12 @@ class CalibrationData:
 
     @property
     def n_samples(self) -> int:
+        """Samples (length of the leading axis)."""
         return int(self.inputs[0].shape[0]) if self.inputs else 0
 
     @property
     def n_inputs(self) -> int:
+        """Model inputs covered."""
         return len(self.inputs)
 
     def take(self, n: int | None) -> "CalibrationData":

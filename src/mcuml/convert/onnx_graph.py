@@ -30,6 +30,8 @@ WEIGHTED = {"CONV_2D": (1, 2, 0), "DEPTHWISE_CONV_2D": (1, 2, 0), "FULLY_CONNECT
 
 @dataclass(slots=True)
 class TTensor:
+    """A tensor of the lowered (TFLite-shaped) graph; ``data`` is set for constants."""
+
     name: str
     shape: tuple[int, ...]
     data: np.ndarray | None = None
@@ -40,6 +42,8 @@ class TTensor:
 
 @dataclass(slots=True)
 class TOp:
+    """A TFLite op of the lowered graph, with its builtin options by snake_case name."""
+
     op: str
     inputs: list[str | None]
     outputs: list[str]
@@ -50,6 +54,8 @@ class TOp:
 
 @dataclass(slots=True)
 class TGraph:
+    """The lowered graph before quantization: tensors by name, ops in order, I/O and layout permutations."""
+
     tensors: dict[str, TTensor] = field(default_factory=dict)
     ops: list[TOp] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
@@ -59,12 +65,14 @@ class TGraph:
     output_perms: list[tuple[int, ...] | None] = field(default_factory=list)
 
     def producer(self, name: str) -> TOp | None:
+        """The op that writes ``name``, or None."""
         for op in self.ops:
             if name in op.outputs:
                 return op
         return None
 
     def consumers(self, name: str) -> list[TOp]:
+        """The ops that read ``name``."""
         return [op for op in self.ops if name in op.inputs]
 
     def activations(self) -> list[str]:

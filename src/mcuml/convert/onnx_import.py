@@ -25,6 +25,8 @@ NOOPS = frozenset({"Identity", "Dropout"})
 
 @dataclass(slots=True)
 class ONode:
+    """One ONNX node with its attributes decoded."""
+
     op: str
     name: str
     inputs: list[str]
@@ -35,6 +37,8 @@ class ONode:
 
 @dataclass(slots=True)
 class OGraph:
+    """The imported ONNX graph: nodes, constants, inferred shapes, I/O names."""
+
     nodes: list[ONode]
     consts: dict[str, np.ndarray]
     shapes: dict[str, tuple[int, ...]]
@@ -45,15 +49,18 @@ class OGraph:
     aliases: dict[str, str] = field(default_factory=dict)
 
     def consumers(self, name: str) -> list[ONode]:
+        """The nodes that read ``name``."""
         return [n for n in self.nodes if name in n.inputs]
 
     def resolve(self, name: str) -> str:
+        """``name`` after following removed Identity/Dropout aliases."""
         while name in self.aliases:
             name = self.aliases[name]
         return name
 
 
 def import_onnx() -> Any:
+    """The ``onnx`` module, or a MissingDependencyError naming the extra."""
     try:
         import onnx
     except ImportError:
@@ -250,4 +257,5 @@ def _fold_batchnorm(g: OGraph) -> None:
 
 
 def describe(g: OGraph) -> str:
+    """The graph as text, one node per line (for debugging)."""
     return os.linesep.join(f"{n.op} {n.inputs} -> {n.outputs}" for n in g.nodes)

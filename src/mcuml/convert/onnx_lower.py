@@ -44,6 +44,7 @@ class Value:
 
 
 def nhwc_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """An NCHW shape in NHWC order."""
     return tuple(shape[i] for i in NCHW_TO_NHWC)
 
 
@@ -57,6 +58,8 @@ def layout_trivial(shape: tuple[int, ...]) -> bool:
 
 
 class Lowering:
+    """ONNX graph -> TGraph, one node at a time (the per-op rules live in onnx_ops.LOWERINGS)."""
+
     def __init__(self, g: OGraph) -> None:
         self.g = g
         self.tg = TGraph()
@@ -67,6 +70,7 @@ class Lowering:
 
     # -- tensors ---------------------------------------------------------------------------
     def unique(self, base: str) -> str:
+        """A tensor name not used yet, ``base`` or ``base_N``."""
         name = base
         while name in self.tg.tensors:
             self._n += 1
@@ -74,11 +78,13 @@ class Lowering:
         return name
 
     def tensor(self, base: str, shape: tuple[int, ...], onnx: str | None = None) -> str:
+        """A new activation tensor; returns its name."""
         name = self.unique(base)
         self.tg.tensors[name] = TTensor(name, tuple(int(d) for d in shape), onnx=onnx)
         return name
 
     def const(self, base: str, arr: np.ndarray, role: str = CONST, qdim: int = 0) -> str:
+        """A new constant tensor (int32 for INT, else float32); returns its name."""
         name = self.unique(base)
         arr = np.asarray(arr, np.int32 if role == INT else np.float32)
         self.tg.tensors[name] = TTensor(name, tuple(arr.shape), data=np.ascontiguousarray(arr), role=role, qdim=qdim)
@@ -86,6 +92,7 @@ class Lowering:
 
     def emit(self, op: str, inputs: list[str | None], outputs: list[str], kind: str | None = None,
              **options: Any) -> TOp:
+        """Append a TFLite op, tagged with the ONNX node it came from."""
         node = TOp(op, inputs, outputs, kind, options, src=self.node.name if self.node is not None else "")
         self.tg.ops.append(node)
         return node
@@ -101,6 +108,7 @@ class Lowering:
         return v
 
     def shape(self, onnx_name: str) -> tuple[int, ...]:
+        """The inferred ONNX shape of ``onnx_name``; ConversionError if unknown."""
         s = self.g.shapes.get(onnx_name)
         if s is None:
             raise ConversionError(f"node {self.node.name!r} ({self.node.op}): the shape of {onnx_name!r} is unknown",
@@ -108,6 +116,7 @@ class Lowering:
         return tuple(int(d) for d in s)
 
     def value(self, onnx_name: str) -> Value:
+        """The lowered value of an ONNX activation; fails if it is a constant or not produced."""
         v = self.values.get(onnx_name)
         if v is None:
             if onnx_name in self.g.consts:
@@ -116,14 +125,17 @@ class Lowering:
         return v
 
     def constant(self, onnx_name: str | None) -> np.ndarray | None:
+        """The constant array of ``onnx_name``, or None."""
         return None if not onnx_name else self.g.consts.get(onnx_name)
 
     def fail(self, why: str) -> ConversionError:
+        """A ConversionError naming the current node."""
         n = self.node
         return ConversionError(f"node {n.name!r} ({n.op}): {why}", node=n.name, op=n.op)
 
     # -- layout helpers ----------------------------------------------------------------------
     def stored(self, v: Value) -> tuple[int, ...]:
+        """The stored (TFLite) shape of ``v``."""
         return self.tg.tensors[v.tname].shape
 
     def to_logical(self, v: Value) -> Value:
@@ -207,6 +219,7 @@ class Lowering:
 
     # -- driver ------------------------------------------------------------------------------
     def run(self) -> TGraph:
+        """Lower every node, then fuse activations and prune; lists all unsupported ops at once."""
         from mcuml.convert.onnx_ops import LOWERINGS
 
         problems = [OpProblem(n.op, i, f"ONNX op {n.op} ({n.name}) is not supported")
@@ -249,4 +262,5 @@ class Lowering:
 
 
 def lower(g: OGraph) -> TGraph:
+    """Lower an imported ONNX graph to a TGraph."""
     return Lowering(g).run()

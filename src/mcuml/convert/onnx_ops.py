@@ -71,6 +71,7 @@ def _padding(L: Lowering, x: Value, k: tuple[int, int], s: tuple[int, int], d: t
 
 
 def conv(L: Lowering, n: Any) -> None:
+    """Conv -> CONV_2D (group 1) or DEPTHWISE_CONV_2D (one input channel per group)."""
     x = L.value(n.inputs[0])
     w = L.constant(n.inputs[1])
     if w is None:
@@ -99,6 +100,7 @@ def conv(L: Lowering, n: Any) -> None:
 
 
 def conv_transpose(L: Lowering, n: Any) -> None:
+    """ConvTranspose -> TRANSPOSE_CONV (then SLICE where ONNX pads the output)."""
     x = L.value(n.inputs[0])
     w = L.constant(n.inputs[1])
     if w is None or w.ndim != 4:
@@ -152,6 +154,7 @@ def _fc(L: Lowering, n: Any, x: Value, w_out_in: np.ndarray, bias: np.ndarray | 
 
 
 def gemm(L: Lowering, n: Any) -> None:
+    """Gemm with constant weights -> FULLY_CONNECTED."""
     x = L.value(n.inputs[0])
     b = L.constant(n.inputs[1])
     if b is None:
@@ -171,6 +174,7 @@ def gemm(L: Lowering, n: Any) -> None:
 
 
 def matmul(L: Lowering, n: Any) -> None:
+    """MatMul by a constant 2-D matrix -> FULLY_CONNECTED."""
     x = L.value(n.inputs[0])
     b = L.constant(n.inputs[1])
     if b is None or b.ndim != 2:
@@ -187,6 +191,7 @@ def matmul(L: Lowering, n: Any) -> None:
 
 
 def binary(op: str) -> Callable[[Lowering, Any], None]:
+    """The lowering of an element-wise ONNX binary op to TFLite's ``op``."""
     def run(L: Lowering, n: Any) -> None:
         a_c, b_c = L.constant(n.inputs[0]), L.constant(n.inputs[1])
         tf_op = op
@@ -213,6 +218,7 @@ def binary(op: str) -> Callable[[Lowering, Any], None]:
 
 
 def unary(op: str, kind: str | None = None, **opts: Any) -> Callable[[Lowering, Any], None]:
+    """The lowering of a one-input ONNX op to TFLite's ``op`` (options may be functions of the node)."""
     def run(L: Lowering, n: Any) -> None:
         x = L.value(n.inputs[0])
         y = L.out(n.outputs[0], x.shape, perm=x.perm)
@@ -223,6 +229,7 @@ def unary(op: str, kind: str | None = None, **opts: Any) -> Callable[[Lowering, 
 
 
 def clip(L: Lowering, n: Any) -> None:
+    """Clip -> RELU/RELU6/RELU_N1_TO_1 where the bounds match, else MINIMUM/MAXIMUM."""
     lo = n.attrs.get("min", None)
     hi = n.attrs.get("max", None)
     if len(n.inputs) > 1 and n.inputs[1]:
@@ -261,6 +268,7 @@ def hard_sigmoid(L: Lowering, n: Any) -> None:
 
 
 def pool(op: str) -> Callable[[Lowering, Any], None]:
+    """The lowering of MaxPool/AveragePool to TFLite's ``op``."""
     def run(L: Lowering, n: Any) -> None:
         x = L.value(n.inputs[0])
         k = tuple(int(v) for v in n.attrs["kernel_shape"])
@@ -316,11 +324,13 @@ def _mean(L: Lowering, n: Any, x: Value, axes: list[int], keep: bool) -> None:
 
 
 def global_avg_pool(L: Lowering, n: Any) -> None:
+    """GlobalAveragePool -> MEAN over the spatial axes."""
     x = L.value(n.inputs[0])
     _mean(L, n, x, [2, 3] if len(x.shape) == 4 else list(range(2, len(x.shape))), True)
 
 
 def reduce_mean(L: Lowering, n: Any) -> None:
+    """ReduceMean -> MEAN."""
     x = L.value(n.inputs[0])
     _mean(L, n, x, _axes_of(L, n, x), bool(n.attrs.get("keepdims", 1)))
 
@@ -332,6 +342,7 @@ def reshape_like(L: Lowering, n: Any) -> None:
 
 
 def concat(L: Lowering, n: Any) -> None:
+    """Concat -> CONCATENATION on the stored axis."""
     xs = [L.value(i) for i in n.inputs if i]
     axis = int(n.attrs["axis"]) % len(xs[0].shape)
     if any(v.perm is not None for v in xs) or len({v.nhwc for v in xs}) > 1:
@@ -345,6 +356,7 @@ def concat(L: Lowering, n: Any) -> None:
 
 
 def pad(L: Lowering, n: Any) -> None:
+    """Pad -> PAD, PADV2 (non-zero constant) or MIRROR_PAD (reflect)."""
     x = L.value(n.inputs[0])
     if x.perm is not None:
         x = L.to_logical(x)
@@ -379,6 +391,7 @@ def pad(L: Lowering, n: Any) -> None:
 
 
 def softmax(L: Lowering, n: Any) -> None:
+    """Softmax over the channel axis -> SOFTMAX."""
     x = L.value(n.inputs[0])
     if x.perm is not None:
         x = L.to_logical(x)
@@ -392,6 +405,7 @@ def softmax(L: Lowering, n: Any) -> None:
 
 
 def resize(L: Lowering, n: Any) -> None:
+    """Nearest-neighbour Resize of H and W -> RESIZE_NEAREST_NEIGHBOR."""
     x = L.value(n.inputs[0])
     if n.attrs.get("mode", "nearest") != "nearest" or not x.nhwc:
         raise L.fail("only nearest-neighbour Resize of NCHW images is supported")
@@ -432,6 +446,7 @@ def batchnorm(L: Lowering, n: Any) -> None:
 
 
 def identity(L: Lowering, n: Any) -> None:
+    """Identity/Dropout: the output is the input value."""
     L.values[n.outputs[0]] = L.value(n.inputs[0])
 
 

@@ -46,12 +46,16 @@ INT8_VERSIONS = {"CONV_2D": 3, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 4, "TR
 
 @dataclass(frozen=True, slots=True)
 class QParams:
+    """Per-tensor int8 quantization parameters."""
+
     scale: float
     zero_point: int
 
 
 @dataclass(slots=True)
 class Stats:
+    """Running statistics of one activation: range, a value reservoir, per-channel sums."""
+
     lo: float = np.inf
     hi: float = -np.inf
     seen: int = 0
@@ -60,6 +64,7 @@ class Stats:
     rows: int = 0
 
     def update(self, x: np.ndarray, rng: np.random.Generator) -> None:
+        """Add a batch of observed values."""
         flat = x.ravel()
         if flat.size == 0:
             return
@@ -74,9 +79,11 @@ class Stats:
         self.sample.append(flat[rng.choice(flat.size, take, replace=False)] if take < flat.size else flat.copy())
 
     def channel_mean(self) -> np.ndarray | None:
+        """Mean of the last axis' channels over everything seen, or None."""
         return None if self.chan_sum is None or self.rows == 0 else self.chan_sum / self.rows
 
     def values(self) -> np.ndarray:
+        """The sampled values (at most 8 reservoirs' worth)."""
         v = np.concatenate(self.sample) if self.sample else np.zeros(1, np.float32)
         return v if v.size <= 8 * RESERVOIR else v[np.random.default_rng(0).choice(v.size, 8 * RESERVOIR,
                                                                                    replace=False)]
@@ -105,6 +112,7 @@ def collect_stats(tg: TGraph, data: list[np.ndarray], *, chunk: int = 64) -> dic
 
 
 def choose_range(s: Stats, method: str = "minmax", percentile: float = 99.99) -> tuple[float, float]:
+    """The [lo, hi] to quantize an activation to, by ``method`` (minmax, percentile or mse)."""
     if method == "minmax" or s.seen == 0:
         return s.lo, s.hi
     v = s.values().astype(np.float64)
@@ -135,6 +143,7 @@ def qparams(lo: float, hi: float) -> QParams:
 
 
 def quantize(x: np.ndarray, q: QParams, dtype: Any = np.int8) -> np.ndarray:
+    """``x`` quantized with ``q`` (round half away from zero, saturated to ``dtype``)."""
     info = np.iinfo(dtype)
     return np.clip(round_half_away(np.asarray(x, np.float64) / q.scale) + q.zero_point, info.min,
                    info.max).astype(dtype)

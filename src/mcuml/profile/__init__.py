@@ -43,6 +43,8 @@ class LayerProfile:
 
 @dataclass(frozen=True, slots=True)
 class DutyCycle:
+    """Average power and battery life at a given inference rate."""
+
     rate_hz: float
     period_ms: float
     inference_ms: float
@@ -60,6 +62,8 @@ class DutyCycle:
 
 @dataclass(frozen=True, slots=True)
 class ProfileResult:
+    """Per-layer and total latency/energy of a model on a board."""
+
     model: str
     board: str
     board_name: str

@@ -36,10 +36,12 @@ class LayerFeatures:
 
     @property
     def kernel_taps(self) -> int:
+        """Filter height times width."""
         return self.kh * self.kw
 
     @property
     def in_ch_mult4(self) -> bool:
+        """Input channels are a multiple of 4 (CMSIS-NN's fast paths)."""
         return self.in_ch % 4 == 0
 
 

@@ -82,6 +82,7 @@ def family_terms(op: str) -> tuple[str, ...]:
 
 
 def group_key(f: LayerFeatures) -> str:
+    """The coefficient group of a layer: ``op/dtype``."""
     return f"{f.op}/{f.dtype}"
 
 
@@ -92,6 +93,7 @@ def fallback_keys(f: LayerFeatures) -> tuple[str, ...]:
 
 
 def features_row(f: LayerFeatures, terms: tuple[str, ...]) -> list[float]:
+    """The layer's values of the regression ``terms``."""
     return [TERMS[t](f) for t in terms]
 
 
@@ -108,12 +110,15 @@ class CoreClass:
 
 @dataclass(frozen=True, slots=True)
 class LayerEstimate:
+    """Estimated Cortex-M4 cycles of one layer and which coefficient group gave them."""
+
     cycles_m4: float       # Cortex-M4 cycles, zero wait states
     branch_ratio: float    # taken branches per cycle (for flash wait-state penalties)
     group: str             # which coefficient group answered
 
 
 def normalize_kernels(kernels: str) -> str:
+    """``reference`` or ``cmsis-nn`` from the accepted spellings; McumlError otherwise."""
     k = kernels.lower().replace("_", "-")
     if k in ("cmsis", "cmsis-nn", "cmsisnn", "optimized"):
         return "cmsis-nn"
@@ -157,11 +162,13 @@ def interpreter_overhead(n_ops: int, kernels: str, coeffs: dict | None = None) -
 
 
 def core_class(name: str, coeffs: dict | None = None) -> CoreClass:
+    """The calibrated scaling of one core class."""
     c = coeffs if coeffs is not None else coefficients()
     d = c["core_classes"][name]
     return CoreClass(name, d["factor_reference"], d["factor_cmsis"], d["uncertainty"], d["note"])
 
 
 def core_classes(coeffs: dict | None = None) -> tuple[str, ...]:
+    """Names of the calibrated core classes."""
     c = coeffs if coeffs is not None else coefficients()
     return tuple(c["core_classes"])

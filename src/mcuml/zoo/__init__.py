@@ -35,6 +35,8 @@ TASKS = ("image", "audio", "imu", "anomaly")
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A family of TFLM-friendly architectures and the width/depth grid ``design`` searches."""
+
     name: str
     task: str
     description: str
@@ -124,6 +126,7 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
 
 
 def templates_for(task: str) -> tuple[Template, ...]:
+    """The templates for ``task``; InputError for an unknown task."""
     if task not in TASKS:
         from mcuml.errors import InputError
 
@@ -132,6 +135,7 @@ def templates_for(task: str) -> tuple[Template, ...]:
 
 
 def get_template(name: str) -> Template:
+    """The template called ``name`` (``-`` or ``_``); InputError if there is none."""
     t = TEMPLATES.get(name.replace("-", "_"))
     if t is None:
         from mcuml.errors import InputError

@@ -171,4 +171,5 @@ class _Emitter:
 
 
 def to_ir(arch: Arch, seed: int = 0, io: str = "int8") -> Model:
+    """``arch`` as the int8 (or float) TFLite model the TF converter would emit, random weights."""
     return _Emitter(arch, seed, io).emit()

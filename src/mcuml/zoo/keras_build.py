@@ -18,6 +18,7 @@ def _keras() -> Any:
 
 
 def to_keras(arch: Arch, seed: int = 0) -> Any:
+    """``arch`` as a Keras model (needs TensorFlow), seeded."""
     keras = _keras()
     L = keras.layers
     keras.utils.set_random_seed(seed)

@@ -19,6 +19,8 @@ Pair = tuple[int, int]
 
 @dataclass(frozen=True, slots=True)
 class Conv:
+    """Conv2D, optionally with batch norm (folded) and ReLU (fused)."""
+
     filters: int
     kernel: Pair = (3, 3)
     stride: Pair = (1, 1)
@@ -29,6 +31,8 @@ class Conv:
 
 @dataclass(frozen=True, slots=True)
 class DWConv:
+    """DepthwiseConv2D, optionally with batch norm (folded) and ReLU (fused)."""
+
     kernel: Pair = (3, 3)
     stride: Pair = (1, 1)
     padding: str = "same"
@@ -38,6 +42,8 @@ class DWConv:
 
 @dataclass(frozen=True, slots=True)
 class Pool:
+    """Max or average pooling."""
+
     kind: str  # "max" | "avg"
     pool: Pair = (2, 2)
     stride: Pair | None = None  # None: the pool size
@@ -46,21 +52,25 @@ class Pool:
 
 @dataclass(frozen=True, slots=True)
 class GlobalAvgPool:
-    pass
+    """Global average pooling (MEAN)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Flatten:
-    pass
+    """Static flatten (one RESHAPE)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Reshape:
+    """Reshape to a fixed per-sample shape."""
+
     shape: tuple[int, ...]  # per sample
 
 
 @dataclass(frozen=True, slots=True)
 class Dense:
+    """Fully connected layer, optionally with batch norm and ReLU."""
+
     units: int
     relu: bool = True
     bn: bool = False
@@ -68,6 +78,8 @@ class Dense:
 
 @dataclass(frozen=True, slots=True)
 class Dropout:
+    """Dropout (training only; gone after conversion)."""
+
     rate: float
 
 
@@ -81,7 +93,7 @@ class Residual:
 
 @dataclass(frozen=True, slots=True)
 class Softmax:
-    pass
+    """Softmax over the last axis."""
 
 
 Layer = Union[Conv, DWConv, Pool, GlobalAvgPool, Flatten, Reshape, Dense, Dropout, Residual, Softmax]
@@ -101,6 +113,7 @@ class Arch:
 
     @property
     def label(self) -> str:
+        """Template name with width and depth."""
         return f"{self.template}(width={self.width:g}, depth={self.depth})"
 
 
