@@ -393,10 +393,11 @@ class FloatRequant:
     width: int
     bias: np.ndarray  # float64 (width,): the accumulator's constant part per channel, tiled
     bias32: np.ndarray | None  # float32 copy when every |acc + bias| < 2^24: added in place, exactly
-    scale: np.ndarray  # float64 (width,): M * 2^left / 2^(31 + r)
-    half_bits: np.ndarray  # uint64 (width,): bits of 2^-(r+1) (0 for r = 0); OR-ed with a's sign bit
-    offset: np.ndarray  # float64 (width,): 1/2 + output_offset + 128 (a constant channel: its value + 128.5)
-    offset_pos: np.ndarray | None  # float64 (width,): offset + half, when the sign never matters (see above)
+    # per-channel constants, tiled (width,), or NumPy scalars when all channels share them
+    scale: np.ndarray  # float64: M * 2^left / 2^(31 + r)
+    half_bits: np.ndarray  # uint64: bits of 2^-(r+1) (0 for r = 0); OR-ed with a's sign bit
+    offset: np.ndarray  # float64: 1/2 + output_offset + 128 (a constant channel: its value + 128.5)
+    offset_pos: np.ndarray | None  # float64: offset + half, when the sign never matters (see above)
     lo: float  # act_min + 128: the clamp in a non-negative domain, where the cast to uint8 floors
     hi: float
 
@@ -428,8 +429,8 @@ class FloatRequant:
         else:
             np.add(acc, self.bias[:w], out=f)
         if self.offset_pos is not None:
-            np.multiply(f, self.scale[:w], out=f)
-            np.add(f, self.offset_pos[:w], out=f)
+            np.multiply(f, _at(self.scale, w), out=f)
+            np.add(f, _at(self.offset_pos, w), out=f)
         else:
             self._signed(f, t, w)
         _clip(f, self.lo, self.hi, out=f)
@@ -440,10 +441,15 @@ class FloatRequant:
     def _signed(self, f: np.ndarray, t: np.ndarray, w: int) -> None:
         tb = t.view(np.uint64)
         np.bitwise_and(f.view(np.uint64), _SIGN_BIT, out=tb)
-        np.bitwise_or(tb, self.half_bits[:w], out=tb)  # copysign(half, a), a few times faster
-        np.multiply(f, self.scale[:w], out=f)
+        np.bitwise_or(tb, _at(self.half_bits, w), out=tb)  # copysign(half, a), a few times faster
+        np.multiply(f, _at(self.scale, w), out=f)
         np.add(f, t, out=f)
-        np.add(f, self.offset[:w], out=f)
+        np.add(f, _at(self.offset, w), out=f)
+
+
+def _at(const: np.ndarray, w: int) -> np.ndarray:
+    """A tiled per-channel constant cut to a row of ``w``; a scalar (per-tensor) one as it is."""
+    return const if const.ndim == 0 else const[:w]
 
 
 _clip = getattr(getattr(np, "_core", getattr(np, "core", None)), "umath", np).clip  # the ufunc: no wrapper cost
@@ -489,6 +495,12 @@ def float_requant(rq: Requant, bias: np.ndarray, raw_bias: np.ndarray, spread: n
     fits32 = float(np.where(constant, 0.0, bound).max(initial=0.0)) < float(1 << 24) and \
         float(np.abs(bias_t).max(initial=0.0)) < float(1 << 24)
     bias32 = bias_t.astype(np.float32) if fits32 else None
-    offset_pos = np.tile(offset + half, k) if rq.act_min >= rq.output_offset else None
+    relu = rq.act_min >= rq.output_offset
+    if (scale == scale[0]).all() and (half == half[0]).all() and (offset == offset[0]).all():
+        # per-tensor: scalar constants (NumPy's scalar loops run ~3x faster than row broadcasts)
+        return FloatRequant(k * oc, bias_t, bias32, np.float64(scale[0]), half[:1].view(np.uint64)[0],
+                            np.float64(offset[0]), np.float64(offset[0] + half[0]) if relu else None,
+                            float(rq.act_min + 128), float(rq.act_max + 128))
     return FloatRequant(k * oc, bias_t, bias32, np.tile(scale, k), np.tile(half, k).view(np.uint64),
-                        np.tile(offset, k), offset_pos, float(rq.act_min + 128), float(rq.act_max + 128))
+                        np.tile(offset, k), np.tile(offset + half, k) if relu else None, float(rq.act_min + 128),
+                        float(rq.act_max + 128))
