@@ -92,6 +92,22 @@ def test_constant_channel_with_huge_bias_and_shift() -> None:
         assert (out[:, 0] == 5 + zp).all()
 
 
+def test_channels_beyond_the_float_form_take_the_integer_path() -> None:
+    """Right shifts > 14 that are not constant: those columns alone go through int64 requantize."""
+    mult = np.array([1 << 30, 1518500250, 1 << 30, 1 << 30])
+    shift = np.array([-20, -6, -17, -31])
+    bias = np.array([5 << 20, 100, -(3 << 17) - 5, 7])
+    acc = np.arange(-3000, 3000, dtype=np.int64)[:, None] * np.array([1, 1, 3, 1])
+    for zp, lo in ((4, -128), (-128, -128)):
+        rq = K.Requant(mult, shift, zp, lo, 127, False, np.dtype(np.int8), wrap=False)
+        fr = K.float_requant(rq, bias, bias, np.abs(acc).max(axis=0))
+        assert fr is not None and fr.slow is not None and 0 in fr.slow.index and set(fr.slow.index) <= {0, 2}
+        for dtype in (np.float32, np.float64):
+            out = np.empty(acc.shape, np.int8)
+            fr.apply(acc.astype(dtype), out)
+            np.testing.assert_array_equal(out, _reference(acc + bias, rq))
+
+
 def test_refuses_when_not_provably_exact() -> None:
     mult, shift = np.array([1 << 30]), np.array([-20])
     rq = K.Requant(mult, shift, 0, -128, 127, False, np.dtype(np.int8), wrap=False)
@@ -99,7 +115,7 @@ def test_refuses_when_not_provably_exact() -> None:
     assert K.float_requant(rq, zero, zero, np.array([1 << 22])) is None  # shift 20, results not all equal
     assert K.float_requant(rq, zero, zero, np.array([1 << 10])) is not None  # ... unless they are
     tie = np.array([5 << 20])  # a x 2^-21 = 2.5 +- 0.0005 straddles 2 | 3
-    assert K.float_requant(rq, tie, tie, np.array([1000])) is None
+    assert K.float_requant(rq, tie, tie, np.array([1000])) is None  # ... and it is the only channel
     wrap = K.Requant(mult, np.array([-5]), 0, -128, 127, False, np.dtype(np.int8), wrap=True)
     assert K.float_requant(wrap, zero, zero, np.array([1 << 10])) is None
     left = K.Requant(mult, np.array([3]), 0, -128, 127, False, np.dtype(np.int8), wrap=False)

@@ -378,16 +378,17 @@ class FloatRequant:
     ``2^-(31+r)``. The clamp range maps into [0, 256); whenever the result can land in it,
     ``|a * scale|`` and every partial sum are below 2^8, so for ``r <= 14`` every float64 step is
     exact (2^8 x 2^(31+r) <= 2^53), and otherwise the value is at least 1/4 beyond a clamp
-    bound, which rounding (relative 2^-52) cannot cross. A channel with a larger ``r`` qualifies when prepare's bounds on
-    ``a`` prove its clamped result constant.
+    bound, which rounding (relative 2^-52) cannot cross. A channel with a larger ``r`` qualifies
+    when prepare's bounds on ``a`` prove its clamped result constant; the remaining few
+    (``slow``) go through the int64 ``requantize`` on their own columns.
 
     When the clamp's lower bound is at or above the output zero point (ReLU, ReLU6), every
     negative ``a`` clamps to ``act_min`` with either sign of the tie term (both forms stay below
     1 before the zero point is added), so ``half`` folds into a per-channel ``offset_pos`` and the
     sign step is skipped.
 
-    Per-channel constants are tiled to a row of ``width`` = k x OC values (~8192) and the (M, OC) data
-    viewed as (M/k, width), so NumPy's inner loops run long instead of OC elements at a time.
+    Per-channel constants are tiled to a row of ``width`` = k x OC values (~8192) and the (M, OC)
+    data viewed as (M/k, width), so NumPy's inner loops run long instead of OC elements at a time.
     """
 
     width: int
@@ -400,12 +401,23 @@ class FloatRequant:
     offset_pos: np.ndarray | None  # float64: offset + half, when the sign never matters (see above)
     lo: float  # act_min + 128: the clamp in a non-negative domain, where the cast to uint8 floors
     hi: float
+    slow: "SlowChannels | None" = None  # the few channels the float form cannot do exactly
 
     def apply(self, acc: np.ndarray, out: np.ndarray) -> None:
         """``out`` (M, OC) int8 <- requantized ``acc + bias``.
 
         ``acc`` (M, OC) float32/64 holds exact integers and is consumed (used as scratch).
         """
+        slow = None
+        if self.slow is not None:  # taken before acc is consumed, written after the fast pass
+            sc = self.slow
+            slow = requantize(acc[:, sc.index].astype(np.int64) + sc.bias, sc.multiplier, sc.shift, sc.output_offset,
+                              sc.act_min, sc.act_max, np.dtype(np.int8), False, False)
+        self._apply(acc, out)
+        if slow is not None:
+            out[:, self.slow.index] = slow
+
+    def _apply(self, acc: np.ndarray, out: np.ndarray) -> None:
         m, oc = acc.shape
         k = self.width // oc
         main = m - m % k
@@ -447,6 +459,19 @@ class FloatRequant:
         np.add(f, _at(self.offset, w), out=f)
 
 
+@dataclass(frozen=True, slots=True)
+class SlowChannels:
+    """Channels of a ``FloatRequant`` layer requantized by the int64 path (right shift > 14, not constant)."""
+
+    index: np.ndarray  # intp (S,)
+    bias: np.ndarray  # int64 (S,)
+    multiplier: np.ndarray
+    shift: np.ndarray
+    output_offset: int
+    act_min: int
+    act_max: int
+
+
 def _at(const: np.ndarray, w: int) -> np.ndarray:
     """A tiled per-channel constant cut to a row of ``w``; a scalar (per-tensor) one as it is."""
     return const if const.ndim == 0 else const[:w]
@@ -484,12 +509,20 @@ def float_requant(rq: Requant, bias: np.ndarray, raw_bias: np.ndarray, spread: n
     ends = np.stack([center - spread_i, center + spread_i])
     ends = np.clip(quant.mbqm(ends, m_int, shift) + rq.output_offset, rq.act_min, rq.act_max)
     constant = ends[0] == ends[1]
-    if not ((right <= FLOAT_REQUANT_MAX_RIGHT) | constant).all():
+    slow_mask = ~((right <= FLOAT_REQUANT_MAX_RIGHT) | constant)
+    if slow_mask.all():
         return None
+    bias = np.asarray(bias, np.int64).reshape(oc)
+    slow = None
+    if slow_mask.any():
+        idx = np.flatnonzero(slow_mask)
+        slow = SlowChannels(idx, bias[idx], m_int[idx].copy(), shift[idx].copy(), rq.output_offset, rq.act_min,
+                            rq.act_max)
+        constant = constant | slow_mask  # in the float pass: placeholders, overwritten afterwards
     scale = np.where(constant, 0.0, m_int.astype(np.float64) * np.exp2(left.astype(np.float64) - 31.0 - right))
     half = np.where((right > 0) & ~constant, np.exp2(-(right + 1.0)), 0.0)
     offset = np.where(constant, ends[0] + 128.5, 0.5 + rq.output_offset + 128.0)
-    bias = np.where(constant, 0, np.asarray(bias, np.int64).reshape(oc))  # scale 0 ignores it; keeps it small
+    bias = np.where(constant, 0, bias)  # scale 0 ignores it; keeps it small
     k = max(1, FLOAT_REQUANT_WIDTH // oc)
     bias_t = np.tile(bias.astype(np.float64), k)
     fits32 = float(np.where(constant, 0.0, bound).max(initial=0.0)) < float(1 << 24) and \
@@ -500,7 +533,7 @@ def float_requant(rq: Requant, bias: np.ndarray, raw_bias: np.ndarray, spread: n
         # per-tensor: scalar constants (NumPy's scalar loops run ~3x faster than row broadcasts)
         return FloatRequant(k * oc, bias_t, bias32, np.float64(scale[0]), half[:1].view(np.uint64)[0],
                             np.float64(offset[0]), np.float64(offset[0] + half[0]) if relu else None,
-                            float(rq.act_min + 128), float(rq.act_max + 128))
+                            float(rq.act_min + 128), float(rq.act_max + 128), slow)
     return FloatRequant(k * oc, bias_t, bias32, np.tile(scale, k), np.tile(half, k).view(np.uint64),
                         np.tile(offset, k), np.tile(offset + half, k) if relu else None, float(rq.act_min + 128),
-                        float(rq.act_max + 128))
+                        float(rq.act_max + 128), slow)
