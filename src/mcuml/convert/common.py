@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from mcuml.errors import ConversionError, OpProblem
+from mcuml.errors import ConversionError, MissingDependencyError, OpProblem
 
 if TYPE_CHECKING:
     from mcuml.convert.onnx import QuantReport
@@ -52,6 +52,16 @@ class ConversionResult:
     report: QuantReport | None = None    # ONNX int8: per-layer SQNR
     seconds: float
     tflite: bytes = field(default=b"", repr=False, metadata={"json_skip": True})
+
+
+def import_extra(module: str, needs: str, hint: str) -> Any:
+    """``module`` imported, or a MissingDependencyError with the message ``needs`` and the install ``hint``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(needs, hint=hint) from None
 
 
 def check_tflm(tflite: bytes, say: Progress, require_tflm: bool, *, hint: str | None = None,
@@ -99,4 +109,4 @@ def agreement(got: Sequence[np.ndarray], want: Sequence[np.ndarray], classifier:
     return Agreement("top1" if classifier else "relative_error", int(g.shape[0]), top1, rel, mae)
 
 
-__all__ = ["IO", "Agreement", "ConversionResult", "Progress", "agreement", "check_tflm", "run_float_io"]
+__all__ = ["IO", "Agreement", "ConversionResult", "Progress", "agreement", "check_tflm", "import_extra", "run_float_io"]

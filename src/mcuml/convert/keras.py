@@ -24,9 +24,9 @@ from typing import Any, Callable
 import numpy as np
 
 from mcuml.convert.calibration import CalibrationData, as_calibration
-from mcuml.convert.common import IO, Agreement, ConversionResult, Progress, check_tflm, run_float_io
+from mcuml.convert.common import IO, Agreement, ConversionResult, Progress, check_tflm, import_extra, run_float_io
 from mcuml.convert.common import agreement as _agreement
-from mcuml.errors import ConversionError, InputError, MissingDependencyError
+from mcuml.errors import ConversionError, InputError
 
 QUANTIZE = ("int8", "float")
 
@@ -35,11 +35,8 @@ def import_tf() -> Any:
     """``tensorflow``, quietly, or a MissingDependencyError naming the extra."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise MissingDependencyError("converting Keras models needs TensorFlow",
-                                     hint='pip install "mcuml[tf]"  (tensorflow-cpu)') from None
+    tf = import_extra("tensorflow", "converting Keras models needs TensorFlow",
+                      'pip install "mcuml[tf]"  (tensorflow-cpu)')
     tf.get_logger().setLevel("ERROR")
     return tf
 

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from mcuml.convert.calibration import as_calibration
-from mcuml.convert.common import IO, Agreement, ConversionResult, Progress, agreement, check_tflm, run_float_io
+from mcuml.convert.common import IO, Agreement, ConversionResult, Progress, agreement, check_tflm, import_extra, run_float_io
 from mcuml.errors import InputError
 
 
@@ -74,13 +74,7 @@ class QuantReport:
 
 # -- the float reference ---------------------------------------------------------------------------
 def _ort_runner(model_proto: Any) -> Callable[[list[np.ndarray]], list[np.ndarray]]:
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        from mcuml.errors import MissingDependencyError
-
-        raise MissingDependencyError("the float reference needs onnxruntime",
-                                     hint='pip install "mcuml[onnx]"') from None
+    ort = import_extra("onnxruntime", "the float reference needs onnxruntime", 'pip install "mcuml[onnx]"')
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     sess = ort.InferenceSession(model_proto.SerializeToString(), opts, providers=["CPUExecutionProvider"])

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from mcuml.errors import ConversionError, MissingDependencyError
+from mcuml.convert.common import import_extra
+from mcuml.errors import ConversionError
 
 # ops that pass their (first) input through unchanged at inference time
 NOOPS = frozenset({"Identity", "Dropout"})
@@ -61,12 +62,8 @@ class OGraph:
 
 def import_onnx() -> Any:
     """The ``onnx`` module, or a MissingDependencyError naming the extra."""
-    try:
-        import onnx
-    except ImportError:
-        raise MissingDependencyError("converting ONNX models needs the onnx package",
-                                     hint='pip install "mcuml[onnx]"  (onnx, onnxruntime)') from None
-    return onnx
+    return import_extra("onnx", "converting ONNX models needs the onnx package",
+                        'pip install "mcuml[onnx]"  (onnx, onnxruntime)')
 
 
 def load_onnx(src: Any) -> Any:

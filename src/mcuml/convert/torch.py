@@ -17,18 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from mcuml.errors import ConversionError, MissingDependencyError
+from mcuml.convert.common import import_extra
+from mcuml.errors import ConversionError
 
 OPSET = 17
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise MissingDependencyError("converting PyTorch models needs torch",
-                                     hint='pip install "mcuml[torch]"') from None
-    return torch
+    return import_extra("torch", "converting PyTorch models needs torch", 'pip install "mcuml[torch]"')
 
 
 def _numpy(x: Any) -> Any:
