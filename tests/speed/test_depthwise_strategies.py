@@ -10,12 +10,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ops"))
 
-from nn_models import conv_like_model, rand_input  # noqa: E402
-from oracle import tflm_run  # noqa: E402
+from nn_models import conv_like_model, rand_input
+from oracle import tflm_run
 
-from mcuml import Interpreter  # noqa: E402
-from mcuml.kernels.conv import compute_out_size  # noqa: E402
-from mcuml.ops.depthwise_conv_2d import DepthwiseConv2D  # noqa: E402
+from mcuml import Interpreter
+from mcuml.kernels.conv import compute_out_size
+from mcuml.ops.depthwise_conv_2d import DepthwiseConv2D
 
 # (H, W, C, depth_multiplier, K, stride, dilation, padding, act, in_zp, out_zp)
 CASES = [
@@ -32,8 +32,8 @@ def _model(case, rng):
     h, w, c, mult, k, stride, dil, pad, act, in_zp, out_zp = case
     oh = compute_out_size(pad, h, k, stride[0], dil[0])
     ow = compute_out_size(pad, w, k, stride[1], dil[1])
-    opts = dict(padding=pad, stride_h=stride[0], stride_w=stride[1], dilation_h_factor=dil[0],
-                dilation_w_factor=dil[1], fused_activation_function=act, depth_multiplier=mult)
+    opts = {"padding": pad, "stride_h": stride[0], "stride_w": stride[1], "dilation_h_factor": dil[0],
+            "dilation_w_factor": dil[1], "fused_activation_function": act, "depth_multiplier": mult}
     return conv_like_model("DEPTHWISE_CONV_2D", act_dtype="int8", in_shape=(1, h, w, c), w_shape=(1, k, k, c * mult),
                            out_shape=(1, oh, ow, c * mult), options=opts, options_kind="DepthwiseConv2DOptions",
                            rng=rng, per_channel=True, qdim=3, n_out_ch=c * mult, in_zp=in_zp, out_zp=out_zp, gain=1.0,

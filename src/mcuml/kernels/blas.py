@@ -30,13 +30,13 @@ def _blas_libs() -> list[Any]:
 class BlasThreads:
     """Context manager: BLAS runs on ``n`` threads inside (``None``: leave it alone)."""
 
-    __slots__ = ("n", "_saved")
+    __slots__ = ("_saved", "n")
 
     def __init__(self, n: int | None) -> None:
         self.n = n
         self._saved: list[int] = []
 
-    def __enter__(self) -> "BlasThreads":
+    def __enter__(self) -> BlasThreads:  # noqa: PYI034 - a final class in all but name
         if self.n is None:
             return self
         libs = _blas_libs()

@@ -401,7 +401,7 @@ class FloatRequant:
     offset_pos: np.ndarray | None  # float64: offset + half, when the sign never matters (see above)
     lo: float  # act_min + 128: the clamp in a non-negative domain, where the cast to uint8 floors
     hi: float
-    slow: "SlowChannels | None" = None  # the few channels the float form cannot do exactly
+    slow: SlowChannels | None = None  # the few channels the float form cannot do exactly
 
     def apply(self, acc: np.ndarray, out: np.ndarray) -> None:
         """``out`` (M, OC) int8 <- requantized ``acc + bias``.

@@ -23,7 +23,6 @@ from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 
-
 DW_CHUNK_BYTES = 1 << 21  # samples per int8 slab (measured: smaller slabs pay more per-call overhead)
 
 
