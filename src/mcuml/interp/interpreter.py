@@ -14,6 +14,7 @@ Both paths run BLAS on ``num_threads`` threads (default 1, like TFLM; see ``mcum
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -23,7 +24,11 @@ from mcuml.errors import ArenaTooSmallError, InputError, McumlError
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
 from mcuml.kernels.blas import BlasThreads
+from mcuml.kernels.workers import default_workers, run_parallel
 from mcuml.tflite.reader import load_model
+
+RUN_CHUNKS_PER_WORKER = 2  # run() chunks per worker: the one that finishes first takes more (shared cores)
+MIN_RUN_CHUNK = 16  # fewer samples per chunk pay more in per-node call overhead than they gain
 
 Hook = Callable[[BoundNode, list[np.ndarray]], None]
 Call = tuple[Callable[[Any, list, list], None], Any, list, list]  # (eval, params, inputs, outputs) of one node
@@ -77,7 +82,7 @@ class Interpreter:
         self._arena: bytearray | None = None
         self._calls: list[Call] = []
         self._num_threads = num_threads
-        self._batch: tuple[int, list[np.ndarray], list[Call]] | None = None  # run()'s tensors, largest batch
+        self._batch: dict[int, tuple[int, list[np.ndarray], list[Call]]] = {}  # run()'s tensors per worker
 
     # -- tf.lite.Interpreter API -------------------------------------------------------------
     @property
@@ -158,13 +163,18 @@ class Interpreter:
                 bn.op.reset(bn.params)
 
     # -- batched path ------------------------------------------------------------------------
-    def run(self, inputs: np.ndarray | Sequence[np.ndarray], *, batch_size: int = 256) -> list[np.ndarray]:
+    def run(self, inputs: np.ndarray | Sequence[np.ndarray], *, batch_size: int = 256,
+            workers: int | None = None) -> list[np.ndarray]:
         """Evaluate many samples at once; each sample starts from the reset state.
 
         ``inputs``: one array per model input (a bare array for single-input models) whose first
         axis is the sample axis: either ``(N, *input.shape)``, or ``(N, *input.shape[1:])`` for
         models with batch dimension 1 (samples stacked on the batch axis). Outputs come back in
         the same convention.
+
+        ``workers`` threads (default: the usable cores, at most 4) take chunks of at most
+        ``batch_size`` samples in turn, each with its own tensors and scratch; BLAS runs on
+        ``num_threads`` threads in each. Models with op-held state run on one worker.
         """
         c = self._compiled
         sg = c.subgraph
@@ -182,28 +192,49 @@ class Interpreter:
         n = arrs[0].shape[0]
         if any(a.shape[0] != n for a in arrs):
             raise InputError("all inputs must have the same number of samples")
-        in_idx = [sg.index_of(t) for t in sg.inputs]
-        out_idx = [sg.index_of(t) for t in sg.outputs]
+        if batch_size < 1:
+            raise InputError(f"batch_size must be >= 1, got {batch_size}")
         result = [np.empty((n, *t.shape), dtype=self._unplanned_view(t, 0).dtype) for t in sg.outputs]
+        stateful = any(hasattr(bn.op, "reset") for bn in c.nodes)  # op state is per batch size, not per thread
+        nw = 1 if stateful else max(1, default_workers() if workers is None else int(workers))
+        step = min(batch_size, -(-n // (nw * RUN_CHUNKS_PER_WORKER)) if nw > 1 else batch_size)
+        step = max(step, min(batch_size, MIN_RUN_CHUNK))
+        starts = list(range(0, n, step))
+        nw = min(nw, len(starts))
+        todo = iter(starts)
+        lock = threading.Lock()
+
+        def work(w: int) -> None:
+            while True:
+                with lock:
+                    start = next(todo, None)
+                if start is None:
+                    return
+                self._run_chunk(w, start, min(step, n - start), arrs, result)
+
         with BlasThreads(self._num_threads):
-            for start in range(0, n, batch_size):
-                b = min(batch_size, n - start)
-                views, calls = self._batch_tensors(b)
-                for i, t in enumerate(sg.tensors):
-                    if t.is_variable:
-                        views[i][...] = _reset_value(t)
-                for bn in c.nodes:  # op-held state of this batch size
-                    if hasattr(bn.op, "reset"):
-                        bn.op.reset(bn.params, b)
-                for i, a in zip(in_idx, arrs):
-                    views[i][...] = a[start:start + b]
-                for ev, params, ins, outs in calls:
-                    ev(params, ins, outs)
-                for r, i in zip(result, out_idx):
-                    r[start:start + b] = views[i]
+            run_parallel(work, nw)
         if stacked:
             result = [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
         return result
+
+    def _run_chunk(self, w: int, start: int, b: int, arrs: list[np.ndarray], result: list[np.ndarray]) -> None:
+        """Samples ``start:start + b`` on worker ``w``'s tensors."""
+        c = self._compiled
+        sg = c.subgraph
+        views, calls = self._batch_tensors(b, w)
+        for i, t in enumerate(sg.tensors):
+            if t.is_variable:
+                views[i][...] = _reset_value(t)
+        for bn in c.nodes:  # op-held state of this batch size (stateful models run on one worker)
+            if hasattr(bn.op, "reset"):
+                bn.op.reset(bn.params, b)
+        for t, a in zip(sg.inputs, arrs):
+            views[sg.index_of(t)][...] = a[start:start + b]
+        for ev, params, ins, outs in calls:
+            ev(params, ins, outs)
+        for r, t in zip(result, sg.outputs):
+            r[start:start + b] = views[sg.index_of(t)]
 
     # -- internals ---------------------------------------------------------------------------
     def _arena_views(self, arena: bytearray, b: int) -> list[np.ndarray]:
@@ -225,18 +256,19 @@ class Interpreter:
                 views[i] = self._unplanned_view(t, b)
         return views  # type: ignore[return-value]
 
-    def _batch_tensors(self, b: int) -> tuple[list[np.ndarray], list[Call]]:
-        """run()'s tensors for ``b`` samples: allocated once for the largest b seen, kept for later calls.
+    def _batch_tensors(self, b: int, w: int = 0) -> tuple[list[np.ndarray], list[Call]]:
+        """Worker ``w``'s run() tensors for ``b`` samples: allocated once for the largest b seen, kept.
 
         A smaller b (the last chunk) takes the first b samples of each tensor, which are disjoint too.
         """
-        if self._batch is None or self._batch[0] < b:
+        have = self._batch.get(w)
+        if have is None or have[0] < b:
             views = self._arena_views(bytearray(self._compiled.plan.size * b), b)
-            self._batch = (b, views, _bind(self._compiled, views))
-        if self._batch[0] == b:
-            return self._batch[1], self._batch[2]
+            have = self._batch[w] = (b, views, _bind(self._compiled, views))
+        if have[0] == b:
+            return have[1], have[2]
         consts = self._compiled.subgraph.tensors
-        views = [v if t.is_constant else v[:b] for t, v in zip(consts, self._batch[1])]
+        views = [v if t.is_constant else v[:b] for t, v in zip(consts, have[1])]
         return views, _bind(self._compiled, views)
 
     def _ensure(self) -> None:

@@ -1,0 +1,95 @@
+"""Interpreter.run() on several worker threads: same results as one worker, errors surface, state falls back."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ops"))
+
+from nn_models import conv_like_model, rand_input
+
+from mcuml import Interpreter
+from mcuml.kernels import workers
+
+
+def _conv_model(rng):
+    opts = {"padding": 0, "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1,
+            "fused_activation_function": 1}
+    return conv_like_model("CONV_2D", act_dtype="int8", in_shape=(1, 9, 8, 5), w_shape=(6, 3, 3, 5),
+                           out_shape=(1, 9, 8, 6), options=opts, options_kind="Conv2DOptions", rng=rng,
+                           per_channel=True, qdim=0, n_out_ch=6, in_zp=-7, out_zp=3, gain=1.0, bias=True,
+                           bias_dtype="int32", depth=45)
+
+
+@pytest.mark.parametrize(("n", "batch_size"), [(1, 256), (37, 256), (100, 16), (64, 7)])
+@pytest.mark.parametrize("nw", [2, 3])
+def test_workers_match_one_worker(n: int, batch_size: int, nw: int) -> None:
+    rng = np.random.default_rng(n * 10 + nw)
+    it = Interpreter(model_content=_conv_model(rng))
+    xs = rand_input(rng, (n, 1, 9, 8, 5), "int8")
+    ref = it.run(xs, batch_size=batch_size, workers=1)[0]
+    got = it.run(xs, batch_size=batch_size, workers=nw)[0]
+    assert got.shape == (n, 1, 9, 8, 6)
+    assert np.array_equal(ref, got)
+    it.set_tensor(it.get_input_details()[0]["index"], xs[-1])
+    it.invoke()
+    assert np.array_equal(it.get_tensor(it.get_output_details()[0]["index"]), got[-1])
+
+
+def test_chunks_run_on_several_threads(monkeypatch) -> None:
+    rng = np.random.default_rng(3)
+    it = Interpreter(model_content=_conv_model(rng))
+    seen: set[int] = set()
+    orig = Interpreter._run_chunk
+
+    def spy(self, w, start, b, arrs, result):
+        seen.add(threading.get_ident())
+        orig(self, w, start, b, arrs, result)
+
+    monkeypatch.setattr(Interpreter, "_run_chunk", spy)
+    xs = rand_input(rng, (64, 1, 9, 8, 5), "int8")
+    it.run(xs, workers=2)
+    # the calling thread and the pool both take chunks (one may, rarely, take all of them)
+    assert 1 <= len(seen) <= 2
+    seen.clear()
+    it.run(xs, workers=1)
+    assert seen == {threading.get_ident()}
+
+
+def test_worker_error_propagates() -> None:
+    calls = []
+
+    def task(w: int) -> None:
+        calls.append(w)
+        if w == 1:
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        workers.run_parallel(task, 3)
+    assert sorted(calls) == [0, 1, 2]
+
+
+def test_stateful_model_runs_on_one_worker(monkeypatch) -> None:
+    rng = np.random.default_rng(5)
+    it = Interpreter(model_content=_conv_model(rng))
+    node = it.compiled.nodes[0]
+    monkeypatch.setattr(type(node.op), "reset", lambda self, p, batch=None: None, raising=False)
+    used = []
+    real = workers.run_parallel
+
+    def spy(task, nw):
+        used.append(nw)
+        real(task, nw)
+
+    monkeypatch.setattr("mcuml.interp.interpreter.run_parallel", spy)
+    it.run(rand_input(rng, (64, 1, 9, 8, 5), "int8"), workers=4)
+    assert used == [1]
+
+
+def test_default_workers_is_capped() -> None:
+    assert 1 <= workers.default_workers() <= workers.MAX_WORKERS
