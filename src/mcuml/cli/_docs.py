@@ -9,8 +9,11 @@ def cli_reference() -> str:
     """Markdown with every command's ``--help`` text, in command order."""
     from mcuml.cli import cli
 
-    # a fixed width: the reference must not depend on the terminal it was generated in
-    ctx = click.Context(cli, info_name="mcuml", terminal_width=100, max_content_width=100)
+    # a fixed width: the reference must not depend on the terminal it was generated in. The group's own
+    # context_settings (``-h``) apply as in a real run: click caches each command's help option on first
+    # use, so a bare Context made the text depend on whether the CLI had already run in this process.
+    ctx = click.Context(cli, info_name="mcuml", **{**cli.context_settings, "terminal_width": 100,
+                                                    "max_content_width": 100})
     parts = ["# mcuml command reference", "", "Generated from the commands' own `--help` by "
              "`python -m mcuml.cli._docs`; a test checks it is current.", "",
              "```", cli.get_help(ctx), "```", ""]
