@@ -7,6 +7,11 @@ scratch-request records during Prepare, the temp section holds Prepare's tempora
 while planning, the ``AllocationInfo`` array and the greedy planner's 40 B per buffer. The planned
 head is then reserved, and the input/output ``TfLiteTensor`` objects go to the tail last.
 
+Signal custom ops (``signal/micro/kernels/*.cc``) allocate their params struct in Init, plus: SignalRfft
+its kissfft state (``kiss_fftr_alloc`` sizing, kissfft v130 as TFLM downloads it), SignalFilterBank a
+``uint64`` work area of ``num_channels + 1``, SignalFilterBankSpectralSubtraction a ``uint32`` noise
+estimate per channel; SignalRfft requests an ``fft_length`` scratch buffer (``plan/records.py``).
+
 ``arena_bytes`` is the smallest arena size (arena pointer 16-aligned) for which every step of that
 replay fits. Struct sizes per target ABI come from ``mcuml/data/struct_sizes.json``.
 """
@@ -96,6 +101,40 @@ def _quantized(t: Tensor) -> bool:
     return q is not None and len(q.scale) > 0 and len(q.zero_point) > 0
 
 
+def _kiss_fftr_bytes(fft_length: int, dtype: DType, sig: dict[str, Any]) -> int:
+    """``kiss_fftr_alloc``'s ``memneeded`` (tools/kiss_fftr.c, kiss_fft.c of kissfft v130)."""
+    if fft_length <= 0 or fft_length & 1:
+        return 0  # kiss_fftr_alloc rejects odd lengths before sizing, leaving state_size 0
+    key = dtype.name if dtype.name in sig["kiss_fft_cpx"] else "float32"
+    cpx = sig["kiss_fft_cpx"][key]
+    half = fft_length // 2
+    sub = sig["kiss_fft_state"][key] + cpx * (half - 1)  # kiss_fft_alloc(nfft/2): struct + twiddles
+    return sig["kiss_fftr_state"] + sub + cpx * (half * 3 // 2)
+
+
+def _signal_persistent(op: Operator, table: dict[str, Any]) -> list[int] | None:
+    """Init-time ``AllocatePersistentBuffer`` sizes of a Signal custom op, or None if not modelled."""
+    sig = table.get("signal")
+    code = op.opcode.custom_code or ""
+    if sig is None:
+        return None
+    if code in sig["no_opdata"]:
+        return []
+    base = sig["opdata"].get(code)
+    if base is None:
+        return None
+    from mcuml.plan.records import custom_options
+
+    opts = custom_options(op)
+    if code == "SignalRfft":
+        return [base, _kiss_fftr_bytes(int(opts.get("fft_length", 0)), op.inputs[0].dtype, sig)]
+    if code == "SignalFilterBank":
+        return [base, 8 * (int(opts.get("num_channels", 0)) + 1)]
+    if code == "SignalFilterBankSpectralSubtraction":
+        return [base, 4 * int(opts.get("num_channels", 0))]
+    return [base]
+
+
 def _op_persistent(op: Operator, target: str, kernels: str, table: dict[str, Any]) -> tuple[list[int], list[int], bool]:
     """(init-time OpData allocations, prepare-time allocations, modelled?) for one operator."""
     name = op.name
@@ -103,6 +142,10 @@ def _op_persistent(op: Operator, target: str, kernels: str, table: dict[str, Any
     init = [opdata[name]] if opdata.get(name) else []
     prep: list[int] = []
     x = op.inputs[0] if op.inputs else None
+    if name.startswith("CUSTOM:Signal"):
+        got_signal = _signal_persistent(op, table)
+        if got_signal is not None:
+            return got_signal, [], True
     if kernels == "cmsis-nn":
         from mcuml.plan.cmsis import cmsis_persistent
 
