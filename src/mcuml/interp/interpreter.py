@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -24,7 +25,7 @@ from mcuml.errors import ArenaTooSmallError, InputError, McumlError
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
 from mcuml.kernels.blas import BlasThreads
-from mcuml.kernels.workers import default_workers, run_parallel
+from mcuml.kernels.workers import AutoWorkers, default_workers, run_parallel
 from mcuml.tflite.reader import load_model
 
 RUN_CHUNKS_PER_WORKER = 2  # run() chunks per worker: the one that finishes first takes more (shared cores)
@@ -82,7 +83,10 @@ class Interpreter:
         self._arena: bytearray | None = None
         self._calls: list[Call] = []
         self._num_threads = num_threads
-        self._batch: dict[int, tuple[int, list[np.ndarray], list[Call]]] = {}  # run()'s tensors per worker
+        self._batch: dict[int, tuple[int, list[list[np.ndarray]], list[Call], Any]] = {}  # run()'s tensors per worker
+        self._graph: Any = None  # mcuml.interp.graph.Graph of invoke()'s arena (control flow, resources)
+        self._batch_graphs: dict[int, Any] = {}  # the same per run() worker, for its current chunk
+        self._auto_workers = AutoWorkers()  # run(workers=None): one worker or several, by timing
 
     # -- tf.lite.Interpreter API -------------------------------------------------------------
     @property
@@ -112,8 +116,9 @@ class Interpreter:
         if self._check_overlaps and c.plan.overlapping_pairs():
             raise AssertionError(f"planner produced overlapping live tensors: {c.plan.overlapping_pairs()[:5]}")
         self._arena = bytearray(need)
-        self._views = self._arena_views(self._arena, 1)
-        self._calls = _bind(c, self._views)
+        views = self._arena_views(self._arena, 1)
+        self._views = views[0]
+        self._calls, self._graph = _bind(c, views, 1)
         self.reset()
 
     def get_input_details(self) -> list[dict[str, Any]]:
@@ -150,7 +155,9 @@ class Interpreter:
                 for ev, params, ins, outs in self._calls:
                     ev(params, ins, outs)
             else:
-                _execute(self._compiled, self._views, hook)  # type: ignore[arg-type]
+                for bn, (ev, params, ins, outs) in zip(self._compiled.nodes, self._calls):
+                    ev(params, ins, outs)
+                    hook(bn, outs)
 
     def reset(self) -> None:
         """Reset variable tensors (state) like TFLM's ``ResetVariableTensors``: int8 to its zero point, else 0."""
@@ -161,20 +168,24 @@ class Interpreter:
         for bn in self._compiled.nodes:  # state held by ops (TFLM: the kernel's Reset callback)
             if hasattr(bn.op, "reset"):
                 bn.op.reset(bn.params)
+        if self._graph is not None:  # called subgraphs' variables, resource variables (CALL_ONCE stays done)
+            self._graph.reset()
 
     # -- batched path ------------------------------------------------------------------------
     def run(self, inputs: np.ndarray | Sequence[np.ndarray], *, batch_size: int = 256,
             workers: int | None = None) -> list[np.ndarray]:
-        """Evaluate many samples at once; each sample starts from the reset state.
+        """Evaluate many samples at once; each sample starts from a freshly allocated interpreter's state
+        (the reset state, except that CALL_ONCE init subgraphs run again).
 
         ``inputs``: one array per model input (a bare array for single-input models) whose first
         axis is the sample axis: either ``(N, *input.shape)``, or ``(N, *input.shape[1:])`` for
         models with batch dimension 1 (samples stacked on the batch axis). Outputs come back in
         the same convention.
 
-        ``workers`` threads (default: the usable cores, at most 4) take chunks of at most
-        ``batch_size`` samples in turn, each with its own tensors and scratch; BLAS runs on
-        ``num_threads`` threads in each. Models with op-held state run on one worker.
+        ``workers`` threads take chunks of at most ``batch_size`` samples in turn, each with its
+        own tensors and scratch; BLAS runs on ``num_threads`` threads in each. By default (None)
+        the first calls time one worker against the usable cores (at most 4) and keep the faster
+        (see ``kernels.workers.AutoWorkers``). Models with op-held state run on one worker.
         """
         c = self._compiled
         sg = c.subgraph
@@ -197,11 +208,12 @@ class Interpreter:
         result = [np.empty((n, *t.shape), dtype=self._unplanned_view(t, 0).dtype) for t in sg.outputs]
         stateful = any(hasattr(bn.op, "reset") for bn in c.nodes)  # op state is per batch size, not per thread
         nw = 1 if stateful else max(1, default_workers() if workers is None else int(workers))
-        step = min(batch_size, -(-n // (nw * RUN_CHUNKS_PER_WORKER)) if nw > 1 else batch_size)
-        step = max(step, min(batch_size, MIN_RUN_CHUNK))
-        starts = list(range(0, n, step))
-        nw = min(nw, len(starts))
+        possible = min(nw, len(_chunk_starts(n, batch_size, nw)))
+        auto = workers is None and possible > 1
+        nw = self._auto_workers.pick(possible) if auto else possible
+        starts = _chunk_starts(n, batch_size, nw)
         todo = iter(starts)
+        t0 = time.perf_counter()
         lock = threading.Lock()
 
         def work(w: int) -> None:
@@ -210,10 +222,12 @@ class Interpreter:
                     start = next(todo, None)
                 if start is None:
                     return
-                self._run_chunk(w, start, min(step, n - start), arrs, result)
+                self._run_chunk(w, start, min(starts.step, n - start), arrs, result)
 
         with BlasThreads(self._num_threads):
             run_parallel(work, nw)
+        if auto:
+            self._auto_workers.record(nw, possible, (time.perf_counter() - t0) / n)
         if stacked:
             result = [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
         return result
@@ -229,6 +243,9 @@ class Interpreter:
         for bn in c.nodes:  # op-held state of this batch size (stateful models run on one worker)
             if hasattr(bn.op, "reset"):
                 bn.op.reset(bn.params, b)
+        graph = self._batch_graphs.get(w)
+        if graph is not None:  # resource variables, CALL_ONCE, called subgraphs' variables
+            graph.reset(fresh=True)
         for t, a in zip(sg.inputs, arrs):
             views[sg.index_of(t)][...] = a[start:start + b]
         for ev, params, ins, outs in calls:
@@ -237,23 +254,25 @@ class Interpreter:
             r[start:start + b] = views[sg.index_of(t)]
 
     # -- internals ---------------------------------------------------------------------------
-    def _arena_views(self, arena: bytearray, b: int) -> list[np.ndarray]:
-        """(b, *shape) views of every tensor; planned ones in ``arena`` at the plan's offsets times b.
+    def _arena_views(self, arena: bytearray, b: int) -> list[list[np.ndarray]]:
+        """Per subgraph, (b, *shape) views of every tensor; planned ones in ``arena`` at the plan's offsets times b.
 
         Scaling every planned interval by b keeps disjoint intervals disjoint, so the batched
         arena reuses memory exactly like the single-sample one and stays b x the plan's size.
         """
         c = self._compiled
-        views: list[np.ndarray | None] = [None] * len(c.subgraph.tensors)
+        sgs = c.model.subgraphs if len(c.subgraphs) > 1 else [c.subgraph]
+        views: list[list[np.ndarray | None]] = [[None] * len(sg.tensors) for sg in sgs]
         for rec, off in zip(c.records, c.plan.offsets):
             if rec.tensor is None:  # kernel scratch: planned for fidelity, NumPy kernels need none
                 continue
-            t = c.subgraph.tensors[rec.tensor]
-            views[rec.tensor] = np.frombuffer(arena, dtype=t.dtype.numpy, count=t.size * b,
-                                              offset=off * b).reshape((b, *t.shape))
-        for i, t in enumerate(c.subgraph.tensors):
-            if views[i] is None:
-                views[i] = self._unplanned_view(t, b)
+            t = sgs[rec.subgraph].tensors[rec.tensor]
+            views[rec.subgraph][rec.tensor] = np.frombuffer(arena, dtype=t.dtype.numpy, count=t.size * b,
+                                                            offset=off * b).reshape((b, *t.shape))
+        for sg, vs in zip(sgs, views):
+            for i, t in enumerate(sg.tensors):
+                if vs[i] is None:
+                    vs[i] = self._unplanned_view(t, b)
         return views  # type: ignore[return-value]
 
     def _batch_tensors(self, b: int, w: int = 0) -> tuple[list[np.ndarray], list[Call]]:
@@ -264,12 +283,15 @@ class Interpreter:
         have = self._batch.get(w)
         if have is None or have[0] < b:
             views = self._arena_views(bytearray(self._compiled.plan.size * b), b)
-            have = self._batch[w] = (b, views, _bind(self._compiled, views))
+            have = self._batch[w] = (b, views, *_bind(self._compiled, views, b))
         if have[0] == b:
-            return have[1], have[2]
-        consts = self._compiled.subgraph.tensors
-        views = [v if t.is_constant else v[:b] for t, v in zip(consts, have[1])]
-        return views, _bind(self._compiled, views)
+            self._batch_graphs[w] = have[3]
+            return have[1][0], have[2]
+        sgs = self._compiled.model.subgraphs if len(have[1]) > 1 else [self._compiled.subgraph]
+        views = [[v if t.is_constant else v[:b] for t, v in zip(sg.tensors, vs)]
+                 for sg, vs in zip(sgs, have[1])]
+        calls, self._batch_graphs[w] = _bind(self._compiled, views, b)
+        return views[0], calls
 
     def _ensure(self) -> None:
         if self._views is None:
@@ -309,14 +331,30 @@ class Interpreter:
         return x
 
 
+def _chunk_starts(n: int, batch_size: int, workers: int) -> range:
+    """run()'s chunks: ``batch_size`` samples on one worker; on several, a few chunks per worker."""
+    step = batch_size if workers <= 1 else min(batch_size, -(-n // (workers * RUN_CHUNKS_PER_WORKER)))
+    return range(0, n, max(step, min(batch_size, MIN_RUN_CHUNK)))
+
+
 def _reset_value(t: Tensor) -> int:
     return t.zero_point if t.dtype == DType.int8 else 0
 
 
-def _bind(c: CompiledModel, views: list[np.ndarray]) -> list[Call]:
-    """Per node, the eval call with its input/output arrays resolved, so invoke builds no lists."""
-    return [(bn.op.eval, bn.params, [None if i < 0 else views[i] for i in bn.inputs], [views[i] for i in bn.outputs])
-            for bn in c.nodes]
+def _bind(c: CompiledModel, views: list[list[np.ndarray]], b: int) -> tuple[list[Call], Any]:
+    """Per node of subgraph 0, the eval call with its input/output arrays resolved, so invoke builds no lists.
+
+    Models with control flow or resource variables get a :class:`mcuml.interp.graph.Graph` over the
+    views of every subgraph, and their ops are bound to it (returned second; None otherwise).
+    """
+    if c.needs_runtime:
+        from mcuml.interp.graph import Graph
+
+        graph = Graph(c, views, b)
+        return graph.calls(0), graph
+    v = views[0]
+    return [(bn.op.eval, bn.params, [None if i < 0 else v[i] for i in bn.inputs], [v[i] for i in bn.outputs])
+            for bn in c.nodes], None
 
 
 def _execute(c: CompiledModel, views: list[np.ndarray], hook: Hook | None) -> None:

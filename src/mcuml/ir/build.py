@@ -41,10 +41,22 @@ class ModelBuilder:
     def __init__(self, description: str = "mcuml") -> None:
         self.model = Model(description=description, subgraphs=[Subgraph(name="main")])
         self._codes: dict[tuple[int, str | None, int], OperatorCode] = {}
+        self._current = 0
 
     @property
     def sg(self) -> Subgraph:
-        return self.model.subgraphs[0]
+        """The subgraph that ``tensor``/``input``/``op``/``output`` add to (0 unless ``subgraph``/``select``)."""
+        return self.model.subgraphs[self._current]
+
+    def subgraph(self, name: str = "") -> int:
+        """Append a subgraph (for IF/WHILE/CALL_ONCE), make it the current one, return its index."""
+        self.model.subgraphs.append(Subgraph(name=name or f"subgraph{len(self.model.subgraphs)}"))
+        self._current = len(self.model.subgraphs) - 1
+        return self._current
+
+    def select(self, index: int) -> None:
+        """Make subgraph ``index`` the current one."""
+        self._current = index
 
     def tensor(self, name: str, shape: Sequence[int], dtype: Any = "float32", *, scale: Any = None,
                zero_point: Any = None, quantized_dimension: int = 0, data: bytes | None = None,

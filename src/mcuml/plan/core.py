@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mcuml.ir.model import Subgraph, Tensor
+from mcuml.ir.model import Model, Operator, Subgraph, Tensor
 
 ALIGNMENT = 16  # MicroArenaBufferAlignment()
 
@@ -30,6 +30,7 @@ class UsageRecord:
     tensor: int | None = None  # tensor index in its subgraph, None for a scratch buffer
     op: int | None = None  # requesting op for scratch buffers
     label: str = ""
+    subgraph: int = 0  # subgraph of ``tensor``/``op`` (models with IF/WHILE/CALL_ONCE plan every subgraph)
 
     def overlaps(self, other: "UsageRecord") -> bool:
         """Simultaneously live (touching endpoints count, as in TFLM)."""
@@ -100,3 +101,78 @@ def tensor_records(sg: Subgraph) -> list[UsageRecord]:
         first, last = lt.get(i, (-1, -1))
         recs.append(UsageRecord(align_up(t.nbytes), first, last, tensor=i, label=t.name))
     return recs
+
+
+def called_subgraphs(op: Operator) -> tuple[int, ...]:
+    """Subgraphs a control-flow op invokes, in TFLM's order (``MarkSubgraphLifetimesIfNecessary``)."""
+    o = op.options
+    if o is None:
+        return ()
+    if op.name == "IF":
+        return (int(o.then_subgraph_index), int(o.else_subgraph_index))
+    if op.name == "WHILE":
+        return (int(o.cond_subgraph_index), int(o.body_subgraph_index))
+    if op.name == "CALL_ONCE":
+        return (int(o.init_subgraph_index),)
+    return ()
+
+
+Lifetimes = dict[tuple[int, int], tuple[int, int]]
+
+
+def model_lifetimes(model: Model, scratch: dict[int, list[int]] | None = None) -> tuple[Lifetimes, Lifetimes]:
+    """``MarkAllocationLifetimes`` from subgraph 0 with its recursion into called subgraphs.
+
+    Returns (subgraph, tensor) -> (first, last) and (subgraph, op) -> (first, last) for scratch
+    buffers (``scratch`` lists, per subgraph, the ops that request any). One scope counter runs
+    through all subgraphs: entering a called subgraph takes a fresh scope, so its tensors live
+    strictly inside the calling op's step while the op's own inputs/outputs span all of it.
+    Entries never visited are absent (TFLM keeps them at -1). Like TFLM, the first-created mark
+    is overwritten on every visit (a subgraph called twice keeps its last lifetimes).
+    """
+    tensors: Lifetimes = {}
+    scratch_lt: Lifetimes = {}
+    scope = 0
+    stack: list[int] = []
+
+    def created(key: tuple[int, int]) -> None:
+        tensors[key] = (scope, scope)
+
+    def used(key: tuple[int, int]) -> None:
+        first = tensors.get(key, (-1, -1))[0]
+        tensors[key] = (first, scope)
+
+    def mark(s: int) -> None:
+        nonlocal scope
+        if s in stack:
+            raise ValueError(f"subgraph {s} calls itself (through {stack}): TFLM cannot plan recursion")
+        if not 0 <= s < len(model.subgraphs):
+            raise ValueError(f"a control-flow op calls subgraph {s}, but the model has {len(model.subgraphs)}")
+        stack.append(s)
+        sg = model.subgraphs[s]
+        index = {id(t): i for i, t in enumerate(sg.tensors)}
+        for t in sg.inputs:
+            created((s, index[id(t)]))
+        for t in sg.outputs:
+            created((s, index[id(t)]))
+        for k, op in enumerate(sg.operators):
+            scope += 1
+            for t in op.outputs:
+                created((s, index[id(t)]))
+            start = scope
+            for callee in called_subgraphs(op):
+                scope += 1
+                mark(callee)
+            for t in op.inputs:
+                if t is not None:
+                    used((s, index[id(t)]))
+            for t in op.outputs:
+                used((s, index[id(t)]))
+            if scratch is not None and k in scratch.get(s, ()):
+                scratch_lt[(s, k)] = (start, scope)
+        for t in sg.outputs:
+            used((s, index[id(t)]))
+        stack.pop()
+
+    mark(0)
+    return tensors, scratch_lt

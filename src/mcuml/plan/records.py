@@ -17,8 +17,6 @@ reference (``tensorflow/lite/micro/kernels/``)
   * TRANSPOSE_CONV: int8 ``4·out_elems``; int16 ``8·out_elems`` then ``8·bias_elems`` for an int16 bias
     (``transpose_conv.cc``)
   * MIRROR_PAD: 2 × ``4·input_rank`` (``mirror_pad.cc``); ADD_N float/int8: ``8·num_inputs`` (``add_n.cc``)
-  * Signal custom ops (``signal/micro/kernels/``): SignalRfft ``fft_length·sizeof(T)`` (``rfft.cc``); the other
-    Signal ops mcuml models request none
 
 cmsis-nn: the ops TFLM takes from ``kernels/cmsis_nn/`` follow :func:`mcuml.plan.cmsis.cmsis_scratch`
 (CMSIS-NN ``arm_*_get_buffer_size`` for the target's DSP/MVE features); the rest use the rules above.
@@ -30,7 +28,7 @@ from typing import Callable
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Operator, Subgraph, Tensor
-from mcuml.plan.core import UsageRecord, align_up, needs_allocating, tensor_lifetimes
+from mcuml.plan.core import UsageRecord, align_up, model_lifetimes, needs_allocating, tensor_lifetimes
 
 KERNEL_SETS = ("reference", "cmsis-nn")
 POINTER_BYTES = {"host": 8, "cortex-m": 4}
@@ -99,24 +97,6 @@ def _add_n(op: Operator, pointer: int = 8) -> list[int]:
     return [pointer * len(op.inputs)] if y.dtype in (DType.float32, DType.int8) else []
 
 
-def custom_options(op: Operator) -> dict:
-    """A custom op's FlexBuffer options map ({} when absent or unreadable)."""
-    if not op.custom_options:
-        return {}
-    from flatbuffers import flexbuffers
-
-    try:
-        opts = flexbuffers.Loads(bytes(op.custom_options))
-    except Exception:  # noqa: BLE001 - a malformed map just means no options to size by
-        return {}
-    return opts if isinstance(opts, dict) else {}
-
-
-def _signal_rfft(op: Operator) -> list[int]:
-    n = int(custom_options(op).get("fft_length", 0))
-    return [n * op.inputs[0].dtype.itemsize] if n > 0 else []
-
-
 REFERENCE_SCRATCH: dict[str, ScratchRule] = {
     "CONV_2D": _int4_filter,
     "DEPTHWISE_CONV_2D": _int4_filter,
@@ -131,7 +111,6 @@ REFERENCE_SCRATCH: dict[str, ScratchRule] = {
     "TRANSPOSE_CONV": _transpose_conv,
     "MIRROR_PAD": _mirror_pad,
     "ADD_N": _add_n,
-    "CUSTOM:SignalRfft": _signal_rfft,
 }
 
 
@@ -160,6 +139,8 @@ def usage_records(model: Model, *, kernels: str = "reference", subgraph: int = 0
 
     Offline offsets from an ``OfflineMemoryAllocation`` metadata entry are applied (tflm-reference §1.8).
     """
+    if subgraph == 0 and len(model.subgraphs) > 1:
+        return _all_subgraph_records(model, kernels, target)
     sg = model.subgraphs[subgraph]
     lifetimes = tensor_lifetimes(sg)
     offline = offline_offsets(model)
@@ -174,6 +155,33 @@ def usage_records(model: Model, *, kernels: str = "reference", subgraph: int = 0
         step = op_index + 1
         recs.append(UsageRecord(align_up(nbytes), step, step, op=op_index,
                                 label=f"scratch:{sg.operators[op_index].name}#{op_index}"))
+    return recs
+
+
+def _all_subgraph_records(model: Model, kernels: str, target: str) -> list[UsageRecord]:
+    """TFLM's single plan over every subgraph (``CreateAllocationInfo``): the tensors of subgraph 0,
+    1, ... in index order, then the scratch requests in prepare order (subgraph by subgraph), with
+    the lifetimes of :func:`mcuml.plan.core.model_lifetimes` (IF/WHILE/CALL_ONCE recursion).
+    Tensors of subgraphs that nothing calls keep TFLM's unset lifetime (-1, -1)."""
+    requests = [scratch_requests(sg, kernels, target) for sg in model.subgraphs]
+    tensor_lt, scratch_lt = model_lifetimes(model, {s: [k for k, _ in r] for s, r in enumerate(requests)})
+    offline = offline_offsets(model)
+    recs: list[UsageRecord] = []
+    base = 0  # offline offsets index every tensor of every subgraph
+    for s, sg in enumerate(model.subgraphs):
+        prefix = f"sg{s}:" if s else ""
+        for i, t in enumerate(sg.tensors):
+            off = offline[base + i] if offline is not None and base + i < len(offline) else -1
+            if not needs_allocating(t) and not (t.is_variable and off != -1 and t.nbytes > 0):
+                continue
+            first, last = tensor_lt.get((s, i), (-1, -1))
+            recs.append(UsageRecord(align_up(t.nbytes), first, last, off, tensor=i, label=prefix + t.name, subgraph=s))
+        base += len(sg.tensors)
+    for s, (sg, reqs) in enumerate(zip(model.subgraphs, requests)):
+        for op_index, nbytes in reqs:
+            first, last = scratch_lt.get((s, op_index), (-1, -1))
+            recs.append(UsageRecord(align_up(nbytes), first, last, op=op_index, subgraph=s,
+                                    label=f"scratch:{'sg%d:' % s if s else ''}{sg.operators[op_index].name}#{op_index}"))
     return recs
 
 
