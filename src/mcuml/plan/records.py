@@ -17,6 +17,8 @@ reference (``tensorflow/lite/micro/kernels/``)
   * TRANSPOSE_CONV: int8 ``4·out_elems``; int16 ``8·out_elems`` then ``8·bias_elems`` for an int16 bias
     (``transpose_conv.cc``)
   * MIRROR_PAD: 2 × ``4·input_rank`` (``mirror_pad.cc``); ADD_N float/int8: ``8·num_inputs`` (``add_n.cc``)
+  * Signal custom ops (``signal/micro/kernels/``): SignalRfft ``fft_length·sizeof(T)`` (``rfft.cc``); the other
+    Signal ops mcuml models request none
 
 cmsis-nn: the ops TFLM takes from ``kernels/cmsis_nn/`` follow :func:`mcuml.plan.cmsis.cmsis_scratch`
 (CMSIS-NN ``arm_*_get_buffer_size`` for the target's DSP/MVE features); the rest use the rules above.
@@ -97,6 +99,24 @@ def _add_n(op: Operator, pointer: int = 8) -> list[int]:
     return [pointer * len(op.inputs)] if y.dtype in (DType.float32, DType.int8) else []
 
 
+def custom_options(op: Operator) -> dict:
+    """A custom op's FlexBuffer options map ({} when absent or unreadable)."""
+    if not op.custom_options:
+        return {}
+    from flatbuffers import flexbuffers
+
+    try:
+        opts = flexbuffers.Loads(bytes(op.custom_options))
+    except Exception:  # noqa: BLE001 - a malformed map just means no options to size by
+        return {}
+    return opts if isinstance(opts, dict) else {}
+
+
+def _signal_rfft(op: Operator) -> list[int]:
+    n = int(custom_options(op).get("fft_length", 0))
+    return [n * op.inputs[0].dtype.itemsize] if n > 0 else []
+
+
 REFERENCE_SCRATCH: dict[str, ScratchRule] = {
     "CONV_2D": _int4_filter,
     "DEPTHWISE_CONV_2D": _int4_filter,
@@ -111,6 +131,7 @@ REFERENCE_SCRATCH: dict[str, ScratchRule] = {
     "TRANSPOSE_CONV": _transpose_conv,
     "MIRROR_PAD": _mirror_pad,
     "ADD_N": _add_n,
+    "CUSTOM:SignalRfft": _signal_rfft,
 }
 
 
