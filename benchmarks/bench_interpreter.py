@@ -48,7 +48,7 @@ def _interleaved(fns: dict, repeats: int) -> dict[str, tuple[float, float]]:
     return {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in fns}
 
 
-def bench_model(rel: str, repeats: int, batch: int) -> dict:
+def bench_model(rel: str, repeats: int, batch: int, workers: int | None = None) -> dict:
     from tflite_micro.python.tflite_micro import runtime
 
     from mcuml import Interpreter, load_model
@@ -88,13 +88,16 @@ def bench_model(rel: str, repeats: int, batch: int) -> dict:
         shape = (batch, *t.shape)
         batch_x.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=t.dtype.numpy)
                        if info else rng.standard_normal(shape).astype(t.dtype.numpy))
+    for _ in range(4):  # warm-up: run() times one worker against several on its first calls (AutoWorkers)
+        ours.run(batch_x, batch_size=batch, workers=workers)
     # TFLM's single invoke is timed again next to each batch, for a same-load comparison
-    t = _interleaved({"batch": lambda: ours.run(batch_x, batch_size=batch), "tflm": tflm_invoke},
+    t = _interleaved({"batch": lambda: ours.run(batch_x, batch_size=batch, workers=workers), "tflm": tflm_invoke},
                      max(3, repeats // 3))
     row["mcuml_batched_ms_per_sample"] = t["batch"][0] / batch
     row["mcuml_batched_cpu_ms_per_sample"] = t["batch"][1] / batch
     row["batched_speedup_vs_tflm"] = t["tflm"][0] / row["mcuml_batched_ms_per_sample"]
     row["batched_cpu_speedup_vs_tflm"] = t["tflm"][1] / row["mcuml_batched_cpu_ms_per_sample"]
+    row["batched_workers"] = workers if workers is not None else ours._auto_workers.choice
 
     try:
         from ai_edge_litert.interpreter import Interpreter as LiteRT
@@ -118,25 +121,27 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--workers", type=int, default=None, help="run()'s worker threads (default: chosen by timing)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "interpreter.json"))
     ap.add_argument("models", nargs="*", default=DEFAULT)
     args = ap.parse_args()
     rows = []
     for rel in args.models:
         print(f"benchmarking {rel} ...", file=sys.stderr)
-        rows.append(bench_model(rel, args.repeats, args.batch))
+        rows.append(bench_model(rel, args.repeats, args.batch, args.workers))
         r = rows[-1]
         print(f"  invoke mcuml {r['mcuml_invoke_ms']:.3f} ms, TFLM {r['tflm_invoke_ms']:.3f} ms "
               f"(ratio {r['invoke_ratio_mcuml_over_tflm']:.2f}; CPU {r['mcuml_invoke_cpu_ms']:.3f} / "
               f"{r['tflm_invoke_cpu_ms']:.3f} ms, ratio {r['invoke_cpu_ratio_mcuml_over_tflm']:.2f}); "
               f"batched {r['mcuml_batched_ms_per_sample']:.4f} ms/sample ({r['batched_speedup_vs_tflm']:.1f}x "
-              f"TFLM; CPU {r['mcuml_batched_cpu_ms_per_sample']:.4f} ms, {r['batched_cpu_speedup_vs_tflm']:.1f}x)",
+              f"TFLM; CPU {r['mcuml_batched_cpu_ms_per_sample']:.4f} ms, {r['batched_cpu_speedup_vs_tflm']:.1f}x; "
+              f"{r['batched_workers']} worker(s))",
               file=sys.stderr)
     result = {
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
                     "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None},
-        "batch": args.batch, "repeats": args.repeats, "statistic": "median", "models": rows,
+        "batch": args.batch, "workers": args.workers, "repeats": args.repeats, "statistic": "median", "models": rows,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

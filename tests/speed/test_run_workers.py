@@ -93,3 +93,31 @@ def test_stateful_model_runs_on_one_worker(monkeypatch) -> None:
 
 def test_default_workers_is_capped() -> None:
     assert 1 <= workers.default_workers() <= workers.MAX_WORKERS
+
+
+def test_auto_workers_keeps_the_faster_count_and_rechecks() -> None:
+    auto = workers.AutoWorkers()
+    seen = []
+    for _ in range(2 * auto.TRIALS):  # each count gets its timed turns
+        k = auto.pick(2)
+        seen.append(k)
+        auto.record(k, 2, 1.0 if k == 1 else 0.5)
+    assert sorted(seen) == [1] * auto.TRIALS + [2] * auto.TRIALS
+    assert all(auto.pick(2) == 2 for _ in range(auto.RECHECK - 2 * auto.TRIALS - 1))
+    # the recheck times both again; now one worker is faster (a loaded machine)
+    for _ in range(2 * auto.TRIALS):
+        k = auto.pick(2)
+        auto.record(k, 2, 0.5 if k == 1 else 2.0)
+    assert auto.pick(2) == 1
+    assert auto.pick(1) == 1
+
+
+def test_run_default_workers_is_exact(monkeypatch) -> None:
+    monkeypatch.setattr(workers, "default_workers", lambda: 2)
+    monkeypatch.setattr("mcuml.interp.interpreter.default_workers", lambda: 2)
+    rng = np.random.default_rng(9)
+    it = Interpreter(model_content=_conv_model(rng))
+    xs = rand_input(rng, (50, 1, 9, 8, 5), "int8")
+    ref = it.run(xs, workers=1)[0]
+    for _ in range(6):  # trials of both counts, then the choice
+        assert np.array_equal(it.run(xs)[0], ref)
