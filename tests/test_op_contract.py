@@ -31,7 +31,16 @@ SENTINELS = (0xA5, 0x5A)
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
+# Ops that Op.eval cannot run from compile's params alone: they call subgraphs or use the interpreter's
+# resource variables, and are evaluated with what their ``bind(params, graph)`` returns. The eval checks
+# skip them; tests/ops/test_control_flow.py and tests/ops/test_resource_variables.py check them
+# against TFLM through the interpreter (single invokes, batched run(), reset).
+RUNTIME_OPS = {"IF", "WHILE", "CALL_ONCE", "READ_VARIABLE", "ASSIGN_VARIABLE"}
+
+
 def _xfail(op: str, check: str) -> None:
+    if op in RUNTIME_OPS and check in ("writes", "batch"):
+        pytest.skip(f"{op} runs through the interpreter's subgraph/resource runtime (see RUNTIME_OPS)")
     reason = KNOWN_BUGS.get((op, check))
     if reason:
         pytest.xfail(reason)
@@ -424,11 +433,24 @@ def _one_op_model(op: str, dtype: str, kind: str | None = None, **opts) -> Model
     return b.build()
 
 
-def test_check_interpreter_names_missing_tflm_builtins_from_coverage():
+@pytest.fixture
+def missing_builtin(monkeypatch):
+    """mcuml runs every TFLM builtin now: unregister one (WHILE) for the tests of what is missing."""
+    from mcuml.ops import REGISTRY, registry
+
+    registry()  # load every op module first
+    monkeypatch.delitem(REGISTRY, "WHILE")
+    op_coverage.cache_clear()
+    yield "WHILE"
+    op_coverage.cache_clear()
+
+
+def test_check_interpreter_names_missing_tflm_builtins_from_coverage(missing_builtin):
     from mcuml.check import check
 
     cov = op_coverage()
     missing = cov.missing[0]
+    assert missing == missing_builtin
     r = check(_one_op_model(missing, "float32"), interpreter=True)
     assert r.runs_on_mcuml is False and r.mcuml_missing_ops == (missing,)
     reason = r.interpreter_problems[0].reason
@@ -458,7 +480,7 @@ def test_check_interpreter_lists_the_types_a_kernel_runs():
     assert "supported: float32" in ceil and "kernel runs" not in ceil  # already says it
 
 
-def test_check_cli_json_carries_missing_ops(tmp_path):
+def test_check_cli_json_carries_missing_ops(tmp_path, missing_builtin):
     import json
 
     from click.testing import CliRunner

@@ -378,6 +378,47 @@ def _signal(s: _B) -> list[Model]:
     raise KeyError(s.name)
 
 
+def _control(s: _B) -> list[Model]:
+    """IF/WHILE/CALL_ONCE call pass-through subgraphs; resource ops take a handle input. The data
+    type is that of the carried data (IF/WHILE), the variable's value (READ/ASSIGN_VARIABLE); CALL_ONCE
+    and VAR_HANDLE carry none."""
+    b, dt, op = s.b, s.dt, s.name
+
+    def passthrough(name: str, outs_bool: bool = False) -> None:
+        b.subgraph(name)
+        a = b.input("a", (2, 3), dt, **s.q(dt))
+        b.output(b.tensor("c", (1,), DType.bool) if outs_bool else a)
+        b.select(0)
+
+    if op == "IF":
+        model = s.op([s.x("cond", (1,), DType.bool), s.x("x", (2, 3))], [s.y("y", (2, 3))], "IfOptions",
+                     then_subgraph_index=1, else_subgraph_index=2)
+        passthrough("then")
+        passthrough("else")
+        return [model]
+    if op == "WHILE":
+        model = s.op([s.x("x", (2, 3))], [s.y("y", (2, 3))], "WhileOptions", cond_subgraph_index=1,
+                     body_subgraph_index=2)
+        passthrough("cond", outs_bool=True)
+        passthrough("body")
+        return [model]
+    if op == "CALL_ONCE":
+        model = s.op([], [], "CallOnceOptions", init_subgraph_index=1)
+        b.subgraph("init")
+        b.select(0)
+        return [model]
+    if op == "VAR_HANDLE":
+        return [s.op([], [s.y("h", (), DType.resource)], "VarHandleOptions", container="", shared_name="v")]
+    h = s.x("h", (), DType.resource)
+    if op == "READ_VARIABLE":
+        return [s.op([h], [s.y("y", (2, 3))])]
+    return [s.op([h, s.x("v", (2, 3))], [])]  # ASSIGN_VARIABLE
+
+
+_BUILDERS.update({op: _control for op in ("IF", "WHILE", "CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE",
+                                          "ASSIGN_VARIABLE")})
+
+
 def has_sample(op: str) -> bool:
     try:
         sample_models(op, DType.float32)
