@@ -430,9 +430,11 @@ class FloatRequant:
             for s in range(0, n, rows):
                 e = min(n, s + rows)
                 self._block(a2[s:e], o2[s:e], f[:e - s], t[:e - s], self.width)
-        if main < m:
-            f = buffer("requant.f", (m - main, oc), np.float64)
-            self._block(acc[main:], out[main:], f, buffer("requant.t", f.shape, np.float64), oc)
+        if main < m:  # the last rows as one flat row: the tiled constants' period is OC, so their head fits
+            tail = (m - main) * oc
+            f = buffer("requant.f", (1, tail), np.float64)
+            self._block(acc[main:].reshape(1, tail), out[main:].reshape(1, tail), f,
+                        buffer("requant.t", f.shape, np.float64), tail)
 
     def _block(self, acc: np.ndarray, out: np.ndarray, f: np.ndarray, t: np.ndarray, w: int) -> None:
         if self.bias32 is not None and acc.dtype == np.float32:
