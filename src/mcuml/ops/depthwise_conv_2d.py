@@ -40,12 +40,25 @@ class DepthwiseParams:
     fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
     wide_taps: np.ndarray | None = None  # float32 (KH, KW, OW*OC): each tap tiled along an output row
     flat_taps: np.ndarray | None = None  # float32 (KH*KW, L): each tap tiled along a flat padded image (stride 1)
+    flat_taps16: np.ndarray | None = None  # int16 copy when two taps' products always fit int16 (``_int8_flat16``)
     # int8 accumulation strategy per slab kind (single sample / batch), picked by timing each twice:
     # per-tap passes, einsum and flat shifts each win somewhere; all are exact, so only speed differs
     strategy: dict = field(default_factory=dict, compare=False)
 
 
 FLAT_TAPS_MAX_BYTES = 4 << 20
+INT16_PAIR_MAX = 32767 // 128  # |w_j| + |w_j+1| bound for a pair of int8 products (|input| <= 128) in int16
+
+
+def _flat_taps16(flat: np.ndarray | None, taps: np.ndarray) -> np.ndarray | None:
+    """``flat`` as int16 when every pair of consecutive taps (the pairs ``_int8_flat16`` sums) fits int16."""
+    if flat is None:
+        return None
+    w = np.abs(taps.reshape(-1, taps.shape[-1]))
+    pairs = w[0::2][:len(w) // 2] + w[1::2]
+    if pairs.size and pairs.max() > INT16_PAIR_MAX:
+        return None
+    return flat.astype(np.int16)
 
 
 def _flat_taps(win: K.Window, taps: np.ndarray, oc: int) -> np.ndarray | None:
@@ -127,7 +140,7 @@ class DepthwiseConv2D(Op):
             wide = np.tile(taps.astype(np.float32), (1, 1, y.shape[2]))
             flat = _flat_taps(win, taps, oc)
         return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
-                               wide, flat)
+                               wide, flat, _flat_taps16(flat, taps))
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -144,7 +157,7 @@ class DepthwiseConv2D(Op):
             out2 = out.reshape(nb * rows, oc)
             for sl in K.sample_chunks(nb, per_sample, DW_CHUNK_BYTES):
                 xs = x[sl] if p.depth_multiplier == 1 else np.repeat(x[sl], p.depth_multiplier, axis=3)
-                acc = self._int8_acc(p, K.pad_input(xs, win, p.pad_value, np.float32, "dw.pad"), nb > 1)
+                acc = self._int8_acc(p, xs, nb > 1)
                 if not acc.flags.c_contiguous:  # the flat strategy's rows carry padding columns
                     dense = buffer("dw.dense", acc.shape, np.float32)
                     dense[...] = acc
@@ -155,21 +168,55 @@ class DepthwiseConv2D(Op):
             out[sl] = self._slab(p, x[sl])
 
     @classmethod
-    def _int8_acc(cls, p: DepthwiseParams, xp: np.ndarray, batched: bool) -> np.ndarray:
+    def _int8_acc(cls, p: DepthwiseParams, xs: np.ndarray, batched: bool) -> np.ndarray:
+        """float32 accumulators of the (unpadded) int8 slab ``xs``, by the strategy picked for this slab kind."""
         how = p.strategy.get(batched)
         if how is not None:
-            return how(p, xp)
+            return how(p, cls._padded(p, xs, how))
         # no decision yet: the next slabs take turns with each strategy (their results are used),
         # twice round, and the fastest per sample wins
-        cands = (cls._int8_taps, cls._int8_einsum) + ((cls._int8_flat,) if p.flat_taps is not None else ())
+        cands = (cls._int8_taps, cls._int8_einsum) + ((cls._int8_flat,) if p.flat_taps is not None else ()) \
+            + ((cls._int8_flat16,) if p.flat_taps16 is not None else ())
         trials = p.strategy.setdefault(("trials", batched), [])
         how = cands[len(trials) % len(cands)]
         t0 = time.thread_time()  # per thread: run() workers time their own slabs
-        acc = how(p, xp)
-        trials.append(((time.thread_time() - t0) / xp.shape[0], how))
+        acc = how(p, cls._padded(p, xs, how))
+        trials.append(((time.thread_time() - t0) / xs.shape[0], how))
         if len(trials) >= 2 * len(cands):
             p.strategy[batched] = min(trials, key=lambda tr: tr[0])[1]
         return acc
+
+    @classmethod
+    def _padded(cls, p: DepthwiseParams, xs: np.ndarray, how) -> np.ndarray:
+        if how is cls._int8_flat16:
+            return K.pad_input(xs, p.win, p.pad_value, np.int16, "dw.pad16")
+        return K.pad_input(xs, p.win, p.pad_value, np.float32, "dw.pad")
+
+    @staticmethod
+    def _int8_flat16(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+        """``_int8_flat`` over an int16 padded image: products of two taps are summed in int16 (half the
+        memory traffic of float32; prepare proved each pair's sum fits), then added to float32 sums.
+        """
+        win = p.win
+        n, hp, wp, c = xp.shape
+        taps = p.flat_taps16
+        length = taps.shape[1]
+        xf = xp.reshape(n, hp * wp * c)
+        acc = buffer("dw.acc", (n, win.out_h * wp * c), np.float32)
+        a = acc[:, :length]
+        t1 = buffer("dw.t16a", a.shape, np.int16)
+        t2 = buffer("dw.t16b", a.shape, np.int16)
+        offs = [(ky * win.dil_h * wp + kx * win.dil_w) * c for ky in range(win.k_h) for kx in range(win.k_w)]
+        for j in range(0, len(offs), 2):
+            np.multiply(xf[:, offs[j]:offs[j] + length], taps[j], out=t1)
+            if j + 1 < len(offs):
+                np.multiply(xf[:, offs[j + 1]:offs[j + 1] + length], taps[j + 1], out=t2)
+                t1 += t2
+            if j == 0:
+                a[...] = t1
+            else:
+                np.add(a, t1, out=a)
+        return acc.reshape(n, win.out_h, wp, c)[:, :, :win.out_w]
 
     @staticmethod
     def _int8_flat(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
