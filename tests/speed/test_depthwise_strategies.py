@@ -40,7 +40,7 @@ def _model(case, rng):
                            bias=True, bias_dtype="int32", depth=k * k)
 
 
-@pytest.mark.parametrize("strategy", ["_int8_taps", "_int8_einsum", "_int8_flat", "_int8_flat16", None])
+@pytest.mark.parametrize("strategy", ["_int8_taps", "_int8_einsum", "_int8_flat", "_int8_flat16", "_int8_taps16", None])
 @pytest.mark.parametrize("i", range(len(CASES)))
 def test_strategy_matches_tflm(i: int, strategy: str | None) -> None:
     rng = np.random.default_rng(40 + i)
@@ -62,7 +62,8 @@ def test_strategy_matches_tflm(i: int, strategy: str | None) -> None:
     for s in range(len(xs)):
         assert np.array_equal(got[s], tflm_run(model, [xs[s]])[0])
     if strategy is None:
-        for _ in range(8):  # a decision after each candidate had two turns
+        for _ in range(10):  # a decision after each candidate had two turns
             it.invoke()
         assert params.strategy[False] in (DepthwiseConv2D._int8_taps, DepthwiseConv2D._int8_einsum,
-                                          DepthwiseConv2D._int8_flat, DepthwiseConv2D._int8_flat16)
+                                          DepthwiseConv2D._int8_flat, DepthwiseConv2D._int8_flat16,
+                                          DepthwiseConv2D._int8_taps16)

@@ -41,6 +41,7 @@ class DepthwiseParams:
     wide_taps: np.ndarray | None = None  # float32 (KH, KW, OW*OC): each tap tiled along an output row
     flat_taps: np.ndarray | None = None  # float32 (KH*KW, L): each tap tiled along a flat padded image (stride 1)
     flat_taps16: np.ndarray | None = None  # int16 copy when two taps' products always fit int16 (``_int8_flat16``)
+    wide_taps16: np.ndarray | None = None  # the same for ``wide_taps`` (``_int8_taps16``)
     # int8 accumulation strategy per slab kind (single sample / batch), picked by timing each twice:
     # per-tap passes, einsum and flat shifts each win somewhere; all are exact, so only speed differs
     strategy: dict = field(default_factory=dict, compare=False)
@@ -50,15 +51,15 @@ FLAT_TAPS_MAX_BYTES = 4 << 20
 INT16_PAIR_MAX = 32767 // 128  # |w_j| + |w_j+1| bound for a pair of int8 products (|input| <= 128) in int16
 
 
-def _flat_taps16(flat: np.ndarray | None, taps: np.ndarray) -> np.ndarray | None:
-    """``flat`` as int16 when every pair of consecutive taps (the pairs ``_int8_flat16`` sums) fits int16."""
-    if flat is None:
+def _as_int16_pairs(tiled: np.ndarray | None, taps: np.ndarray) -> np.ndarray | None:
+    """``tiled`` taps as int16 when every pair of consecutive taps (the pairs the int16 strategies sum) fits."""
+    if tiled is None:
         return None
     w = np.abs(taps.reshape(-1, taps.shape[-1]))
     pairs = w[0::2][:len(w) // 2] + w[1::2]
     if pairs.size and pairs.max() > INT16_PAIR_MAX:
         return None
-    return flat.astype(np.int16)
+    return tiled.astype(np.int16)
 
 
 def _flat_taps(win: K.Window, taps: np.ndarray, oc: int) -> np.ndarray | None:
@@ -140,7 +141,7 @@ class DepthwiseConv2D(Op):
             wide = np.tile(taps.astype(np.float32), (1, 1, y.shape[2]))
             flat = _flat_taps(win, taps, oc)
         return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
-                               wide, flat, _flat_taps16(flat, taps))
+                               wide, flat, _as_int16_pairs(flat, taps), _as_int16_pairs(wide, taps))
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -176,7 +177,8 @@ class DepthwiseConv2D(Op):
         # no decision yet: the next slabs take turns with each strategy (their results are used),
         # twice round, and the fastest per sample wins
         cands = (cls._int8_taps, cls._int8_einsum) + ((cls._int8_flat,) if p.flat_taps is not None else ()) \
-            + ((cls._int8_flat16,) if p.flat_taps16 is not None else ())
+            + ((cls._int8_flat16,) if p.flat_taps16 is not None else ()) \
+            + ((cls._int8_taps16,) if p.wide_taps16 is not None else ())
         trials = p.strategy.setdefault(("trials", batched), [])
         how = cands[len(trials) % len(cands)]
         t0 = time.thread_time()  # per thread: run() workers time their own slabs
@@ -188,7 +190,7 @@ class DepthwiseConv2D(Op):
 
     @classmethod
     def _padded(cls, p: DepthwiseParams, xs: np.ndarray, how) -> np.ndarray:
-        if how is cls._int8_flat16:
+        if how is cls._int8_flat16 or how is cls._int8_taps16:
             return K.pad_input(xs, p.win, p.pad_value, np.int16, "dw.pad16")
         return K.pad_input(xs, p.win, p.pad_value, np.float32, "dw.pad")
 
@@ -217,6 +219,39 @@ class DepthwiseConv2D(Op):
             else:
                 np.add(a, t1, out=a)
         return acc.reshape(n, win.out_h, wp, c)[:, :, :win.out_w]
+
+    @staticmethod
+    def _int8_taps16(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+        """``_int8_taps`` over an int16 padded image, tap pairs summed in int16 as in ``_int8_flat16``."""
+        win = p.win
+        n, c = xp.shape[0], xp.shape[3]
+        sh, sw = win.stride_h, win.stride_w
+        planes: dict[tuple[int, int], np.ndarray] = {}
+        acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
+        t1 = buffer("dw.t16a", acc.shape, np.int16)
+        t2 = buffer("dw.t16b", acc.shape, np.int16)
+        taps = p.wide_taps16.reshape(win.k_h * win.k_w, -1)
+        views = []
+        for ky in range(win.k_h):
+            y0 = ky * win.dil_h
+            for kx in range(win.k_w):
+                x0 = kx * win.dil_w
+                key = (y0 % sh, x0 % sw)
+                plane = planes.get(key)
+                if plane is None:
+                    plane = xp if sh == sw == 1 else np.ascontiguousarray(xp[:, key[0]::sh, key[1]::sw])
+                    planes[key] = plane
+                views.append(plane[:, y0 // sh:y0 // sh + win.out_h, x0 // sw:x0 // sw + win.out_w].reshape(acc.shape))
+        for j in range(0, len(views), 2):
+            np.multiply(views[j], taps[j], out=t1)
+            if j + 1 < len(views):
+                np.multiply(views[j + 1], taps[j + 1], out=t2)
+                t1 += t2
+            if j == 0:
+                acc[...] = t1
+            else:
+                np.add(acc, t1, out=acc)
+        return acc
 
     @staticmethod
     def _int8_flat(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
