@@ -23,13 +23,12 @@ from functools import partial
 import numpy as np
 
 from mcuml.ir.dtypes import DType
-from mcuml.ir.model import Operator
+from mcuml.ir.model import Operator, Tensor
 from mcuml.kernels import fixedpoint as fp
 from mcuml.kernels.quant import quantize_multiplier, srdhm, wrap_int32
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import (BinaryOp, BinaryParams, binary_params, float_activation_range, fused_activation,
-                                  int_activation_range, io, quant_activation_range, require_quantized)
-from mcuml.ops.add import check_binary_types, float_op
+from mcuml.ops._binary import arith_params
+from mcuml.ops._pointwise import BinaryFn, BinaryOp, BinaryParams, quant_activation_range
 
 TYPES = (DType.float32, DType.int32, DType.int8)
 
@@ -84,23 +83,16 @@ def div_int32(lo: int, hi: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @register("DIV")
 class Div(BinaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
-        (x1, x2), (y,) = io(node, ctx, 2)
-        check_binary_types(ctx, x1, x2, y, TYPES)
-        act = fused_activation(node)
-        if y.dtype == DType.float32:
-            lo, hi = float_activation_range(act)
-            return binary_params(ctx, x1, x2, y, partial(float_op, _fdiv, lo, hi))
-        if y.dtype == DType.int32:
-            if any(t.quantization is not None and t.quantization.scale for t in (x1, x2)):
-                ctx.fail("only un-quantized int32 DIV is supported (as in TFLM)")
-            lo, hi = int_activation_range(act, y.dtype)
-            return binary_params(ctx, x1, x2, y, partial(div_int32, lo, hi))
-        require_quantized(ctx, x1, x2, y)
-        real = float(x1.scale) / (float(x2.scale) * float(y.scale))
-        mult, shift = quantize_multiplier(real)
-        lo, hi = quant_activation_range(act, y)
-        fn = partial(div_quantized, -x1.zero_point, -x2.zero_point, y.zero_point, mult, shift, lo, hi)
-        return binary_params(ctx, x1, x2, y, fn, lut_dtype=np.int8)
+        return arith_params(node, ctx, TYPES, float_fn=_fdiv, int32_fn=div_int32, quant_fn=_quant_div,
+                            unquantized_int32=(0, 1))
+
+
+def _quant_div(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, act: int) -> BinaryFn:
+    """``CalculateOpDataDiv`` (int8)."""
+    real = float(x1.scale) / (float(x2.scale) * float(y.scale))
+    mult, shift = quantize_multiplier(real)
+    lo, hi = quant_activation_range(act, y)
+    return partial(div_quantized, -x1.zero_point, -x2.zero_point, y.zero_point, mult, shift, lo, hi)
 
 
 def _fdiv(a: np.ndarray, b: np.ndarray) -> np.ndarray:

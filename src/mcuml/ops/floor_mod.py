@@ -11,8 +11,8 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import BinaryOp, BinaryParams, binary_params, io
-from mcuml.ops.add import check_binary_types
+from mcuml.ops._binary import binary_io
+from mcuml.ops._pointwise import BinaryOp, BinaryParams, binary_params
 
 
 def floor_mod_float(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -26,8 +26,5 @@ def floor_mod_float(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @register("FLOOR_MOD")
 class FloorMod(BinaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
-        (x1, x2), (y,) = io(node, ctx, 2)
-        check_binary_types(ctx, x1, x2, y, (DType.float32,))
-        if tuple(x1.shape) != tuple(x2.shape) and len(y.shape) > 4:
-            ctx.shape_error(f"broadcasting is limited to 4-D in TFLM (output rank {len(y.shape)})")
+        x1, x2, y = binary_io(node, ctx, (DType.float32,), max_broadcast_rank=4)
         return binary_params(ctx, x1, x2, y, floor_mod_float)

@@ -12,16 +12,15 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import BinaryOp, BinaryParams, binary_params, io
-from mcuml.ops.add import check_binary_types
+from mcuml.ops._binary import binary_io
+from mcuml.ops._pointwise import BinaryOp, BinaryParams, binary_params
 
 TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64)
 
 
 class MaxMin(BinaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
-        (x1, x2), (y,) = io(node, ctx, 2)
-        check_binary_types(ctx, x1, x2, y, TYPES)
+        x1, x2, y = binary_io(node, ctx, TYPES)
         # TFLM's float path: op(a, b) as (a > b ? a : b); np.maximum differs only for NaN
         fn = _max if self.name == "MAXIMUM" else _min
         return binary_params(ctx, x1, x2, y, fn)

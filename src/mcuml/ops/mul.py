@@ -15,12 +15,12 @@ from functools import partial
 import numpy as np
 
 from mcuml.ir.dtypes import DType
-from mcuml.ir.model import Operator
+from mcuml.ir.model import Operator, Tensor
 from mcuml.kernels.quant import mbqm, quantize_multiplier
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import (BinaryOp, BinaryParams, binary_params, float_activation_range, fused_activation,
-                                  int_activation_range, io, quant_activation_range, require_quantized)
-from mcuml.ops.add import check_binary_types, float_op, int32_op
+from mcuml.ops._binary import arith_params
+from mcuml.ops._pointwise import BinaryFn, BinaryOp, BinaryParams, quant_activation_range
+from mcuml.ops.add import int32_op
 
 TYPES = (DType.float32, DType.int32, DType.int8, DType.int16)
 
@@ -45,20 +45,14 @@ def quant_mul(p: QuantMulParams, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @register("MUL")
 class Mul(BinaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
-        (x1, x2), (y,) = io(node, ctx, 2)
-        check_binary_types(ctx, x1, x2, y, TYPES)
-        act = fused_activation(node)
-        if y.dtype == DType.float32:
-            lo, hi = float_activation_range(act)
-            return binary_params(ctx, x1, x2, y, partial(float_op, np.multiply, lo, hi))
-        if y.dtype == DType.int32:
-            lo, hi = int_activation_range(act, y.dtype)
-            return binary_params(ctx, x1, x2, y, partial(int32_op, np.multiply, lo, hi))
-        require_quantized(ctx, x1, x2, y)
-        if y.dtype == DType.int16 and (x1.zero_point or x2.zero_point or y.zero_point):
-            ctx.fail("int16 MUL needs zero points of 0 on both inputs and the output")
-        m, s = quantize_multiplier(float(x1.scale) * float(x2.scale) / float(y.scale))
-        lo, hi = quant_activation_range(act, y)
-        p = QuantMulParams(-x1.zero_point, -x2.zero_point, y.zero_point, m, s, lo, hi)
-        return binary_params(ctx, x1, x2, y, partial(quant_mul, p),
-                             lut_dtype=np.int8 if y.dtype == DType.int8 else None)
+        return arith_params(node, ctx, TYPES, float_fn=np.multiply, int32_fn=partial(int32_op, np.multiply),
+                            quant_fn=_quant_mul)
+
+
+def _quant_mul(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, act: int) -> BinaryFn:
+    """``CalculateOpDataMul`` (quantized part)."""
+    if y.dtype == DType.int16 and (x1.zero_point or x2.zero_point or y.zero_point):
+        ctx.fail("int16 MUL needs zero points of 0 on both inputs and the output")
+    m, s = quantize_multiplier(float(x1.scale) * float(x2.scale) / float(y.scale))
+    lo, hi = quant_activation_range(act, y)
+    return partial(quant_mul, QuantMulParams(-x1.zero_point, -x2.zero_point, y.zero_point, m, s, lo, hi))

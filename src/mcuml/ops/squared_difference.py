@@ -19,8 +19,9 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import mbqm, quantize_multiplier, rdbpot, srdhm, type_range, wrap_int32
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import BinaryOp, BinaryParams, binary_params, io, require_quantized
-from mcuml.ops.add import check_binary_types, smaller_than_one
+from mcuml.ops._binary import binary_io
+from mcuml.ops._pointwise import BinaryOp, BinaryParams, binary_params, require_quantized
+from mcuml.ops.add import smaller_than_one
 
 TYPES = (DType.float32, DType.int32, DType.int8, DType.int16)
 
@@ -48,10 +49,7 @@ def squared_difference_int32(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @register("SQUARED_DIFFERENCE")
 class SquaredDifference(BinaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
-        (x1, x2), (y,) = io(node, ctx, 2)
-        check_binary_types(ctx, x1, x2, y, TYPES)
-        if tuple(x1.shape) != tuple(x2.shape) and len(y.shape) > 4:
-            ctx.shape_error(f"broadcasting is limited to 4-D in TFLM (output rank {len(y.shape)})")
+        x1, x2, y = binary_io(node, ctx, TYPES, max_broadcast_rank=4)
         if y.dtype == DType.float32:
             return binary_params(ctx, x1, x2, y, squared_difference_float)
         if y.dtype == DType.int32:

@@ -18,9 +18,9 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator, Tensor
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import (BinaryOp, BinaryParams, binary_params, float_activation_range, fused_activation,
-                                  int_activation_range, io, quant_activation_range, require_quantized)
-from mcuml.ops.add import QuantAddParams, check_binary_types, float_op, int32_op, quant_add_sub, quant_params_add
+from mcuml.ops._binary import arith_params
+from mcuml.ops._pointwise import BinaryFn, BinaryOp, BinaryParams
+from mcuml.ops.add import QuantAddParams, int32_op, quant_add_sub, quant_params_add
 
 TYPES = (DType.float32, DType.int32, DType.int8, DType.int16)
 
@@ -28,23 +28,14 @@ TYPES = (DType.float32, DType.int32, DType.int8, DType.int16)
 @register("SUB")
 class Sub(BinaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
-        (x1, x2), (y,) = io(node, ctx, 2)
-        check_binary_types(ctx, x1, x2, y, TYPES)
-        act = fused_activation(node)
-        if y.dtype == DType.float32:
-            lo, hi = float_activation_range(act)
-            return binary_params(ctx, x1, x2, y, partial(float_op, np.subtract, lo, hi))
-        if y.dtype == DType.int32:
-            if any(t.quantization is not None and t.quantization.scale for t in (x1, x2, y)):
-                ctx.fail("only un-quantized int32 SUB is supported (as in TFLM)")
-            lo, hi = int_activation_range(act, y.dtype)
-            return binary_params(ctx, x1, x2, y, partial(int32_op, np.subtract, lo, hi))
-        require_quantized(ctx, x1, x2, y)
-        p = quant_params_sub(ctx, x1, x2, y, act)
-        return binary_params(ctx, x1, x2, y, partial(quant_add_sub, p),
-                             lut_dtype=np.int8 if y.dtype == DType.int8 else None)
+        return arith_params(node, ctx, TYPES, float_fn=np.subtract, int32_fn=partial(int32_op, np.subtract),
+                            quant_fn=_quant_sub, unquantized_int32=(0, 1, 2))
 
 
 def quant_params_sub(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, act: int) -> QuantAddParams:
     """``CalculateOpDataSub``: ADD's parameters with the second operand subtracted."""
     return replace(quant_params_add(ctx, x1, x2, y, act), sign=-1)
+
+
+def _quant_sub(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, act: int) -> BinaryFn:
+    return partial(quant_add_sub, quant_params_sub(ctx, x1, x2, y, act))
