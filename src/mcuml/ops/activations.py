@@ -25,7 +25,8 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import mbqm, quantize_multiplier, round_half_away, type_range
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import UnaryOp, UnaryParams, io, require_quantized, require_types, unary_params
+from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
+from mcuml.ops._unary import unary_io
 
 TYPES = (DType.float32, DType.int8, DType.int16)
 
@@ -38,20 +39,10 @@ def clamp_codes(lo, hi, x: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(x, lo), hi)
 
 
-def _check(node: Operator, ctx: OpContext):
-    (x,), (y,) = io(node, ctx, 1)
-    require_types(ctx, x, TYPES)
-    if y.dtype != x.dtype:
-        ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
-    if x.size != y.size:
-        ctx.shape_error(f"input has {x.size} elements, output {y.size}")
-    return x, y
-
-
 @register("RELU")
 class Relu(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = _check(node, ctx)
+        x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
             return unary_params(partial(clamp_codes, np.float32(0), np.float32(np.inf)), x.dtype, y.dtype)
         require_quantized(ctx, x, y)
@@ -66,7 +57,7 @@ class Relu(UnaryOp):
 @register("RELU6")
 class Relu6(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = _check(node, ctx)
+        x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
             return unary_params(partial(clamp_codes, np.float32(0), np.float32(6)), x.dtype, y.dtype)
         require_quantized(ctx, x)
@@ -80,7 +71,7 @@ class Relu6(UnaryOp):
 @register("RELU_N1_TO_1")
 class ReluN1To1(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = _check(node, ctx)
+        x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
             return unary_params(partial(clamp_codes, np.float32(-1), np.float32(1)), x.dtype, y.dtype)
         require_quantized(ctx, x, y)

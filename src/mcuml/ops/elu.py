@@ -15,7 +15,8 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import round_half_away
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import INT8_VALUES, UnaryOp, UnaryParams, io, require_quantized, require_types, unary_params
+from mcuml.ops._pointwise import INT8_VALUES, UnaryOp, UnaryParams, require_quantized, unary_params
+from mcuml.ops._unary import unary_io
 
 
 def elu_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.ndarray:
@@ -37,10 +38,7 @@ def _elu_float(x: np.ndarray) -> np.ndarray:
 @register("ELU")
 class Elu(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        (x,), (y,) = io(node, ctx, 1)
-        require_types(ctx, x, (DType.float32, DType.int8))
-        if y.dtype != x.dtype:
-            ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
+        x, y = unary_io(node, ctx, (DType.float32, DType.int8))
         if x.dtype == DType.float32:
             return unary_params(_elu_float, x.dtype, y.dtype)
         require_quantized(ctx, x, y)

@@ -19,7 +19,8 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import quantize_multiplier, rdbpot
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import UnaryOp, UnaryParams, io, require_quantized, require_types, unary_params
+from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
+from mcuml.ops._unary import unary_io
 
 
 def _w16(x: np.ndarray) -> np.ndarray:
@@ -79,10 +80,7 @@ def hard_swish_float(x: np.ndarray) -> np.ndarray:
 @register("HARD_SWISH")
 class HardSwish(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        (x,), (y,) = io(node, ctx, 1)
-        require_types(ctx, x, (DType.float32, DType.int8))
-        if y.dtype != x.dtype:
-            ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
+        x, y = unary_io(node, ctx, (DType.float32, DType.int8))
         if x.dtype == DType.float32:
             return unary_params(hard_swish_float, x.dtype, y.dtype)
         require_quantized(ctx, x, y)

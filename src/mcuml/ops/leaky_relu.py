@@ -20,7 +20,8 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import mbqm, quantize_multiplier, type_range
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import UnaryOp, UnaryParams, io, option, require_quantized, require_types, unary_params
+from mcuml.ops._pointwise import UnaryOp, UnaryParams, option, require_quantized, unary_params
+from mcuml.ops._unary import unary_io
 
 TYPES = (DType.float32, DType.int8, DType.int16)
 
@@ -42,10 +43,7 @@ def leaky_relu_float(alpha: np.float32, x: np.ndarray) -> np.ndarray:
 @register("LEAKY_RELU")
 class LeakyRelu(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        (x,), (y,) = io(node, ctx, 1)
-        require_types(ctx, x, TYPES)
-        if y.dtype != x.dtype:
-            ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
+        x, y = unary_io(node, ctx, TYPES)
         alpha = np.float32(option(node, "alpha", 0.0))
         if x.dtype == DType.float32:
             return unary_params(partial(leaky_relu_float, alpha), x.dtype, y.dtype)

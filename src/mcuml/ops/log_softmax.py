@@ -29,7 +29,8 @@ from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
 from mcuml.kernels.quant import INT32_MAX, INT32_MIN, mbqm, quantize_multiplier, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._pointwise import io, require_quantized, require_types
+from mcuml.ops._pointwise import require_quantized
+from mcuml.ops._unary import unary_io
 from mcuml.ops.softmax import preprocess_softmax_scaling
 
 INPUT_INTEGER_BITS = 5
@@ -185,10 +186,7 @@ def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total
 @register("LOG_SOFTMAX")
 class LogSoftmax(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> LogSoftmaxParams:
-        (x,), (y,) = io(node, ctx, 1)
-        require_types(ctx, x, (DType.float32, DType.int8))
-        if y.dtype != x.dtype:
-            ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
+        x, y = unary_io(node, ctx, (DType.float32, DType.int8))
         if len(x.shape) < 1:
             ctx.shape_error("LOG_SOFTMAX needs an input of rank >= 1")
         if tuple(x.shape) != tuple(y.shape):

@@ -23,8 +23,9 @@ from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
 from mcuml.kernels.quant import mbqm, rdbpot
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import UnaryOp, UnaryParams, io, require_quantized, require_types, unary_params
+from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
 from mcuml.ops._sigmoid import int8_input_params, int16_input_params, logistic_int16
+from mcuml.ops._unary import unary_io
 
 TYPES = (DType.float32, DType.int8, DType.int16)
 
@@ -47,10 +48,7 @@ def logistic_float(x: np.ndarray) -> np.ndarray:
 @register("LOGISTIC")
 class Logistic(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        (x,), (y,) = io(node, ctx, 1)
-        require_types(ctx, x, TYPES)
-        if y.dtype != x.dtype:
-            ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
+        x, y = unary_io(node, ctx, TYPES)
         if x.dtype == DType.float32:
             return unary_params(logistic_float, x.dtype, y.dtype)
         require_quantized(ctx, x, y)

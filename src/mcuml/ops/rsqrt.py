@@ -19,7 +19,8 @@ from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
 from mcuml.kernels.quant import INT32_MAX, mbqm, quantize_multiplier, rdbpot, srdhm, wrap_int32
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import INT8_VALUES, UnaryOp, UnaryParams, io, require_quantized, require_types, unary_params
+from mcuml.ops._pointwise import INT8_VALUES, UnaryOp, UnaryParams, require_quantized, unary_params
+from mcuml.ops._unary import unary_io
 
 REVERSE_SHIFT = -1
 RSQRT_SHIFT = 20
@@ -64,12 +65,7 @@ def _rsqrt_float(x: np.ndarray) -> np.ndarray:
 @register("RSQRT")
 class Rsqrt(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        (x,), (y,) = io(node, ctx, 1)
-        require_types(ctx, x, (DType.float32, DType.int8))
-        if y.dtype != x.dtype:
-            ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
-        if x.size != y.size:
-            ctx.shape_error(f"input has {x.size} elements, output {y.size}")
+        x, y = unary_io(node, ctx, (DType.float32, DType.int8), same_size=True)
         if x.dtype == DType.float32:
             return unary_params(_rsqrt_float, x.dtype, y.dtype)
         require_quantized(ctx, x, y)

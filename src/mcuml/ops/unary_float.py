@@ -21,7 +21,8 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import mbqm, quantize_multiplier, type_range
 from mcuml.ops import OpContext, register
-from mcuml.ops._pointwise import UnaryOp, UnaryParams, io, require_quantized, require_types, unary_params
+from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
+from mcuml.ops._unary import unary_io
 
 F32 = np.float32
 
@@ -47,19 +48,9 @@ FLOAT_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _same_type(node: Operator, ctx: OpContext, allowed):
-    (x,), (y,) = io(node, ctx, 1)
-    require_types(ctx, x, allowed)
-    if y.dtype != x.dtype:
-        ctx.fail(f"output type {y.dtype.name} differs from input type {x.dtype.name}")
-    if x.size != y.size:
-        ctx.shape_error(f"input has {x.size} elements, output {y.size}")
-    return x, y
-
-
 class FloatUnary(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = _same_type(node, ctx, (DType.float32,))
+        x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
         return unary_params(FLOAT_FUNCS[self.name], x.dtype, y.dtype)
 
 
@@ -78,7 +69,7 @@ def abs_quantized(in_zp: int, out_zp: int, rescale: tuple[int, int] | None, qmin
 @register("ABS")
 class Abs(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = _same_type(node, ctx, (DType.float32, DType.int8, DType.int16))
+        x, y = unary_io(node, ctx, (DType.float32, DType.int8, DType.int16), same_size=True)
         if x.dtype == DType.float32:
             return unary_params(_f(np.abs), x.dtype, y.dtype)
         if x.dtype == DType.int16 and not (x.quantization and x.quantization.scale):
@@ -95,5 +86,5 @@ class Abs(UnaryOp):
 @register("NEG")
 class Neg(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = _same_type(node, ctx, (DType.float32,))
+        x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
         return unary_params(_f(np.negative), x.dtype, y.dtype)
