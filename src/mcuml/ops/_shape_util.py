@@ -71,3 +71,38 @@ def check_shape(ctx: OpContext, t: Tensor, want: Sequence[int]) -> None:
 def batched(x: np.ndarray, b: int) -> np.ndarray:
     """A constant's ``(1, ...)`` array broadcast to ``b`` samples (a view, no copy)."""
     return x if x.shape[0] == b else np.broadcast_to(x, (b, *x.shape[1:]))
+
+
+def same_type_io(node: Operator, ctx: OpContext, types: Sequence[DType] | None) -> tuple[Tensor, Tensor]:
+    """Input 0 (of a type from ``types``; None: any type but string) and output 0, of the same type."""
+    x, y = tensor_in(node, 0, ctx), node.outputs[0]
+    if types is None:
+        if x.dtype == DType.string:
+            ctx.fail("string tensors are not supported")
+    else:
+        require_dtype(ctx, x, types)
+    same_dtype(ctx, x, y)
+    return x, y
+
+
+def resize_io(node: Operator, ctx: OpContext,
+              types: Sequence[DType]) -> tuple[Tensor, Tensor, int, int, bool, bool]:
+    """RESIZE_* prepare: 4-D NHWC input and output, constant int32 ``size`` [out_h, out_w], the options.
+
+    Returns ``(x, y, out_h, out_w, align_corners, half_pixel_centers)``; the output shape is left
+    to the caller.
+    """
+    n_inputs(node, ctx, 2)
+    x, y = same_type_io(node, ctx, types)
+    if len(x.shape) != 4:
+        ctx.shape_error(f"{ctx.op_name} needs a 4-D NHWC input")
+    size_t = tensor_in(node, 1, ctx, "size")
+    if size_t.dtype != DType.int32:
+        ctx.unsupported_type(size_t, (DType.int32,))
+    size = const_ints(node, 1, ctx, "size").ravel()
+    if len(size_t.shape) != 1 or size.size != 2:
+        ctx.shape_error("size must be a 1-D tensor with 2 elements")
+    o = node.options
+    align_corners = bool(o.get("align_corners", False)) if o is not None else False
+    half_pixel_centers = bool(o.get("half_pixel_centers", False)) if o is not None else False
+    return x, y, int(size[0]), int(size[1]), align_corners, half_pixel_centers

@@ -20,7 +20,7 @@ from mcuml.ir.model import Operator
 from mcuml.kernels.quant import rdbpot, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import INT8_VALUES, option, require_quantized
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, norm_axis, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, norm_axis, same_type_io, tensor_in
 from mcuml.ops.add import smaller_than_one
 
 CUMSUM_INTEGER_SHIFT = 20
@@ -42,9 +42,7 @@ class CumSumParams:
 class CumSum(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> CumSumParams:
         n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, (DType.float32, DType.int8))
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, (DType.float32, DType.int8))
         axis_t = tensor_in(node, 1, ctx, "axis")
         if axis_t.dtype != DType.int32:
             ctx.unsupported_type(axis_t, (DType.int32,))

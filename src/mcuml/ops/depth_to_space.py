@@ -10,14 +10,12 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
 from mcuml.ops._index_map import IndexMapOp, IndexMapParams, source
-from mcuml.ops._shape_util import check_shape, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, n_inputs, same_type_io
 
 
 def _common(node: Operator, ctx: OpContext):
     n_inputs(node, ctx, 1)
-    x, y = tensor_in(node, 0, ctx), node.outputs[0]
-    require_dtype(ctx, x, (DType.float32, DType.int8))
-    same_dtype(ctx, x, y)
+    x, y = same_type_io(node, ctx, (DType.float32, DType.int8))
     if len(x.shape) != 4:
         ctx.shape_error("input must be 4-D NHWC")
     bs = int(node.options.get("block_size", 0)) if node.options is not None else 0

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, same_type_io, tensor_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +43,7 @@ class Fill(Op):
 class BroadcastTo(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> FillParams:
         n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        if x.dtype == DType.string:
-            ctx.fail("string tensors are not supported")
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, None)
         shape = const_ints(node, 1, ctx, "shape").ravel().tolist()
         if len(shape) > 5 or len(x.shape) > len(shape):
             ctx.shape_error(f"cannot broadcast {list(x.shape)} to {shape} (max 5-D)")

@@ -18,7 +18,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import INT32_MAX, INT32_MIN, mbqm, rdbpot, srdhm
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, n_inputs, same_type_io
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +68,7 @@ def inv_sqrt_quantized_multiplier_exp(acc: np.ndarray) -> tuple[np.ndarray, np.n
 class L2Normalization(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> L2NormParams:
         n_inputs(node, ctx, 1)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, (DType.float32, DType.int8))
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, (DType.float32, DType.int8))
         if len(x.shape) > 4 or len(x.shape) < 1:
             ctx.shape_error("L2_NORMALIZATION supports 1-D to 4-D inputs")
         check_shape(ctx, y, x.shape)

@@ -13,7 +13,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
 from mcuml.ops._index_map import IndexMapOp, IndexMapParams, source
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, same_type_io
 
 REFLECT = 0  # schema MirrorPadMode
 
@@ -32,9 +32,7 @@ def input_dimension(padded: np.ndarray, left: int, size: int, offset: int) -> np
 class MirrorPad(IndexMapOp):
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, (DType.float32, DType.int8))
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, (DType.float32, DType.int8))
         pads = const_ints(node, 1, ctx, "paddings")
         if pads.shape != (len(x.shape), 2):
             ctx.shape_error(f"paddings must have shape [{len(x.shape)}, 2]")

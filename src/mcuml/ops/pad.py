@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, same_quant, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, same_dtype, same_quant, same_type_io
 
 _TYPES = (DType.float32, DType.int8, DType.int16, DType.int32)
 
@@ -32,9 +30,7 @@ class PadParams:
 class Pad(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> PadParams:
         n_inputs(node, ctx, 2, 3)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, _TYPES)
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, _TYPES)
         if len(x.shape) > 5:
             ctx.fail(f"PAD supports up to 5-D inputs, got {len(x.shape)}-D")
         pads = const_ints(node, 1, ctx, "paddings")

@@ -26,7 +26,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, resize_io
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,25 +76,10 @@ def interpolation_float(out_size: int, in_size: int, align_corners: bool,
 @register("RESIZE_BILINEAR")
 class ResizeBilinear(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> ResizeBilinearParams:
-        n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, (DType.float32, DType.int8))
-        same_dtype(ctx, x, y)
-        if len(x.shape) != 4:
-            ctx.shape_error("RESIZE_BILINEAR needs a 4-D NHWC input")
-        size_t = tensor_in(node, 1, ctx, "size")
-        if size_t.dtype != DType.int32:
-            ctx.unsupported_type(size_t, (DType.int32,))
-        size = const_ints(node, 1, ctx, "size").ravel()
-        if len(size_t.shape) != 1 or size.size != 2:
-            ctx.shape_error("size must be a 1-D tensor with 2 elements")
-        oh, ow = int(size[0]), int(size[1])
+        x, y, oh, ow, ac, hp = resize_io(node, ctx, (DType.float32, DType.int8))
         if oh <= 0 or ow <= 0:
             ctx.shape_error(f"output size {oh}x{ow} must be positive")
         check_shape(ctx, y, [x.shape[0], oh, ow, x.shape[3]])
-        o = node.options
-        ac = bool(o.get("align_corners", False)) if o is not None else False
-        hp = bool(o.get("half_pixel_centers", False)) if o is not None else False
         if ac and hp:
             ctx.fail("half_pixel_centers requires align_corners to be False (as in TFLM)")
         is_float = x.dtype == DType.float32

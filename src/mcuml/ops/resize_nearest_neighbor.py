@@ -17,7 +17,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.quant import round_half_away
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, resize_io
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,23 +44,8 @@ def nearest_indices(out_size: int, in_size: int, align_corners: bool, half_pixel
 @register("RESIZE_NEAREST_NEIGHBOR")
 class ResizeNearestNeighbor(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> ResizeNearestParams:
-        n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, (DType.float32, DType.int8, DType.int16))
-        same_dtype(ctx, x, y)
-        if len(x.shape) != 4:
-            ctx.shape_error("RESIZE_NEAREST_NEIGHBOR needs a 4-D NHWC input")
-        size_t = tensor_in(node, 1, ctx, "size")
-        if size_t.dtype != DType.int32:
-            ctx.unsupported_type(size_t, (DType.int32,))
-        size = const_ints(node, 1, ctx, "size").ravel()
-        if len(size_t.shape) != 1 or size.size != 2:
-            ctx.shape_error("size must be a 1-D tensor with 2 elements")
-        oh, ow = int(size[0]), int(size[1])
+        x, y, oh, ow, ac, hp = resize_io(node, ctx, (DType.float32, DType.int8, DType.int16))
         check_shape(ctx, y, [x.shape[0], oh, ow, x.shape[3]])
-        o = node.options
-        ac = bool(o.get("align_corners", False)) if o is not None else False
-        hp = bool(o.get("half_pixel_centers", False)) if o is not None else False
         return ResizeNearestParams(tuple(nearest_indices(oh, x.shape[1], ac, hp).tolist()),
                                    tuple(nearest_indices(ow, x.shape[2], ac, hp).tolist()))
 

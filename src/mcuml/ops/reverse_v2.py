@@ -13,7 +13,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
 from mcuml.ops._index_map import IndexMapOp, IndexMapParams, source
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_type_io, tensor_in
 
 _TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64, DType.uint8, DType.bool)
 
@@ -22,9 +22,7 @@ _TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64, DTyp
 class ReverseV2(IndexMapOp):
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, _TYPES)
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, _TYPES)
         check_shape(ctx, y, x.shape)
         axis_t = tensor_in(node, 1, ctx, "axis")
         require_dtype(ctx, axis_t, (DType.int32,))

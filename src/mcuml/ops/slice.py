@@ -15,7 +15,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, n_inputs, require_dtype, same_type_io, tensor_in
 
 _TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.bool)
 
@@ -37,9 +37,7 @@ def slice_index(begin: np.ndarray, size: np.ndarray, shape: tuple[int, ...]) -> 
 class Slice(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> SliceParams:
         n_inputs(node, ctx, 3)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, _TYPES)
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, _TYPES)
         begin_t, size_t = tensor_in(node, 1, ctx, "begin"), tensor_in(node, 2, ctx, "size")
         for t in (begin_t, size_t):
             require_dtype(ctx, t, (DType.int32, DType.int64))

@@ -16,15 +16,13 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
-from mcuml.ops._index_map import IndexMapOp, IndexMapParams, source
-from mcuml.ops._shape_util import const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._index_map import IndexMapOp, IndexMapParams
+from mcuml.ops._shape_util import const_ints, n_inputs, same_type_io
 
 
 def _common(node: Operator, ctx: OpContext, what: str):
     n_inputs(node, ctx, 3)
-    x, y = tensor_in(node, 0, ctx), node.outputs[0]
-    require_dtype(ctx, x, (DType.float32, DType.int8))
-    same_dtype(ctx, x, y)
+    x, y = same_type_io(node, ctx, (DType.float32, DType.int8))
     if not 3 <= len(x.shape) <= 4 or len(y.shape) != len(x.shape):
         ctx.shape_error("input and output must both be 3-D or 4-D")
     block = const_ints(node, 1, ctx, "block_shape").ravel()
@@ -39,19 +37,29 @@ def _common(node: Operator, ctx: OpContext, what: str):
     return xs, ys, bh, bw, top, left
 
 
+def _space_positions(batch: tuple[int, ...], space: tuple[int, ...], bh: int, bw: int, top: int,
+                     left: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each (b, h, w) of the batch-side tensor sits on the space side, and whether it lies inside.
+
+    Batch ``b`` holds space batch ``b % N`` at block offset ``b // N = shift_h * bw + shift_w``
+    (N the space-side batch), so ``h_space = h * bh + shift_h - top`` (likewise w); positions
+    outside the space tensor are padding (SPACE_TO_BATCH_ND) or cropped (BATCH_TO_SPACE_ND).
+    """
+    b, h, w = np.meshgrid(np.arange(batch[0]), np.arange(batch[1]), np.arange(batch[2]), indexing="ij")
+    offset = b // space[0]
+    sh = h * bh + offset // bw - top
+    sw = w * bw + offset % bw - left
+    valid = (sh >= 0) & (sh < space[1]) & (sw >= 0) & (sw < space[2])
+    return b % space[0], sh, sw, valid
+
+
 @register("SPACE_TO_BATCH_ND")
 class SpaceToBatchND(IndexMapOp):
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "paddings")
         if ys[0] != xs[0] * bh * bw or ys[3] != xs[3]:
             ctx.shape_error(f"output {list(node.outputs[0].shape)} does not fit the block shape")
-        ob, oh, ow = np.meshgrid(np.arange(ys[0]), np.arange(ys[1]), np.arange(ys[2]), indexing="ij")
-        in_b = ob % xs[0]
-        shift_w = (ob // xs[0]) % bw
-        shift_h = (ob // xs[0]) // bw
-        ih = oh * bh + shift_h - top
-        iw = ow * bw + shift_w - left
-        valid = (ih >= 0) & (ih < xs[1]) & (iw >= 0) & (iw < xs[2])
+        in_b, ih, iw, valid = _space_positions(ys, xs, bh, bw, top, left)
         base = ((in_b * xs[1] + np.clip(ih, 0, xs[1] - 1)) * xs[2] + np.clip(iw, 0, xs[2] - 1)) * xs[3]
         idx = np.where(valid[..., None], base[..., None] + np.arange(xs[3]), -1)
         return IndexMapParams.build(idx, 0)
@@ -63,14 +71,9 @@ class BatchToSpaceND(IndexMapOp):
         xs, ys, bh, bw, top, left = _common(node, ctx, "crops")
         if xs[0] != ys[0] * bh * bw or ys[3] != xs[3]:
             ctx.shape_error(f"output {list(node.outputs[0].shape)} does not fit the block shape")
-        ib, ih, iw = np.meshgrid(np.arange(xs[0]), np.arange(xs[1]), np.arange(xs[2]), indexing="ij")
-        ob = ib % ys[0]
-        off = ib // ys[0]
-        oh = ih * bh + off // bw - top
-        ow = iw * bw + off % bw - left
-        valid = (oh >= 0) & (oh < ys[1]) & (ow >= 0) & (ow < ys[2])
+        ob, oh, ow, valid = _space_positions(xs, ys, bh, bw, top, left)
         out_pos = ((ob * ys[1] + oh) * ys[2] + ow)[valid]
-        in_pos = ((ib * xs[1] + ih) * xs[2] + iw)[valid]
+        in_pos = np.arange(xs[0] * xs[1] * xs[2]).reshape(xs[:3])[valid]
         pix = np.full(ys[0] * ys[1] * ys[2], -1, dtype=np.int64)
         pix[out_pos] = in_pos
         idx = np.where(pix[:, None] >= 0, pix[:, None] * xs[3] + np.arange(xs[3]), -1)

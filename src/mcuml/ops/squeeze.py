@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, same_type_io, tensor_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +30,7 @@ class _Copy(Op):
 class Squeeze(_Copy):
     def prepare(self, node: Operator, ctx: OpContext) -> CopyParams:
         n_inputs(node, ctx, 1)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        if x.dtype == DType.string:
-            ctx.fail("string tensors are not supported")
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, None)
         rank = len(x.shape)
         if rank > 8:
             ctx.fail("SQUEEZE supports up to 8 dimensions")
@@ -55,9 +52,7 @@ class Squeeze(_Copy):
 class ExpandDims(_Copy):
     def prepare(self, node: Operator, ctx: OpContext) -> CopyParams:
         n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, (DType.float32, DType.int8, DType.int16))
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, (DType.float32, DType.int8, DType.int16))
         axis_t = tensor_in(node, 1, ctx, "axis")
         if len(axis_t.shape) > 1:
             ctx.fail("Axis has only one element for Expand_Dims.")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, same_type_io
 
 _TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.bool)
 
@@ -65,9 +65,7 @@ def axis_slice(start: int, stop: int, stride: int) -> tuple[slice, int]:
 class StridedSlice(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> StridedSliceParams:
         n_inputs(node, ctx, 4)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, _TYPES)
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, _TYPES)
         rank = len(x.shape)
         if rank > 4:
             ctx.fail("input dim should not exceed 4")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, same_type_io
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +23,7 @@ class TransposeParams:
 class Transpose(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> TransposeParams:
         n_inputs(node, ctx, 2)
-        x, y = tensor_in(node, 0, ctx), node.outputs[0]
-        require_dtype(ctx, x, (DType.float32, DType.int8, DType.int16))
-        same_dtype(ctx, x, y)
+        x, y = same_type_io(node, ctx, (DType.float32, DType.int8, DType.int16))
         rank = len(x.shape)
         if rank > 5:
             ctx.fail("Transpose op only supports 1D-5D input arrays.")
