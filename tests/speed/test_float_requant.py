@@ -122,3 +122,15 @@ def test_refuses_when_not_provably_exact() -> None:
     assert K.float_requant(left, zero, zero, np.array([1 << 29])) is None  # a << 3 could wrap
     i16 = K.Requant(mult, np.array([-5]), 0, -32768, 32767, False, np.dtype(np.int16), wrap=False)
     assert K.float_requant(i16, zero, zero, np.array([1 << 10])) is None
+
+
+@pytest.mark.parametrize("block", [K.FLOAT_REQUANT_WIDTH, 3 * K.FLOAT_REQUANT_WIDTH])
+def test_several_blocks_per_call(block: int, monkeypatch) -> None:
+    """Accumulators spanning several requantization blocks (the default block holds 256K values)."""
+    monkeypatch.setattr(K, "REQUANT_BLOCK", block)
+    rng = np.random.default_rng(77)
+    oc = 16
+    mult, shift = quant.quantize_multipliers(np.exp2(rng.uniform(-12, -2, oc)))
+    a = rng.integers(-(1 << 14), 1 << 14, size=(5000, oc))
+    _check(a, mult, shift, -7)
+    _check(a, mult, shift, -7, -7, 127)
