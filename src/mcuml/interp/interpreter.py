@@ -28,7 +28,8 @@ from mcuml.kernels.blas import BlasThreads
 from mcuml.kernels.workers import AutoWorkers, default_workers, run_parallel
 from mcuml.tflite.reader import load_model
 
-RUN_CHUNKS_PER_WORKER = 2  # run() chunks per worker: the one that finishes first takes more (shared cores)
+RUN_CHUNKS_PER_WORKER = 1  # run() chunks per worker (measured: 2 or 4 smaller chunks balance a loaded machine
+# better but cost more than they save: each op then makes more, shorter NumPy calls and the workers wait on the GIL)
 MIN_RUN_CHUNK = 16  # fewer samples per chunk pay more in per-node call overhead than they gain
 
 Hook = Callable[[BoundNode, list[np.ndarray]], None]
