@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
+from mcuml import Interpreter
 from mcuml.ir.build import ModelBuilder
+from oracle import tflm_run
+
+HYBRID_ERROR = "Hybrid models are not supported on TFLite Micro"
 
 INT_RANGE = {"int8": (-128, 127), "int16": (-32768, 32767)}
 
@@ -89,5 +95,23 @@ def pool_model(op: str, dtype: str, in_shape, filt, stride, padding: int, act: i
     y = b.tensor("y", (n, oh, ow, c), dtype, **kw)
     b.op(op, [x], [y], "Pool2DOptions", padding=padding, stride_h=stride[0], stride_w=stride[1],
          filter_height=filt[0], filter_width=filt[1], fused_activation_function=act)
+    b.output(y)
+    return b.build().to_bytes()
+
+
+def assert_run_matches_invokes(model: bytes, inputs: Sequence[np.ndarray]) -> None:
+    """``Interpreter.run`` on inputs with a leading sample axis equals TFLM invoked on each sample."""
+    got = Interpreter(model_content=model).run(list(inputs))[0]
+    for i in range(inputs[0].shape[0]):
+        assert np.array_equal(got[i], tflm_run(model, [x[i] for x in inputs])[0])
+
+
+def hybrid_model(op: str, in_shape, w_shape, out_shape, options_kind: str, **options) -> bytes:
+    """float32 activations with int8 weights (a hybrid model, which TFLM rejects)."""
+    b = ModelBuilder()
+    x = b.input("x", in_shape, "float32")
+    w = b.const("w", np.ones(w_shape, np.int8), scale=0.1, zero_point=0)
+    y = b.tensor("y", out_shape, "float32")
+    b.op(op, [x, w], [y], options_kind, **options)
     b.output(y)
     return b.build().to_bytes()

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from mcuml import Interpreter, load_model
+from mcuml import load_model
 from mcuml.ir.build import ModelBuilder
 from mcuml.ops import lookup
-from nn_models import rand_input
+from nn_models import assert_run_matches_invokes, rand_input
 from oracle import differential, tflm_run
 
 # (dtype, lhs_shape, rhs_shape, adj_x, adj_y, rhs_const, lhs_zp, rhs_zp, out_scale)
@@ -57,9 +57,7 @@ def test_batch_matmul_batched_run():
     rng = np.random.default_rng(3)
     lhs = rand_input(rng, (4, 2, 3, 4), "int8")
     rhs = rand_input(rng, (4, 2, 4, 5), "int8")
-    got = Interpreter(model_content=model).run([lhs, rhs])[0]
-    for i in range(4):
-        assert np.array_equal(got[i], tflm_run(model, [lhs[i], rhs[i]])[0])
+    assert_run_matches_invokes(model, [lhs, rhs])
 
 
 def test_batch_matmul_cost():

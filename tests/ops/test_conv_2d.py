@@ -3,9 +3,8 @@ import pytest
 
 from mcuml import Interpreter
 from mcuml.errors import McumlError
-from mcuml.ir.build import ModelBuilder
 from mcuml.kernels.conv import compute_out_size
-from nn_models import conv_like_model, rand_input
+from nn_models import HYBRID_ERROR, assert_run_matches_invokes, conv_like_model, hybrid_model, rand_input
 from oracle import differential, mcuml_run, tflm_run
 
 SAME, VALID = 0, 1
@@ -56,23 +55,14 @@ def test_conv_2d_matches_tflm(i):
 def test_conv_2d_batched_run_matches_invoke():
     model, _ = build(CASES[1], seed=3)
     rng = np.random.default_rng(7)
-    xs = rand_input(rng, (5, 1, 9, 7, 4), "int8")
-    it = Interpreter(model_content=model)
-    got = it.run(xs)[0]
-    for i in range(5):
-        assert np.array_equal(got[i], tflm_run(model, [xs[i]])[0])
+    assert_run_matches_invokes(model, [rand_input(rng, (5, 1, 9, 7, 4), "int8")])
 
 
 def test_conv_2d_hybrid_rejected():
-    b = ModelBuilder()
-    x = b.input("x", (1, 4, 4, 2), "float32")
-    w = b.const("w", np.ones((3, 1, 1, 2), np.int8), scale=0.1, zero_point=0)
-    y = b.tensor("y", (1, 4, 4, 3), "float32")
-    b.op("CONV_2D", [x, w], [y], "Conv2DOptions", padding=0, stride_h=1, stride_w=1, dilation_h_factor=1,
-         dilation_w_factor=1)
-    b.output(y)
-    with pytest.raises(McumlError, match="Hybrid models are not supported on TFLite Micro"):
-        Interpreter(model_content=b.build().to_bytes())
+    model = hybrid_model("CONV_2D", (1, 4, 4, 2), (3, 1, 1, 2), (1, 4, 4, 3), "Conv2DOptions", padding=0, stride_h=1,
+                         stride_w=1, dilation_h_factor=1, dilation_w_factor=1)
+    with pytest.raises(McumlError, match=HYBRID_ERROR):
+        Interpreter(model_content=model)
 
 
 def test_conv_2d_cost_counts_macs():

@@ -3,10 +3,9 @@ import pytest
 
 from mcuml import Interpreter, load_model
 from mcuml.errors import McumlError
-from mcuml.ir.build import ModelBuilder
 from mcuml.kernels.conv import compute_out_size
 from mcuml.ops import lookup
-from nn_models import conv_like_model, rand_input
+from nn_models import HYBRID_ERROR, assert_run_matches_invokes, conv_like_model, hybrid_model, rand_input
 from oracle import differential, tflm_run
 
 SAME, VALID = 0, 1
@@ -56,22 +55,15 @@ def test_depthwise_conv_2d_matches_tflm(i):
 
 def test_depthwise_batched_run_matches_invoke():
     model, _ = build(CASES[1], seed=3)
-    xs = rand_input(np.random.default_rng(7), (4, 1, 9, 7, 3), "int8")
-    got = Interpreter(model_content=model).run(xs)[0]
-    for i in range(4):
-        assert np.array_equal(got[i], tflm_run(model, [xs[i]])[0])
+    assert_run_matches_invokes(model, [rand_input(np.random.default_rng(7), (4, 1, 9, 7, 3), "int8")])
 
 
 def test_depthwise_hybrid_rejected():
-    b = ModelBuilder()
-    x = b.input("x", (1, 4, 4, 2), "float32")
-    w = b.const("w", np.ones((1, 3, 3, 2), np.int8), scale=0.1, zero_point=0)
-    y = b.tensor("y", (1, 4, 4, 2), "float32")
-    b.op("DEPTHWISE_CONV_2D", [x, w], [y], "DepthwiseConv2DOptions", padding=0, stride_h=1, stride_w=1,
-         depth_multiplier=1, dilation_h_factor=1, dilation_w_factor=1)
-    b.output(y)
-    with pytest.raises(McumlError, match="Hybrid models are not supported on TFLite Micro"):
-        Interpreter(model_content=b.build().to_bytes())
+    model = hybrid_model("DEPTHWISE_CONV_2D", (1, 4, 4, 2), (1, 3, 3, 2), (1, 4, 4, 2), "DepthwiseConv2DOptions",
+                         padding=0, stride_h=1, stride_w=1, depth_multiplier=1, dilation_h_factor=1,
+                         dilation_w_factor=1)
+    with pytest.raises(McumlError, match=HYBRID_ERROR):
+        Interpreter(model_content=model)
 
 
 def test_depthwise_cost():

@@ -5,7 +5,7 @@ from mcuml import Interpreter, load_model
 from mcuml.errors import McumlError
 from mcuml.ir.build import ModelBuilder
 from mcuml.ops import lookup
-from nn_models import conv_like_model, rand_input
+from nn_models import HYBRID_ERROR, assert_run_matches_invokes, conv_like_model, hybrid_model, rand_input
 from oracle import differential, tflm_run
 
 NONE, RELU, RELU_N1_TO_1, RELU6 = 0, 1, 2, 3
@@ -71,21 +71,14 @@ def test_fully_connected_non_constant_weights(dt):
 
 def test_fully_connected_batched_run():
     model, _ = build(CASES[5], seed=9)
-    xs = rand_input(np.random.default_rng(2), (6, 2, 64), "int8")
-    got = Interpreter(model_content=model).run(xs)[0]
-    for i in range(6):
-        assert np.array_equal(got[i], tflm_run(model, [xs[i]])[0])
+    assert_run_matches_invokes(model, [rand_input(np.random.default_rng(2), (6, 2, 64), "int8")])
 
 
 def test_fully_connected_hybrid_rejected():
-    b = ModelBuilder()
-    x = b.input("x", (1, 4), "float32")
-    w = b.const("w", np.ones((3, 4), np.int8), scale=0.1, zero_point=0)
-    y = b.tensor("y", (1, 3), "float32")
-    b.op("FULLY_CONNECTED", [x, w], [y], "FullyConnectedOptions", fused_activation_function=0)
-    b.output(y)
-    with pytest.raises(McumlError, match="Hybrid models are not supported on TFLite Micro"):
-        Interpreter(model_content=b.build().to_bytes())
+    model = hybrid_model("FULLY_CONNECTED", (1, 4), (3, 4), (1, 3), "FullyConnectedOptions",
+                         fused_activation_function=0)
+    with pytest.raises(McumlError, match=HYBRID_ERROR):
+        Interpreter(model_content=model)
 
 
 def test_fully_connected_cost():
