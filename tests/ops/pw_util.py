@@ -75,3 +75,20 @@ def rand(shape: Sequence[int], dtype: str, rng: np.random.Generator, scale: floa
 def all_int8(shape_len: int = 256) -> np.ndarray:
     """All 256 int8 values, shaped (1, 256)."""
     return INT8_ALL.reshape(1, shape_len)
+
+
+def all_int8_pairs() -> tuple[np.ndarray, np.ndarray]:
+    """Every int8 pair as two (1, 256, 256) operands: a varies along axis 1, b along axis 2."""
+    a = np.repeat(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
+    b = np.tile(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
+    return a, b
+
+
+def pair_quant(rng: np.random.Generator, seed: int, out_log10: tuple[float, float] = (-2.5, 0.5)):
+    """(scale, zero point) of input1, input2 and output for an all-pairs test: random scales (the
+    output's 10^uniform(*out_log10)), zero points rotating through -128, 127, 0 and a random one."""
+    zps = [-128, 127, 0, int(rng.integers(-128, 128))]
+    q1 = (float(10 ** rng.uniform(-3, 0)), zps[seed % 4])
+    q2 = (float(10 ** rng.uniform(-3, 0)), zps[(seed + 1) % 4])
+    qo = (float(10 ** rng.uniform(*out_log10)), zps[(seed + 2) % 4])
+    return q1, q2, qo

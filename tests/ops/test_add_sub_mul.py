@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pw_util import binary_model, check, rand
+from pw_util import all_int8_pairs, binary_model, check, pair_quant, rand
 
 SHAPES = [
     ((1, 8, 8, 3), (1, 8, 8, 3)),
@@ -33,12 +33,8 @@ def test_int8_broadcast(op, shapes, act):
 def test_int8_all_pairs(op, seed):
     """Every int8 pair at random scales and extreme zero points."""
     rng = np.random.default_rng(100 + seed)
-    a = np.repeat(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
-    b = np.tile(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
-    zps = [-128, 127, 0, int(rng.integers(-128, 128))]
-    q1 = (float(10 ** rng.uniform(-3, 0)), zps[seed % 4])
-    q2 = (float(10 ** rng.uniform(-3, 0)), zps[(seed + 1) % 4])
-    qo = (float(10 ** rng.uniform(-2.5, 0.5)), zps[(seed + 2) % 4])
+    a, b = all_int8_pairs()
+    q1, q2, qo = pair_quant(rng, seed)
     m = binary_model(op, a.shape, b.shape, "int8", q1, q2, qo, OPTS[op], fused_activation_function=seed % 4)
     check(m, [a, b], batch=False)
 

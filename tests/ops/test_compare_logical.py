@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mcuml.ir.build import ModelBuilder
-from pw_util import binary_model, check, rand, unary_model
+from pw_util import all_int8_pairs, binary_model, check, rand, unary_model
 
 CMP = ["EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL"]
 SHAPES = [((2, 3, 4), (2, 3, 4)), ((1, 4, 1), (3, 1, 5)), ((6,), (1,))]
@@ -26,8 +26,7 @@ def test_raw(op, dtype, shapes):
 @pytest.mark.parametrize("seed", range(3))
 def test_int8_scaled(op, seed):
     rng = np.random.default_rng(seed)
-    a = np.repeat(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
-    b = np.tile(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
+    a, b = all_int8_pairs()
     q1 = (float(10 ** rng.uniform(-3, -0.1)), int(rng.integers(-128, 128)))
     q2 = (q1 if seed == 0 else (float(10 ** rng.uniform(-3, -0.1)), int(rng.integers(-128, 128))))
     m = binary_model(op, a.shape, b.shape, "int8", q1, q2, out_dtype="bool")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pw_util import binary_model, check, rand
+from pw_util import all_int8_pairs, binary_model, check, pair_quant, rand
 
 SHAPES = [((1, 8, 8, 3), (1, 8, 8, 3)), ((1, 4, 4, 3), (3,)), ((2, 1, 3), (1, 4, 1)), ((5,), (1,)),
           ((2, 3, 1, 4, 1), (1, 1, 5, 1, 3))]
@@ -17,12 +17,8 @@ def nonzero(x: np.ndarray, zp: int = 0) -> np.ndarray:
 def test_int8_all_pairs(seed):
     """Every int8 pair (except division by the zero point) at random scales and zero points."""
     rng = np.random.default_rng(200 + seed)
-    a = np.repeat(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
-    b = np.tile(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
-    zps = [-128, 127, 0, int(rng.integers(-128, 128))]
-    q1 = (float(10 ** rng.uniform(-3, 0)), zps[seed % 4])
-    q2 = (float(10 ** rng.uniform(-3, 0)), zps[(seed + 1) % 4])
-    qo = (float(10 ** rng.uniform(-2.5, 1)), zps[(seed + 2) % 4])
+    a, b = all_int8_pairs()
+    q1, q2, qo = pair_quant(rng, seed, out_log10=(-2.5, 1))
     keep = b[0, 0] != q2[1]
     a, b = a[:, :, keep], b[:, :, keep]
     m = binary_model("DIV", a.shape, b.shape, "int8", q1, q2, qo, "DivOptions", fused_activation_function=seed % 4)

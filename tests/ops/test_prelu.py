@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mcuml.ir.build import ModelBuilder
-from pw_util import binary_model, check, rand
+from pw_util import all_int8_pairs, binary_model, check, pair_quant, rand
 
 
 def prelu_model(xs, as_, dtype, adtype, qx, qa, qo, alpha=None):
@@ -19,12 +19,8 @@ def prelu_model(xs, as_, dtype, adtype, qx, qa, qo, alpha=None):
 @pytest.mark.parametrize("seed", range(6))
 def test_int8_all_pairs(seed):
     rng = np.random.default_rng(400 + seed)
-    a = np.repeat(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
-    b = np.tile(np.arange(-128, 128), 256).astype(np.int8).reshape(1, 256, 256)
-    zps = [-128, 127, 0, int(rng.integers(-128, 128))]
-    q1 = (float(10 ** rng.uniform(-3, 0)), zps[seed % 4])
-    q2 = (float(10 ** rng.uniform(-3, 0)), zps[(seed + 1) % 4])
-    qo = (float(10 ** rng.uniform(-2.5, 0.5)), zps[(seed + 2) % 4])
+    a, b = all_int8_pairs()
+    q1, q2, qo = pair_quant(rng, seed)
     check(binary_model("PRELU", a.shape, b.shape, "int8", q1, q2, qo), [a, b], batch=False)
 
 
