@@ -106,3 +106,17 @@ def resize_io(node: Operator, ctx: OpContext,
     align_corners = bool(o.get("align_corners", False)) if o is not None else False
     half_pixel_centers = bool(o.get("half_pixel_centers", False)) if o is not None else False
     return x, y, int(size[0]), int(size[1]), align_corners, half_pixel_centers
+
+
+def present_inputs(node: Operator, ctx: OpContext) -> list[Tensor]:
+    """The inputs of an op that takes a list of tensors (CONCATENATION, PACK): none may be omitted."""
+    xs = node.inputs
+    if not xs or any(x is None for x in xs):
+        ctx.fail(f"{ctx.op_name} needs non-optional inputs")
+    return list(xs)  # type: ignore[arg-type]
+
+
+def axis_option(node: Operator, rank: int, ctx: OpContext) -> int:
+    """The ``axis`` builtin option (default 0), wrapped into ``[0, rank)``."""
+    o = node.options
+    return norm_axis(int(o.get("axis", 0)) if o is not None else 0, rank, ctx)

@@ -14,7 +14,8 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import batched, check_shape, norm_axis, require_dtype, same_dtype, same_quant
+from mcuml.ops._shape_util import (axis_option, batched, check_shape, present_inputs, require_dtype, same_dtype,
+                                   same_quant)
 
 _TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64, DType.bool)
 _MAX_INPUTS = 10
@@ -29,9 +30,7 @@ class ConcatenationParams:
 class Concatenation(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> ConcatenationParams:
         y = node.outputs[0]
-        xs = node.inputs
-        if not xs or any(x is None for x in xs):
-            ctx.fail("CONCATENATION needs non-optional inputs")
+        xs = present_inputs(node, ctx)
         if len(xs) > _MAX_INPUTS:
             ctx.fail(f"TFLM concatenates at most {_MAX_INPUTS} inputs, got {len(xs)}")
         opts = node.options
@@ -39,7 +38,7 @@ class Concatenation(Op):
             ctx.fail("fused activation must be NONE")
         require_dtype(ctx, xs[0], _TYPES)
         same_dtype(ctx, xs[0], y)
-        axis = norm_axis(int(opts.get("axis", 0)) if opts is not None else 0, len(y.shape), ctx)
+        axis = axis_option(node, len(y.shape), ctx)
         for x in xs:
             same_dtype(ctx, x, y)
             if len(x.shape) != len(y.shape) or any(d != e for i, (d, e) in enumerate(zip(x.shape, y.shape))

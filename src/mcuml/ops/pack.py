@@ -14,7 +14,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
-from mcuml.ops._shape_util import batched, check_shape, norm_axis, require_dtype, same_dtype
+from mcuml.ops._shape_util import axis_option, batched, check_shape, present_inputs, require_dtype, same_dtype
 
 _PACK_TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64)
 _UNPACK_TYPES = (DType.float32, DType.int8, DType.int16, DType.int32)
@@ -29,15 +29,13 @@ class PackParams:
 class Pack(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> PackParams:
         y = node.outputs[0]
-        xs = node.inputs
-        if not xs or any(x is None for x in xs):
-            ctx.fail("PACK needs non-optional inputs")
+        xs = present_inputs(node, ctx)
         require_dtype(ctx, y, _PACK_TYPES)
         o = node.options
         count = int(o.get("values_count", len(xs))) if o is not None else len(xs)
         if count != len(xs):
             ctx.fail(f"values_count {count} differs from the {len(xs)} inputs")
-        axis = norm_axis(int(o.get("axis", 0)) if o is not None else 0, len(y.shape), ctx)
+        axis = axis_option(node, len(y.shape), ctx)
         for x in xs:
             same_dtype(ctx, x, y)
             if tuple(x.shape) != tuple(xs[0].shape):
@@ -60,7 +58,7 @@ class Unpack(Op):
             ctx.fail("UNPACK needs an input")
         require_dtype(ctx, x, _UNPACK_TYPES)
         o = node.options
-        axis = norm_axis(int(o.get("axis", 0)) if o is not None else 0, len(x.shape), ctx)
+        axis = axis_option(node, len(x.shape), ctx)
         num = int(o.get("num", x.shape[axis])) if o is not None else x.shape[axis]
         if num != x.shape[axis] or len(node.outputs) != num:
             ctx.shape_error(f"UNPACK of {x.shape[axis]} slices on axis {axis} needs that many outputs "
