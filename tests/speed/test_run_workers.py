@@ -121,3 +121,16 @@ def test_run_default_workers_is_exact(monkeypatch) -> None:
     ref = it.run(xs, workers=1)[0]
     for _ in range(6):  # trials of both counts, then the choice
         assert np.array_equal(it.run(xs)[0], ref)
+
+
+def test_auto_workers_retimes_when_the_kept_count_slows_down() -> None:
+    auto = workers.AutoWorkers()
+    for _ in range(2 * auto.TRIALS):
+        k = auto.pick(2)
+        auto.record(k, 2, 1.0 if k == 1 else 0.5)
+    assert auto.choice == 2
+    auto.record(2, 2, 1.1)  # slower, but within SLOWER x one worker's time: kept
+    assert auto.choice == 2
+    auto.record(2, 2, 1.0 * auto.SLOWER + 0.1)  # the machine got busy: time both again
+    assert auto.choice is None
+    assert {auto.pick(2) for _ in range(2)} == {1}

@@ -81,13 +81,16 @@ class AutoWorkers:
     the GIL hand-offs between them: on a loaded machine, or for a model of tiny layers, one worker
     is faster (measured: ad01 with 2 workers 4x slower under load 3.5 on 2 cores). Results are
     the same either way, so the first calls take turns with each count (their work is used), the
-    faster one is kept, and the choice is timed again every ``RECHECK`` calls as the load changes.
+    faster one is kept, and the choice is timed again every ``RECHECK`` calls as the load changes,
+    or sooner when a call with the kept count runs ``SLOWER`` times slower than the other count's
+    timing (the machine got busier).
     """
 
     __slots__ = ("_calls", "_choice", "_trials")
 
     TRIALS = 2  # timed calls per candidate
     RECHECK = 32
+    SLOWER = 1.25
 
     def __init__(self) -> None:
         self._trials: dict[int, list[float]] = {}
@@ -114,7 +117,13 @@ class AutoWorkers:
 
     def record(self, used: int, n: int, seconds_per_sample: float) -> None:
         """Time of a call made with ``used`` workers, out of the ``n`` that were possible."""
-        if self._choice is not None or used not in (1, n):
+        if self._choice is not None:
+            other = self._trials.get(n if self._choice == 1 else 1)
+            if used == self._choice and other and seconds_per_sample > self.SLOWER * min(other):
+                self._choice = None  # time both again from the next call
+                self._trials = {}
+            return
+        if used not in (1, n):
             return
         self._trials.setdefault(used, []).append(seconds_per_sample)
         one, many = self._trials.get(1, ()), self._trials.get(n, ())
