@@ -150,36 +150,29 @@ def test_arena_head_equals_tflm(which, tmp_path):
     assert est.arena_bytes >= head
 
 
-def test_recursive_subgraph_is_refused():
-    b = ModelBuilder()
+def _if_node(b: ModelBuilder, branch: int) -> None:
+    """In the builder's current subgraph: (cond, x[1, 2]) -> IF with both branches ``branch`` -> y."""
     c = b.input("cond", (1,), "bool")
     x = b.input("x", (1, 2), "float32")
     y = b.tensor("y", (1, 2), "float32")
-    b.op("IF", [c, x], [y], "IfOptions", then_subgraph_index=1, else_subgraph_index=1)
+    b.op("IF", [c, x], [y], "IfOptions", then_subgraph_index=branch, else_subgraph_index=branch)
     b.output(y)
+
+
+def test_recursive_subgraph_is_refused():
+    b = ModelBuilder()
+    _if_node(b, 1)
     b.subgraph("self")
-    c1 = b.input("cond", (1,), "bool")
-    x1 = b.input("x", (1, 2), "float32")
-    y1 = b.tensor("y", (1, 2), "float32")
-    b.op("IF", [c1, x1], [y1], "IfOptions", then_subgraph_index=2, else_subgraph_index=2)
-    b.output(y1)
+    _if_node(b, 2)
     b.subgraph("again")
-    c2 = b.input("cond", (1,), "bool")
-    x2 = b.input("x", (1, 2), "float32")
-    y2 = b.tensor("y", (1, 2), "float32")
-    b.op("IF", [c2, x2], [y2], "IfOptions", then_subgraph_index=1, else_subgraph_index=1)
-    b.output(y2)
+    _if_node(b, 1)
     with pytest.raises(UnsupportedOpError, match="calls itself"):
         mcuml_compile(b.build())
 
 
 def test_if_branch_io_mismatch_fails_with_node_context():
     b = ModelBuilder()
-    c = b.input("cond", (1,), "bool")
-    x = b.input("x", (1, 2), "float32")
-    y = b.tensor("y", (1, 2), "float32")
-    b.op("IF", [c, x], [y], "IfOptions", then_subgraph_index=1, else_subgraph_index=1)
-    b.output(y)
+    _if_node(b, 1)
     b.subgraph("wrong")
     a = b.input("a", (1, 3), "float32")
     b.output(a)
