@@ -86,3 +86,19 @@ def test_relu_int16_all_values(seed):
     m = unary_model("RELU", (1, 65536), "int16", qi=(float(10 ** rng.uniform(-4, -1)), 0),
                     qo=(float(10 ** rng.uniform(-4, -1)), 0))
     check(m, [np.arange(-32768, 32768).astype(np.int16).reshape(1, -1)], batch=False)
+
+
+@pytest.mark.parametrize("op,kind", [("ELU", None), ("TANH", None), ("LOGISTIC", None), ("HARD_SWISH", None),
+                                      ("LEAKY_RELU", "LeakyReluOptions")])
+def test_output_with_wrong_size_is_a_shape_error_at_prepare(op, kind):
+    from mcuml import Interpreter
+    from mcuml.errors import ShapeError
+    from mcuml.ir.build import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.input("x", (1, 8), "float32")
+    y = b.tensor("y", (1, 6), "float32")
+    b.op(op, [x], [y], kind, **({"alpha": 0.1} if kind else {}))
+    b.output(y)
+    with pytest.raises(ShapeError, match="input has 8 elements, output 6"):
+        Interpreter(model=b.build())

@@ -38,7 +38,7 @@ def _elu_float(x: np.ndarray) -> np.ndarray:
 @register("ELU")
 class Elu(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = unary_io(node, ctx, (DType.float32, DType.int8))
+        x, y = unary_io(node, ctx, (DType.float32, DType.int8), same_size=True)
         if x.dtype == DType.float32:
             return unary_params(_elu_float, x.dtype, y.dtype)
         require_quantized(ctx, x, y)

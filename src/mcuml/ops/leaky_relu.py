@@ -43,7 +43,7 @@ def leaky_relu_float(alpha: np.float32, x: np.ndarray) -> np.ndarray:
 @register("LEAKY_RELU")
 class LeakyRelu(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = unary_io(node, ctx, TYPES)
+        x, y = unary_io(node, ctx, TYPES, same_size=True)
         alpha = np.float32(option(node, "alpha", 0.0))
         if x.dtype == DType.float32:
             return unary_params(partial(leaky_relu_float, alpha), x.dtype, y.dtype)

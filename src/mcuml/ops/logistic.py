@@ -48,7 +48,7 @@ def logistic_float(x: np.ndarray) -> np.ndarray:
 @register("LOGISTIC")
 class Logistic(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = unary_io(node, ctx, TYPES)
+        x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
             return unary_params(logistic_float, x.dtype, y.dtype)
         require_quantized(ctx, x, y)

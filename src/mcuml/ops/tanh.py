@@ -42,7 +42,7 @@ def tanh_float(x: np.ndarray) -> np.ndarray:
 @register("TANH")
 class Tanh(UnaryOp):
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
-        x, y = unary_io(node, ctx, TYPES)
+        x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
             return unary_params(tanh_float, x.dtype, y.dtype)
         require_quantized(ctx, x)
