@@ -47,17 +47,20 @@ def _noop(msg: str) -> None:
 
 
 def _plan_views(model, kernels: str, optimized_model):
-    """Greedy (TFLM as shipped) and the deployed plan, for the report picture."""
-    from mcuml.plan import get_planner, usage_records
+    """What TFLM's planner does with the original and with the deployed model, for the report picture.
+
+    The deployed model carries its plan as OfflineMemoryAllocation metadata (fixed offsets in the
+    records); TFLM's greedy planner places only what is left (scratch buffers), as on the device."""
+    from mcuml.plan import plan_greedy, usage_records
     from mcuml.report.html import PlanView
 
     views = []
-    for name, m, planner in (("TFLM greedy planner", model, "greedy"),
-                             ("mcuml optimized plan", optimized_model, "optimal")):
+    for name, m in (("TFLM greedy planner, original model", model),
+                    ("deployed model (mcuml's plan as offline-plan metadata)", optimized_model)):
         if m is None:
             continue
-        recs = usage_records(m, kernels="reference")
-        plan = get_planner(planner)(recs)
+        recs = usage_records(m, kernels=kernels, target="cortex-m")
+        plan = plan_greedy(recs)
         views.append(PlanView(name, tuple((r.size, r.first_use, r.last_use, r.label) for r in recs),
                               tuple(plan.offsets), plan.size))
     return views
