@@ -100,7 +100,7 @@ def bench_model(rel: str, repeats: int, batch: int, workers: int | None = None) 
     row["batched_speedup_vs_tflm"] = min(t["tflm"][0], row["tflm_invoke_ms"]) / row["mcuml_batched_ms_per_sample"]
     row["batched_cpu_speedup_vs_tflm"] = min(t["tflm"][1], row["tflm_invoke_cpu_ms"]) / \
         row["mcuml_batched_cpu_ms_per_sample"]
-    row["batched_workers"] = workers if workers is not None else ours._auto_workers.choice
+    row["batched_workers"] = workers if workers is not None else ours._auto_workers.last
 
     try:
         from ai_edge_litert.interpreter import Interpreter as LiteRT

@@ -86,7 +86,7 @@ class AutoWorkers:
     timing (the machine got busier).
     """
 
-    __slots__ = ("_calls", "_choice", "_trials")
+    __slots__ = ("_calls", "_choice", "_trials", "last")
 
     TRIALS = 2  # timed calls per candidate
     RECHECK = 32
@@ -96,6 +96,7 @@ class AutoWorkers:
         self._trials: dict[int, list[float]] = {}
         self._choice: int | None = None
         self._calls = 0
+        self.last: int | None = None  # the count the last recorded call used
 
     @property
     def choice(self) -> int | None:
@@ -117,6 +118,7 @@ class AutoWorkers:
 
     def record(self, used: int, n: int, seconds_per_sample: float) -> None:
         """Time of a call made with ``used`` workers, out of the ``n`` that were possible."""
+        self.last = used
         if self._choice is not None:
             other = self._trials.get(n if self._choice == 1 else 1)
             if used == self._choice and other and seconds_per_sample > self.SLOWER * min(other):
