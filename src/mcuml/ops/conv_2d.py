@@ -21,6 +21,7 @@ from mcuml.kernels import quant
 from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._conv_common import conv_geometry, conv_io
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,26 +54,7 @@ def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, e
 @register("CONV_2D")
 class Conv2D(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> ConvParams:
-        ctx.require(len(node.inputs) in (2, 3) and len(node.outputs) == 1, "CONV_2D takes 2 or 3 inputs, 1 output")
-        x, w = node.inputs[0], node.inputs[1]
-        bias = node.inputs[2] if len(node.inputs) == 3 else None
-        y = node.outputs[0]
-        ctx.require(x is not None and w is not None, "CONV_2D needs input and filter tensors")
-        if x.dtype != y.dtype:
-            ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
-        ok = ((x.dtype == DType.float32 and w.dtype == DType.float32)
-              or (x.dtype == DType.int16 and w.dtype == DType.int8)
-              or (x.dtype == DType.int8 and w.dtype == DType.int8))
-        if not ok:
-            if x.dtype == DType.int8 and w.dtype == DType.int4:
-                ctx.fail("int4 packed filters are not supported by mcuml yet")
-            if x.dtype not in (DType.float32, DType.int8, DType.int16):
-                ctx.unsupported_type(x, (DType.float32, DType.int8, DType.int16))
-            ctx.fail(K.HYBRID_MESSAGE)
-        if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
-            ctx.shape_error("CONV_2D needs 4-D input, filter and output")
-        if not w.is_constant:
-            ctx.fail(f"filter {w.name!r} must be a constant tensor")
+        x, w, bias, y = conv_io(node, ctx)
         n, in_h, in_w, in_c = x.shape
         oc, k_h, k_w, fid = w.shape
         if fid <= 0 or in_c % fid:
@@ -81,15 +63,8 @@ class Conv2D(Op):
         if oc % groups or y.shape[3] != oc or y.shape[0] != n:
             ctx.shape_error(f"output shape {list(y.shape)} does not match filter {list(w.shape)} / input "
                             f"{list(x.shape)}")
-        o = node.options
-        get = (lambda k, d: o.get(k, d)) if o is not None else (lambda k, d: d)  # noqa: E731
-        stride_h, stride_w = int(get("stride_h", 1)), int(get("stride_w", 1))
-        dil_h, dil_w = int(get("dilation_h_factor", 1)), int(get("dilation_w_factor", 1))
-        if min(stride_h, stride_w, dil_h, dil_w) < 1:
-            ctx.fail(f"strides ({stride_h}, {stride_w}) and dilations ({dil_h}, {dil_w}) must be >= 1")
-        act = int(get("fused_activation_function", 0))
-        win = K.make_window(int(get("padding", 0)), in_h, in_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w,
-                            y.shape[1], y.shape[2])
+        g = conv_geometry(node, ctx, x, y, k_h, k_w)
+        act, win = g.activation, g.window
         fpg = oc // groups
         # filter (OC, KH, KW, fid) -> per group (KH*KW*fid, OC/G)
         wmat = w.data.astype(np.float64).reshape(groups, fpg, k_h * k_w * fid).transpose(0, 2, 1)
@@ -110,7 +85,7 @@ class Conv2D(Op):
             b = K.bias_values(ctx, bias, oc, (DType.int32, DType.int64))
             in_zp = 0
             requant = K.Requant(requant.output_multiplier, requant.output_shift, 0, requant.act_min,
-                                requant.act_max, K.int16_uses_int64_acc(bias, o), requant.out_dtype)
+                                requant.act_max, K.int16_uses_int64_acc(bias, node.options), requant.out_dtype)
             dtype = np.dtype(np.float64)
         if not requant.int64_acc and K.acc_fits_int32(wmat, 255 if x.dtype == DType.int8 else 32768, b, axis=1):
             requant = requant.without_wrap()

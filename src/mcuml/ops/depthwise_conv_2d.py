@@ -22,6 +22,7 @@ from mcuml.kernels import quant
 from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._conv_common import conv_geometry, conv_io
 
 DW_CHUNK_BYTES = 1 << 23  # samples per int8 slab (measured: 2 MiB as fast on one thread, 8 MiB ~25% faster on
 # two run() workers, which contend for the GIL between NumPy calls: fewer, longer calls)
@@ -77,40 +78,14 @@ def _flat_taps(win: K.Window, taps: np.ndarray, oc: int) -> np.ndarray | None:
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> DepthwiseParams:
-        ctx.require(len(node.inputs) in (2, 3) and len(node.outputs) == 1,
-                    "DEPTHWISE_CONV_2D takes 2 or 3 inputs, 1 output")
-        x, w = node.inputs[0], node.inputs[1]
-        bias = node.inputs[2] if len(node.inputs) == 3 else None
-        y = node.outputs[0]
-        ctx.require(x is not None and w is not None, "DEPTHWISE_CONV_2D needs input and filter tensors")
-        if x.dtype != y.dtype:
-            ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
-        ok = ((x.dtype == DType.float32 and w.dtype == DType.float32)
-              or (x.dtype in (DType.int8, DType.int16) and w.dtype == DType.int8))
-        if not ok:
-            if x.dtype == DType.int8 and w.dtype == DType.int4:
-                ctx.fail("int4 packed filters are not supported by mcuml yet")
-            if x.dtype not in (DType.float32, DType.int8, DType.int16):
-                ctx.unsupported_type(x, (DType.float32, DType.int8, DType.int16))
-            ctx.fail(K.HYBRID_MESSAGE)
-        if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
-            ctx.shape_error("DEPTHWISE_CONV_2D needs 4-D input, filter and output")
-        if not w.is_constant:
-            ctx.fail(f"filter {w.name!r} must be a constant tensor")
+        x, w, bias, y = conv_io(node, ctx)
         n, in_h, in_w, in_c = x.shape
         _, k_h, k_w, oc = w.shape
         if w.shape[0] != 1 or y.shape[3] != oc or y.shape[0] != n or in_c <= 0 or oc % in_c:
             ctx.shape_error(f"filter {list(w.shape)} / output {list(y.shape)} do not fit input {list(x.shape)}")
         mult = oc // in_c
-        o = node.options
-        get = (lambda k, d: o.get(k, d)) if o is not None else (lambda k, d: d)  # noqa: E731
-        stride_h, stride_w = int(get("stride_h", 1)), int(get("stride_w", 1))
-        dil_h, dil_w = int(get("dilation_h_factor", 1)), int(get("dilation_w_factor", 1))
-        if min(stride_h, stride_w, dil_h, dil_w) < 1:
-            ctx.fail(f"strides ({stride_h}, {stride_w}) and dilations ({dil_h}, {dil_w}) must be >= 1")
-        act = int(get("fused_activation_function", 0))
-        win = K.make_window(int(get("padding", 0)), in_h, in_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w,
-                            y.shape[1], y.shape[2])
+        g = conv_geometry(node, ctx, x, y, k_h, k_w)
+        act, win = g.activation, g.window
         taps = w.data.reshape(k_h, k_w, oc).astype(np.float64)
         if x.dtype == DType.float32:
             b = K.bias_values(ctx, bias, oc, (DType.float32,))
