@@ -11,17 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from mcuml.ir.dtypes import DType
-from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
-from mcuml.kernels.pool import PoolParams, float_tap_sum, fold_batch, pool_cost_elementwise, prepare_pool
-from mcuml.ops import Cost, Op, OpContext, register
-from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.kernels.pool import PoolParams, float_tap_sum, fold_batch
+from mcuml.ops import register
+from mcuml.ops._pool_common import Pool2D
 
 
 @register("AVERAGE_POOL_2D")
-class AveragePool2D(Op):
-    def prepare(self, node: Operator, ctx: OpContext) -> PoolParams:
-        return prepare_pool(node, ctx, (DType.float32, DType.int8, DType.int16))
+class AveragePool2D(Pool2D):
+    types = (DType.float32, DType.int8, DType.int16)
 
     def eval(self, p: PoolParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -39,7 +37,3 @@ class AveragePool2D(Op):
         half = n // 2
         acc = np.where(acc > 0, (acc + half) // n, -((half - acc) // n))
         outputs[0][...] = np.clip(acc, p.act_min, p.act_max).astype(p.dtype).reshape(shape)
-
-    def cost(self, node: Operator) -> Cost:
-        return Cost(elementwise=pool_cost_elementwise(node), param_bytes=param_bytes(node),
-                    bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))

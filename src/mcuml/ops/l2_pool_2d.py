@@ -9,17 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from mcuml.ir.dtypes import DType
-from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
-from mcuml.kernels.pool import PoolParams, float_tap_sum, fold_batch, pool_cost_elementwise, prepare_pool
-from mcuml.ops import Cost, Op, OpContext, register
-from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.kernels.pool import PoolParams, float_tap_sum, fold_batch
+from mcuml.ops import register
+from mcuml.ops._pool_common import Pool2D
 
 
 @register("L2_POOL_2D")
-class L2Pool2D(Op):
-    def prepare(self, node: Operator, ctx: OpContext) -> PoolParams:
-        return prepare_pool(node, ctx, (DType.float32,))
+class L2Pool2D(Pool2D):
+    types = (DType.float32,)
 
     def eval(self, p: PoolParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -28,7 +26,3 @@ class L2Pool2D(Op):
         total = float_tap_sum(K.pad_input(x, p.win, 0.0), p.win, square=True)
         res = np.sqrt(total / p.counts.astype(np.float32))
         outputs[0][...] = np.clip(res, p.act_min, p.act_max).reshape((bsz, *p.out_shape))
-
-    def cost(self, node: Operator) -> Cost:
-        return Cost(elementwise=pool_cost_elementwise(node), param_bytes=param_bytes(node),
-                    bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))

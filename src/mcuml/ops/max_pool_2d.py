@@ -10,17 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from mcuml.ir.dtypes import DType
-from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
-from mcuml.kernels.pool import PoolParams, fold_batch, pool_cost_elementwise, prepare_pool
-from mcuml.ops import Cost, Op, OpContext, register
-from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.kernels.pool import PoolParams, fold_batch
+from mcuml.ops import register
+from mcuml.ops._pool_common import Pool2D
 
 
 @register("MAX_POOL_2D")
-class MaxPool2D(Op):
-    def prepare(self, node: Operator, ctx: OpContext) -> PoolParams:
-        return prepare_pool(node, ctx, (DType.float32, DType.int8, DType.int16))
+class MaxPool2D(Pool2D):
+    types = (DType.float32, DType.int8, DType.int16)
 
     def eval(self, p: PoolParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -30,7 +28,3 @@ class MaxPool2D(Op):
         view = K.windows(K.pad_input(x, p.win, lowest), p.win)
         m = view.max(axis=(3, 4))
         outputs[0][...] = np.clip(m, p.act_min, p.act_max).reshape((bsz, *p.out_shape))
-
-    def cost(self, node: Operator) -> Cost:
-        return Cost(elementwise=pool_cost_elementwise(node), param_bytes=param_bytes(node),
-                    bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))
