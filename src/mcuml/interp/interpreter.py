@@ -174,7 +174,7 @@ class Interpreter:
 
     # -- batched path ------------------------------------------------------------------------
     def run(self, inputs: np.ndarray | Sequence[np.ndarray], *, batch_size: int = 256,
-            workers: int | None = None) -> list[np.ndarray]:
+            workers: int | None = None, mode: str = "thread") -> list[np.ndarray]:
         """Evaluate many samples at once; each sample starts from a freshly allocated interpreter's state
         (the reset state, except that CALL_ONCE init subgraphs run again).
 
@@ -187,7 +187,14 @@ class Interpreter:
         own tensors and scratch; BLAS runs on ``num_threads`` threads in each. By default (None)
         the first calls time one worker against the usable cores (at most 4) and keep the faster
         (see ``kernels.workers.AutoWorkers``). Models with op-held state run on one worker.
+
+        ``mode="process"``: the workers are processes instead (``mcuml.interp.procs``; no GIL
+        between them), started on first use and kept until :meth:`close`; ``workers=None`` means
+        the usable cores. Models with op-held state or resource variables, control flow, or too
+        few samples stay in this process.
         """
+        if mode not in ("thread", "process"):
+            raise InputError(f"mode must be 'thread' or 'process', got {mode!r}")
         c = self._compiled
         sg = c.subgraph
         xs = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
@@ -208,6 +215,15 @@ class Interpreter:
             raise InputError(f"batch_size must be >= 1, got {batch_size}")
         result = [np.empty((n, *t.shape), dtype=self._unplanned_view(t, 0).dtype) for t in sg.outputs]
         stateful = any(hasattr(bn.op, "reset") for bn in c.nodes)  # op state is per batch size, not per thread
+        if mode == "process" and not stateful and not c.needs_runtime:
+            nproc = max(1, default_workers() if workers is None else int(workers))
+            from mcuml.interp.procs import MIN_RANGE, split
+
+            ranges = split(n, max(1, min(nproc, n // MIN_RANGE)))
+            if len(ranges) > 1:
+                self._process_pool().run_ranges(arrs, result, ranges, batch_size,
+                                                lambda lo, hi: self._run_range(lo, hi, batch_size, arrs, result))
+                return _unstack(result) if stacked else result
         nw = 1 if stateful else max(1, default_workers() if workers is None else int(workers))
         possible = min(nw, len(_chunk_starts(n, batch_size, nw)))
         auto = workers is None and possible > 1
@@ -232,6 +248,31 @@ class Interpreter:
         if stacked:
             result = [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
         return result
+
+    def _run_range(self, lo: int, hi: int, batch_size: int, arrs: list[np.ndarray], result: list[np.ndarray]) -> None:
+        """Samples ``lo:hi`` on this thread (worker 0), ``batch_size`` at a time."""
+        with BlasThreads(self._num_threads):
+            for start in range(lo, hi, batch_size):
+                self._run_chunk(0, start, min(batch_size, hi - start), arrs, result)
+
+    def _process_pool(self) -> Any:
+        pool = getattr(self, "_procs", None)
+        if pool is None:
+            from mcuml.interp.procs import ProcessPool
+
+            pool = self._procs = ProcessPool(self.model.to_bytes(), self._num_threads)
+        return pool
+
+    def close(self) -> None:
+        """Stop run()'s worker processes (``mode="process"``), if any; a later run() starts new ones."""
+        pool = getattr(self, "_procs", None)
+        if pool is not None:
+            self._procs = None
+            pool.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_procs", None) is not None:
+            self.close()
 
     def _run_chunk(self, w: int, start: int, b: int, arrs: list[np.ndarray], result: list[np.ndarray]) -> None:
         """Samples ``start:start + b`` on worker ``w``'s tensors."""
@@ -336,6 +377,10 @@ def _chunk_starts(n: int, batch_size: int, workers: int) -> range:
     """run()'s chunks: ``batch_size`` samples on one worker; on several, a few chunks per worker."""
     step = batch_size if workers <= 1 else min(batch_size, -(-n // (workers * RUN_CHUNKS_PER_WORKER)))
     return range(0, n, max(step, min(batch_size, MIN_RUN_CHUNK)))
+
+
+def _unstack(result: list[np.ndarray]) -> list[np.ndarray]:
+    return [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
 
 
 def _reset_value(t: Tensor) -> int:
