@@ -75,6 +75,27 @@ def _flat_taps(win: K.Window, taps: np.ndarray, oc: int) -> np.ndarray | None:
     return np.tile(taps.reshape(win.k_h * win.k_w, oc).astype(np.float32), (1, length // oc))
 
 
+def _phase_tap_views(xp: np.ndarray, win: K.Window, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """One view per filter tap (row-major ky, kx) of the padded image, reshaped to ``shape``.
+
+    A strided window is first split into stride phases (contiguous copies, made once per phase),
+    so that every tap is a plain slice whose OW and C axes merge into one long inner loop."""
+    sh, sw = win.stride_h, win.stride_w
+    planes: dict[tuple[int, int], np.ndarray] = {}
+    views = []
+    for ky in range(win.k_h):
+        y0 = ky * win.dil_h
+        for kx in range(win.k_w):
+            x0 = kx * win.dil_w
+            key = (y0 % sh, x0 % sw)
+            plane = planes.get(key)
+            if plane is None:
+                plane = xp if sh == sw == 1 else np.ascontiguousarray(xp[:, key[0]::sh, key[1]::sw])
+                planes[key] = plane
+            views.append(plane[:, y0 // sh:y0 // sh + win.out_h, x0 // sw:x0 // sw + win.out_w].reshape(shape))
+    return views
+
+
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> DepthwiseParams:
@@ -201,23 +222,11 @@ class DepthwiseConv2D(Op):
         """``_int8_taps`` over an int16 padded image, tap pairs summed in int16 as in ``_int8_flat16``."""
         win = p.win
         n, c = xp.shape[0], xp.shape[3]
-        sh, sw = win.stride_h, win.stride_w
-        planes: dict[tuple[int, int], np.ndarray] = {}
         acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
         t1 = buffer("dw.t16a", acc.shape, np.int16)
         t2 = buffer("dw.t16b", acc.shape, np.int16)
         taps = p.wide_taps16.reshape(win.k_h * win.k_w, -1)
-        views = []
-        for ky in range(win.k_h):
-            y0 = ky * win.dil_h
-            for kx in range(win.k_w):
-                x0 = kx * win.dil_w
-                key = (y0 % sh, x0 % sw)
-                plane = planes.get(key)
-                if plane is None:
-                    plane = xp if sh == sw == 1 else np.ascontiguousarray(xp[:, key[0]::sh, key[1]::sw])
-                    planes[key] = plane
-                views.append(plane[:, y0 // sh:y0 // sh + win.out_h, x0 // sw:x0 // sw + win.out_w].reshape(acc.shape))
+        views = _phase_tap_views(xp, win, acc.shape)
         for j in range(0, len(views), 2):
             np.multiply(views[j], taps[j], out=t1)
             if j + 1 < len(views):
@@ -266,30 +275,19 @@ class DepthwiseConv2D(Op):
         """Multiply-accumulate the taps over (N, OH, OW*C) rows of a padded float32 input.
 
         float32 sums of int8 products are exact here (prepare checked the bound), so the order is
-        free. A strided window is first split into stride phases (contiguous copies), so that every
-        tap is a plain slice whose OW and C axes merge into one long inner loop.
+        free; the taps are ``_phase_tap_views``.
         """
         win = p.win
         n, c = xp.shape[0], xp.shape[3]
-        sh, sw = win.stride_h, win.stride_w
-        planes: dict[tuple[int, int], np.ndarray] = {}
         acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
         tmp = buffer("dw.tmp", acc.shape, np.float32)
-        for ky in range(win.k_h):
-            y0 = ky * win.dil_h
-            for kx in range(win.k_w):
-                x0 = kx * win.dil_w
-                key = (y0 % sh, x0 % sw)
-                plane = planes.get(key)
-                if plane is None:
-                    plane = xp if sh == sw == 1 else np.ascontiguousarray(xp[:, key[0]::sh, key[1]::sw])
-                    planes[key] = plane
-                v = plane[:, y0 // sh:y0 // sh + win.out_h, x0 // sw:x0 // sw + win.out_w].reshape(acc.shape)
-                if ky == 0 and kx == 0:
-                    np.multiply(v, p.wide_taps[0, 0], out=acc)
-                else:
-                    np.multiply(v, p.wide_taps[ky, kx], out=tmp)
-                    acc += tmp
+        taps = p.wide_taps.reshape(win.k_h * win.k_w, -1)
+        for j, v in enumerate(_phase_tap_views(xp, win, acc.shape)):
+            if j == 0:
+                np.multiply(v, taps[0], out=acc)
+            else:
+                np.multiply(v, taps[j], out=tmp)
+                acc += tmp
         return acc
 
     @staticmethod
