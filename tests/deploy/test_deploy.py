@@ -53,17 +53,22 @@ def test_deploy_model_that_does_not_fit_exits_1_and_says_by_how_much(tmp_path, c
     assert re.search(r"SRAM: needs [\d,]+ B of [\d,]+ B \([\d,]+ B over\)", out)
 
 
-def test_optimized_model_still_matches_original(deployed):
-    r, _ = deployed
-    if not r.optimized:
-        pytest.skip("optimizer found nothing to gain on this model")
-    from mcuml import Interpreter
+def test_deploy_optimizes_and_the_deployed_model_runs_in_tflm(tmp_path):
+    """A model where mcuml's plan beats TFLM's greedy planner: the optimized .tflite runs in the TFLM wheel
+    with the smaller arena and gives the original model's outputs."""
+    from mcuml import load_model
+    from mcuml.arena import predict_arena
+    from mcuml.deploy import deploy
+    from mcuml.runner import random_inputs
+    from oracle import tflm_run
 
+    p = model_path("wake_vision/wv_quality_micronets_vww4_128_128_INT8.tflite")
+    r = deploy(p, "nano33ble", tmp_path, kernels="reference")
+    assert r.optimized and r.arena_bytes < r.baseline_arena_bytes
     opt = next(f for f in r.files if f.endswith("_optimized.tflite"))
-    x = np.random.default_rng(0).integers(-128, 127, (5, 32, 32, 3), dtype=np.int8)
-    a = Interpreter(model_content=example_model_bytes()).run(x)
-    b = Interpreter(model_path=opt).run(x)
-    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    xs = random_inputs(load_model(p), seed=0)
+    host_arena = predict_arena(load_model(opt), target="host").arena_bytes
+    assert all(np.array_equal(a, b) for a, b in zip(tflm_run(opt, xs, arena_size=host_arena), tflm_run(p, xs)))
 
 
 CHROMIUM = chromium()
