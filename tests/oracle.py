@@ -91,3 +91,19 @@ def differential(model_bytes: bytes, inputs: Sequence[np.ndarray], invokes: int 
     got = mcuml_run(model_bytes, inputs, invokes=invokes)
     assert_same(got, want)
     return got
+
+
+def custom_op_model(op: str, ins, outs, opts: dict | None) -> bytes:
+    """A one-node model of ``CUSTOM:op`` with FlexBuffer options ``opts``.
+
+    ins: (name, shape, dtype) activations or (name, ndarray) constants; outs: (name, shape, dtype).
+    """
+    from mcuml.ir.build import ModelBuilder
+    from mcuml.ops._signal import flex_bytes
+
+    b = ModelBuilder()
+    tensors = [b.const(s[0], s[1]) if len(s) == 2 else b.input(*s) for s in ins]
+    ys = [b.tensor(*s) for s in outs]
+    b.op(f"CUSTOM:{op}", tensors, ys, custom_options=None if opts is None else flex_bytes(opts))
+    b.output(*ys)
+    return b.build().to_bytes()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from oracle import tflm_run
 
 from mcuml import Interpreter
 from mcuml.ir.build import ModelBuilder
-from oracle import tflm_run
 
 HYBRID_ERROR = "Hybrid models are not supported on TFLite Micro"
 
@@ -115,3 +115,13 @@ def hybrid_model(op: str, in_shape, w_shape, out_shape, options_kind: str, **opt
     b.op(op, [x, w], [y], options_kind, **options)
     b.output(y)
     return b.build().to_bytes()
+
+
+def small_int8_conv(rng: np.random.Generator) -> bytes:
+    """A small per-channel int8 CONV_2D + ReLU model (9x8x5 -> 9x8x6) for interpreter-path tests."""
+    opts = {"padding": 0, "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1,
+            "fused_activation_function": 1}
+    return conv_like_model("CONV_2D", act_dtype="int8", in_shape=(1, 9, 8, 5), w_shape=(6, 3, 3, 5),
+                           out_shape=(1, 9, 8, 6), options=opts, options_kind="Conv2DOptions", rng=rng,
+                           per_channel=True, qdim=0, n_out_ch=6, in_zp=-7, out_zp=3, gain=1.0, bias=True,
+                           bias_dtype="int32", depth=45)

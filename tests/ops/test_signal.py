@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import assert_same, custom_op_model, model_path
 
 from mcuml import Interpreter, load_model
-from mcuml.ir.build import ModelBuilder
 from mcuml.kernels.signal import KissFftr, max_abs16, msb32, msb64, sqrt64
-from mcuml.ops._signal import flex_bytes
-from oracle import assert_same, model_path
 
 FRONTENDS = ["tflite_micro/audio_preprocessor_int8.tflite", "tflite_micro/audio_preprocessor_float.tflite"]
 
@@ -108,28 +106,20 @@ def test_audio_preprocessor_run_is_independent_samples_from_reset_state(rel):
 
 
 # -- single ops ------------------------------------------------------------------------------------------
-def _model(op: str, ins, outs, opts: dict | None) -> bytes:
-    """ins: (name, shape, dtype) activations or (name, ndarray) constants; outs: (name, shape, dtype)."""
-    b = ModelBuilder()
-    tensors = [b.const(s[0], s[1]) if len(s) == 2 else b.input(*s) for s in ins]
-    ys = [b.tensor(*s) for s in outs]
-    b.op(f"CUSTOM:{op}", tensors, ys, custom_options=None if opts is None else flex_bytes(opts))
-    b.output(*ys)
-    return b.build().to_bytes()
 
 
 @pytest.mark.parametrize("shift", [12, 0, 15])
 def test_window_saturates_and_repeats_per_frame(shift):
     rng = np.random.default_rng(shift)
     window = rng.integers(-32768, 32767, size=16, endpoint=True).astype(np.int16)
-    data = _model("SignalWindow", [("x", (3, 16), "int16"), ("w", window)], [("y", (3, 16), "int16")],
+    data = custom_op_model("SignalWindow", [("x", (3, 16), "int16"), ("w", window)], [("y", (3, 16), "int16")],
                   {"shift": shift})
     _stream(data, [[_frame(rng, k, (3, 16))] for k in range(3)])
 
 
 def test_fft_auto_scale_incl_silence_and_int16_min():
     rng = np.random.default_rng(1)
-    data = _model("SignalFftAutoScale", [("x", (64,), "int16")], [("y", (64,), "int16"), ("s", (), "int32")], None)
+    data = custom_op_model("SignalFftAutoScale", [("x", (64,), "int16")], [("y", (64,), "int16"), ("s", (), "int32")], None)
     frames = [_frame(rng, k, (64,)) for k in range(5)]
     frames.append(np.zeros(64, np.int16))
     odd = np.full(64, 3, np.int16)
@@ -144,7 +134,7 @@ def test_fft_auto_scale_incl_silence_and_int16_min():
 @pytest.mark.parametrize("fft_length,frame", [(512, 480), (480, 480), (60, 50), (8, 5), (64, 64)])
 def test_rfft_matches_kissfft(dtype, t_code, fft_length, frame):
     rng = np.random.default_rng(fft_length)
-    data = _model("SignalRfft", [("x", (2, frame), dtype)], [("y", (2, fft_length + 2), dtype)],
+    data = custom_op_model("SignalRfft", [("x", (2, frame), dtype)], [("y", (2, fft_length + 2), dtype)],
                   {"T": t_code, "fft_length": fft_length})
     if dtype == "float32":
         xs = [rng.standard_normal((2, frame)).astype(np.float32) * 100 for _ in range(2)]
@@ -168,7 +158,7 @@ def test_kissfft_float_plan_is_an_fft():
 
 def test_energy_over_its_bin_range():
     rng = np.random.default_rng(2)
-    data = _model("SignalEnergy", [("x", (66,), "int16")], [("y", (33,), "uint32")],
+    data = custom_op_model("SignalEnergy", [("x", (66,), "int16")], [("y", (33,), "uint32")],
                   {"end_index": 30, "start_index": 2})
     xs = [rng.integers(-32768, 32767, size=66, endpoint=True, dtype=np.int16) for _ in range(3)]
     xs.append(np.full(66, -32768, np.int16))  # 2 * 2**30 wraps int32 -> 2**31 as uint32
@@ -186,7 +176,7 @@ def test_filter_bank_with_the_micro_speech_tables():
     tables = _filter_bank_tables(FRONTENDS[0])
     rng = np.random.default_rng(4)
     ins = [("x", (257,), "uint32")] + [(f"t{i}", t) for i, t in enumerate(tables)]
-    data = _model("SignalFilterBank", ins, [("y", (40,), "uint64")], {"num_channels": 40})
+    data = custom_op_model("SignalFilterBank", ins, [("y", (40,), "uint64")], {"num_channels": 40})
     xs = [rng.integers(0, 1 << 32, size=257, dtype=np.uint32), rng.integers(0, 1 << 16, size=257, dtype=np.uint32),
           np.full(257, 0xFFFFFFFF, np.uint32)]
     _stream(data, [[x] for x in xs])
@@ -197,13 +187,13 @@ def test_filter_bank_negative_weights_wrap_mod_2_64():
     unweights = np.array([2, -9, 32767, -100, 0, 4], np.int16)
     ins = [("x", (8,), "uint32"), ("w", weights), ("u", unweights), ("fs", np.array([0, 2, 4], np.int16)),
            ("ws", np.array([0, 2, 4], np.int16)), ("wd", np.array([2, 2, 2], np.int16))]
-    data = _model("SignalFilterBank", ins, [("y", (2,), "uint64")], {"num_channels": 2})
+    data = custom_op_model("SignalFilterBank", ins, [("y", (2,), "uint64")], {"num_channels": 2})
     rng = np.random.default_rng(5)
     _stream(data, [[rng.integers(0, 1 << 32, size=8, dtype=np.uint32)] for _ in range(3)])
 
 
 def test_filter_bank_square_root_rounding_and_shift():
-    data = _model("SignalFilterBankSquareRoot", [("x", (12,), "uint64"), ("s", (), "int32")],
+    data = custom_op_model("SignalFilterBankSquareRoot", [("x", (12,), "uint64"), ("s", (), "int32")],
                   [("y", (12,), "uint32")], None)
     special = np.array([0, 1, 2, 3, 6, 7, 0xFFFFFFFF, 0xFFFE0001 + 0xFFFF, 1 << 32, (1 << 64) - 1,
                         ((1 << 32) - 1) ** 2 + (1 << 32) - 1, 12345678901234], np.uint64)
@@ -231,7 +221,7 @@ def test_spectral_subtraction_keeps_its_noise_estimate_across_invokes(clamping):
     opts = {"alternate_one_minus_smoothing": 15401, "alternate_smoothing": 983, "clamping": clamping,
             "min_signal_remaining": 819, "num_channels": 40, "one_minus_smoothing": 15975, "smoothing": 409,
             "smoothing_bits": 10, "spectral_subtraction_bits": 14}
-    data = _model("SignalFilterBankSpectralSubtraction", [("x", (40,), "uint32")],
+    data = custom_op_model("SignalFilterBankSpectralSubtraction", [("x", (40,), "uint32")],
                   [("y", (40,), "uint32"), ("n", (40,), "uint32")], opts)
     rng = np.random.default_rng(10)
     xs = [rng.integers(0, 1 << int(rng.integers(4, 22)), size=40, dtype=np.uint32) for _ in range(10)]
@@ -243,7 +233,7 @@ def test_pcan_with_the_micro_speech_lut():
     m = load_model(model_path(FRONTENDS[0]))
     node = next(op for op in m.main.operators if op.name == "CUSTOM:SignalPCAN")
     lut = node.inputs[2].data
-    data = _model("SignalPCAN", [("x", (40,), "uint32"), ("n", (40,), "uint32"), ("lut", lut)],
+    data = custom_op_model("SignalPCAN", [("x", (40,), "uint32"), ("n", (40,), "uint32"), ("lut", lut)],
                   [("y", (40,), "uint32")], {"snr_shift": 6})
     rng = np.random.default_rng(12)
     frames = []
@@ -259,7 +249,7 @@ def test_pcan_with_the_micro_speech_lut():
 
 @pytest.mark.parametrize("bits,scale", [(3, 64), (0, 1), (12, 1000)])
 def test_filter_bank_log(bits, scale):
-    data = _model("SignalFilterBankLog", [("x", (64,), "uint32")], [("y", (64,), "int16")],
+    data = custom_op_model("SignalFilterBankLog", [("x", (64,), "uint32")], [("y", (64,), "int16")],
                   {"input_correction_bits": bits, "output_scale": scale})
     rng = np.random.default_rng(bits)
     small = np.arange(64, dtype=np.uint32)
@@ -277,7 +267,7 @@ def test_bit_helpers_follow_the_gcc_build():
 def test_rfft_refuses_lengths_tflm_cannot_run():
     from mcuml.errors import UnsupportedOpError
 
-    data = _model("SignalRfft", [("x", (1, 28), "int16")], [("y", (1, 30), "int16")], {"T": 7, "fft_length": 28})
+    data = custom_op_model("SignalRfft", [("x", (1, 28), "int16")], [("y", (1, 30), "int16")], {"T": 7, "fft_length": 28})
     with pytest.raises(UnsupportedOpError, match="prime factor 7"):  # the wheel segfaults on this one
         Interpreter(model_content=data)
 
@@ -285,10 +275,10 @@ def test_rfft_refuses_lengths_tflm_cannot_run():
 def test_prepare_refuses_wrong_types_with_node_context():
     from mcuml.errors import UnsupportedOpError
 
-    data = _model("SignalWindow", [("x", (1, 16), "int8"), ("w", np.ones(16, np.int16))],
+    data = custom_op_model("SignalWindow", [("x", (1, 16), "int8"), ("w", np.ones(16, np.int16))],
                   [("y", (1, 16), "int8")], {"shift": 1})
     with pytest.raises(UnsupportedOpError, match=r"node 0 \(CUSTOM:SignalWindow\)"):
         Interpreter(model_content=data)
-    data = _model("SignalRfft", [("x", (1, 16), "int16")], [("y", (1, 18), "int16")], {"fft_length": 16})
+    data = custom_op_model("SignalRfft", [("x", (1, 16), "int16")], [("y", (1, 18), "int16")], {"fft_length": 16})
     with pytest.raises(UnsupportedOpError, match="lack T"):
         Interpreter(model_content=data)

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from oracle import custom_op_model
 
 from mcuml import load_model
 from mcuml.arena import _kiss_fftr_bytes, predict_arena, struct_sizes
-from mcuml.ir.build import ModelBuilder
 from mcuml.ir.dtypes import DType
-from mcuml.ops._signal import flex_bytes
 from mcuml.plan.records import scratch_requests
 
 _PRINT = r"""
@@ -31,18 +30,10 @@ for path in sys.argv[1:]:
 """
 
 
-def _model(op: str, ins, outs, opts: dict | None) -> bytes:
-    """ins: (name, shape, dtype) activations or (name, ndarray) constants; outs: (name, shape, dtype)."""
-    b = ModelBuilder()
-    tensors = [b.const(s[0], s[1]) if len(s) == 2 else b.input(*s) for s in ins]
-    ys = [b.tensor(*s) for s in outs]
-    b.op(f"CUSTOM:{op}", tensors, ys, custom_options=None if opts is None else flex_bytes(opts))
-    b.output(*ys)
-    return b.build().to_bytes()
 
 
 def _rfft(dtype: str, t_code: int, n: int, frame: int) -> bytes:
-    return _model("SignalRfft", [("x", (2, frame), dtype)], [("y", (2, n + 2), dtype)], {"T": t_code, "fft_length": n})
+    return custom_op_model("SignalRfft", [("x", (2, frame), dtype)], [("y", (2, n + 2), dtype)], {"T": t_code, "fft_length": n})
 
 
 def _filter_bank(channels: int) -> bytes:
@@ -50,7 +41,7 @@ def _filter_bank(channels: int) -> bytes:
     w = rng.integers(0, 4096, size=3 * channels, dtype=np.int16)
     starts = np.arange(channels + 1, dtype=np.int16)
     widths = np.full(channels + 1, 2, np.int16)
-    return _model("SignalFilterBank", [("x", (129,), "uint32"), ("w", w), ("u", 4096 - w), ("fs", starts),
+    return custom_op_model("SignalFilterBank", [("x", (129,), "uint32"), ("w", w), ("u", 4096 - w), ("fs", starts),
                                        ("ws", starts * 2), ("cw", widths)], [("y", (channels,), "uint64")],
                   {"num_channels": channels})
 
@@ -59,31 +50,31 @@ def _spectral_subtraction(channels: int) -> bytes:
     opts = {"alternate_one_minus_smoothing": 15401, "alternate_smoothing": 983, "clamping": False,
             "min_signal_remaining": 819, "num_channels": channels, "one_minus_smoothing": 15975, "smoothing": 409,
             "smoothing_bits": 10, "spectral_subtraction_bits": 14}
-    return _model("SignalFilterBankSpectralSubtraction", [("x", (channels,), "uint32")],
+    return custom_op_model("SignalFilterBankSpectralSubtraction", [("x", (channels,), "uint32")],
                   [("y", (channels,), "uint32"), ("n", (channels,), "uint32")], opts)
 
 
 CASES = {
-    "window": lambda: _model("SignalWindow", [("x", (3, 16), "int16"), ("w", np.arange(16, dtype=np.int16))],
+    "window": lambda: custom_op_model("SignalWindow", [("x", (3, 16), "int16"), ("w", np.arange(16, dtype=np.int16))],
                              [("y", (3, 16), "int16")], {"shift": 12}),
-    "fft_auto_scale": lambda: _model("SignalFftAutoScale", [("x", (64,), "int16")],
+    "fft_auto_scale": lambda: custom_op_model("SignalFftAutoScale", [("x", (64,), "int16")],
                                      [("y", (64,), "int16"), ("s", (), "int32")], None),
     "rfft_int16_512": lambda: _rfft("int16", 7, 512, 480),
     "rfft_int16_60": lambda: _rfft("int16", 7, 60, 50),
     "rfft_int32_64": lambda: _rfft("int32", 2, 64, 64),
     "rfft_float_480": lambda: _rfft("float32", 0, 480, 480),
-    "energy": lambda: _model("SignalEnergy", [("x", (514,), "int16")], [("y", (257,), "uint32")],
+    "energy": lambda: custom_op_model("SignalEnergy", [("x", (514,), "int16")], [("y", (257,), "uint32")],
                              {"end_index": 241, "start_index": 5}),
     "filter_bank_40": lambda: _filter_bank(40),
     "filter_bank_7": lambda: _filter_bank(7),
-    "square_root": lambda: _model("SignalFilterBankSquareRoot", [("x", (40,), "uint64"), ("s", np.int32(3))],
+    "square_root": lambda: custom_op_model("SignalFilterBankSquareRoot", [("x", (40,), "uint64"), ("s", np.int32(3))],
                                   [("y", (40,), "uint32")], None),
     "spectral_subtraction_40": lambda: _spectral_subtraction(40),
     "spectral_subtraction_13": lambda: _spectral_subtraction(13),
-    "pcan": lambda: _model("SignalPCAN", [("x", (40,), "uint32"), ("n", (40,), "uint32"),
+    "pcan": lambda: custom_op_model("SignalPCAN", [("x", (40,), "uint32"), ("n", (40,), "uint32"),
                                           ("lut", np.arange(125, dtype=np.int16))], [("y", (40,), "uint32")],
                            {"snr_shift": 6}),
-    "filter_bank_log": lambda: _model("SignalFilterBankLog", [("x", (40,), "uint32")], [("y", (40,), "int16")],
+    "filter_bank_log": lambda: custom_op_model("SignalFilterBankLog", [("x", (40,), "uint32")], [("y", (40,), "int16")],
                                       {"input_correction_bits": 3, "output_scale": 64}),
 }
 

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ops"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nn_models import conv_like_model, rand_input
+from nn_models import rand_input, small_int8_conv
 from oracle import model_path
 
 from mcuml import Interpreter
@@ -19,18 +19,9 @@ from mcuml.errors import InputError, McumlError
 from mcuml.interp import procs
 
 
-def _conv_model(rng):
-    opts = {"padding": 0, "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1,
-            "fused_activation_function": 1}
-    return conv_like_model("CONV_2D", act_dtype="int8", in_shape=(1, 9, 8, 5), w_shape=(6, 3, 3, 5),
-                           out_shape=(1, 9, 8, 6), options=opts, options_kind="Conv2DOptions", rng=rng,
-                           per_channel=True, qdim=0, n_out_ch=6, in_zp=-7, out_zp=3, gain=1.0, bias=True,
-                           bias_dtype="int32", depth=45)
-
-
 @pytest.fixture(scope="module")
 def conv():
-    it = Interpreter(model_content=_conv_model(np.random.default_rng(0)))
+    it = Interpreter(model_content=small_int8_conv(np.random.default_rng(0)))
     yield it
     it.close()
 
@@ -82,7 +73,7 @@ def test_worker_error_is_a_mcuml_error(conv) -> None:
 
 
 def test_dead_worker_is_a_mcuml_error_and_the_pool_restarts() -> None:
-    it = Interpreter(model_content=_conv_model(np.random.default_rng(2)))
+    it = Interpreter(model_content=small_int8_conv(np.random.default_rng(2)))
     try:
         xs = rand_input(np.random.default_rng(2), (40, 1, 9, 8, 5), "int8")
         ref = it.run(xs, workers=1)[0]
@@ -99,7 +90,7 @@ def test_dead_worker_is_a_mcuml_error_and_the_pool_restarts() -> None:
 
 
 def test_close_stops_the_workers() -> None:
-    it = Interpreter(model_content=_conv_model(np.random.default_rng(4)))
+    it = Interpreter(model_content=small_int8_conv(np.random.default_rng(4)))
     xs = rand_input(np.random.default_rng(4), (40, 1, 9, 8, 5), "int8")
     it.run(xs, workers=2, mode="process")
     proc = it._procs._procs[0][0]
@@ -111,7 +102,7 @@ def test_close_stops_the_workers() -> None:
 
 def test_stateful_model_stays_in_process(monkeypatch) -> None:
     rng = np.random.default_rng(5)
-    it = Interpreter(model_content=_conv_model(rng))
+    it = Interpreter(model_content=small_int8_conv(rng))
     monkeypatch.setattr(type(it.compiled.nodes[0].op), "reset", lambda self, p, batch=None: None, raising=False)
     xs = rand_input(rng, (64, 1, 9, 8, 5), "int8")
     it.run(xs, workers=2, mode="process")
@@ -119,6 +110,6 @@ def test_stateful_model_stays_in_process(monkeypatch) -> None:
 
 
 def test_bad_mode() -> None:
-    it = Interpreter(model_content=_conv_model(np.random.default_rng(6)))
+    it = Interpreter(model_content=small_int8_conv(np.random.default_rng(6)))
     with pytest.raises(InputError, match="mode"):
         it.run(rand_input(np.random.default_rng(6), (4, 1, 9, 8, 5), "int8"), mode="fork")

@@ -11,26 +11,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ops"))
 
-from nn_models import conv_like_model, rand_input
+from nn_models import rand_input, small_int8_conv
 
 from mcuml import Interpreter
 from mcuml.kernels import workers
-
-
-def _conv_model(rng):
-    opts = {"padding": 0, "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1,
-            "fused_activation_function": 1}
-    return conv_like_model("CONV_2D", act_dtype="int8", in_shape=(1, 9, 8, 5), w_shape=(6, 3, 3, 5),
-                           out_shape=(1, 9, 8, 6), options=opts, options_kind="Conv2DOptions", rng=rng,
-                           per_channel=True, qdim=0, n_out_ch=6, in_zp=-7, out_zp=3, gain=1.0, bias=True,
-                           bias_dtype="int32", depth=45)
 
 
 @pytest.mark.parametrize(("n", "batch_size"), [(1, 256), (37, 256), (100, 16), (64, 7)])
 @pytest.mark.parametrize("nw", [2, 3])
 def test_workers_match_one_worker(n: int, batch_size: int, nw: int) -> None:
     rng = np.random.default_rng(n * 10 + nw)
-    it = Interpreter(model_content=_conv_model(rng))
+    it = Interpreter(model_content=small_int8_conv(rng))
     xs = rand_input(rng, (n, 1, 9, 8, 5), "int8")
     ref = it.run(xs, batch_size=batch_size, workers=1)[0]
     got = it.run(xs, batch_size=batch_size, workers=nw)[0]
@@ -43,7 +34,7 @@ def test_workers_match_one_worker(n: int, batch_size: int, nw: int) -> None:
 
 def test_chunks_run_on_several_threads(monkeypatch) -> None:
     rng = np.random.default_rng(3)
-    it = Interpreter(model_content=_conv_model(rng))
+    it = Interpreter(model_content=small_int8_conv(rng))
     seen: set[int] = set()
     orig = Interpreter._run_chunk
 
@@ -76,7 +67,7 @@ def test_worker_error_propagates() -> None:
 
 def test_stateful_model_runs_on_one_worker(monkeypatch) -> None:
     rng = np.random.default_rng(5)
-    it = Interpreter(model_content=_conv_model(rng))
+    it = Interpreter(model_content=small_int8_conv(rng))
     node = it.compiled.nodes[0]
     monkeypatch.setattr(type(node.op), "reset", lambda self, p, batch=None: None, raising=False)
     used = []
@@ -116,7 +107,7 @@ def test_run_default_workers_is_exact(monkeypatch) -> None:
     monkeypatch.setattr(workers, "default_workers", lambda: 2)
     monkeypatch.setattr("mcuml.interp.interpreter.default_workers", lambda: 2)
     rng = np.random.default_rng(9)
-    it = Interpreter(model_content=_conv_model(rng))
+    it = Interpreter(model_content=small_int8_conv(rng))
     xs = rand_input(rng, (50, 1, 9, 8, 5), "int8")
     ref = it.run(xs, workers=1)[0]
     for _ in range(6):  # trials of both counts, then the choice
