@@ -83,3 +83,30 @@ def battery_tuple(value: str | None) -> tuple[float, float] | None:
     """``--battery`` as (mAh, volts), or None when not given."""
     mah, volts = parse_battery(value)
     return None if mah is None else (mah, volts)
+
+
+class progress_bar:  # noqa: N801 - used like a function: ``with progress_bar("label") as bar: ...; bar(done, total)``
+    """A rich progress bar on stderr, started on the first update of a long run (``min_total`` samples or more)."""
+
+    def __init__(self, label: str, min_total: int = 1000) -> None:
+        self.label, self.min_total = label, min_total
+        self._progress = self._task = None
+
+    def __enter__(self) -> "progress_bar":
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.min_total:
+            return
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._progress = Progress(console=Console(stderr=True), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task(self.label, total=total)
+        self._progress.update(self._task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
