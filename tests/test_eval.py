@@ -11,7 +11,7 @@ import pytest
 
 import mcuml
 from mcuml.cli import main
-from mcuml.evaluate import evaluate
+from mcuml.evaluation import evaluate
 from mcuml.evaluate_metrics import classify, regress
 from mcuml.report.browser import chromium, load_page
 from oracle import model_path

@@ -20,6 +20,8 @@ _LAZY = {
     "Interpreter": "mcuml.interp.interpreter",
     "compile": "mcuml.compile",
     "CompiledModel": "mcuml.compile",
+    "evaluate": "mcuml.evaluation",
+    "EvalResult": "mcuml.evaluation",
 }
 # functions whose module has the same name as the function would be shadowed by the submodule
 _RENAMED = {"check_model": ("mcuml.check", "check"), "inspect_model": ("mcuml.inspect", "inspect")}

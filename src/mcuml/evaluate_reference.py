@@ -92,7 +92,7 @@ def _keras(p: Path, xs: list[np.ndarray], progress: Callable[[str], None]) -> Re
         from mcuml.tflite.reader import load_model
 
         out = Path(d) / "reference_float.tflite"
-        convert_keras(km, out, quantize="float", evaluate_samples=0, require_tflm=False)
+        convert_keras(km, out, quantize="float", require_tflm=False)
         ft = load_model(out.read_bytes())
     return ReferenceRun("keras", ys, ft)
 

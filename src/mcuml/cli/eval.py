@@ -29,7 +29,7 @@ def command(model: str, data: str, reference: str | None, top_k: int, limit: int
             as_json: bool) -> None:
     """Score MODEL on DATA with mcuml's bit-exact interpreter: accuracy, confusion matrix, float agreement."""
     from mcuml.cli._common import log, progress_bar
-    from mcuml.evaluate import evaluate
+    from mcuml.evaluation import evaluate
     from mcuml.report.eval_html import print_eval, render_eval
 
     with progress_bar("evaluating") as bar:
