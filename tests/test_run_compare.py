@@ -76,3 +76,33 @@ def test_compare_pinpoints_injected_error(monkeypatch, capsys):
 def test_cli_usage_errors(args, code, capsys):
     assert main(args) == code
     assert "Traceback" not in capsys.readouterr().err
+
+
+FLOAT_RESNET = "mlcommons_tiny/pretrainedResnet.tflite"
+
+
+def test_compare_float_model_one_rule_for_layers_and_outputs(capsys):
+    """Float kernels may differ in the last bits (summation order): the layers and the outputs pass the same rule."""
+    r = compare_with_tflm(model_path(FLOAT_RESNET))
+    assert r.all_match and r.outputs_match and all(lm.match for lm in r.layers)
+    worst = max(o.max_abs_diff for o in r.outputs)
+    assert worst < 1e-5 and "1e-05 * max(1, |TFLM|)" in r.tolerance
+    assert main(["compare", str(model_path(FLOAT_RESNET))]) == 0
+    out = capsys.readouterr().out
+    assert "final outputs match" in out and "DIFFER" not in out and "rule: " in out
+
+
+def test_compare_float_beyond_tolerance_is_a_mismatch(monkeypatch, capsys):
+    op = lookup("SOFTMAX")
+    real = op.eval
+
+    def nudged(params, inputs, outputs):
+        real(params, inputs, outputs)
+        if np.issubdtype(outputs[0].dtype, np.floating):
+            outputs[0].reshape(-1)[0] += np.float32(1e-3)
+
+    monkeypatch.setattr(op, "eval", nudged)
+    r = compare_with_tflm(model_path(FLOAT_RESNET))
+    assert not r.outputs_match and r.first_mismatch is not None and r.first_mismatch.op == "SOFTMAX"
+    assert r.first_mismatch.n_diff == 1 and abs(r.first_mismatch.max_abs_diff - 1e-3) < 1e-6
+    assert main(["compare", str(model_path(FLOAT_RESNET))]) == 1

@@ -52,12 +52,20 @@ class LayerMatch:
     first_diff: tuple[int, ...] | None  # index of the first differing element
 
 
+FLOAT_TOLERANCE = 1e-5  # float tensors: |mcuml - TFLM| <= FLOAT_TOLERANCE * max(1, |TFLM|), elementwise
+TOLERANCE_RULE = (f"integer tensors must be identical; float tensors match when |mcuml - TFLM| <= "
+                  f"{FLOAT_TOLERANCE:g} * max(1, |TFLM|) elementwise (layers and final outputs alike)")
+
+
 @dataclass(frozen=True, slots=True)
 class CompareResult:
     model: str
     layers: tuple[LayerMatch, ...]
-    outputs_match: bool
+    outputs_match: bool  # by the same rule as the layers (TOLERANCE_RULE)
     first_mismatch: LayerMatch | None
+    outputs: tuple[LayerMatch, ...] = ()  # the final outputs, compared by the same rule
+    outputs_identical: bool = True  # bit for bit
+    tolerance: str = TOLERANCE_RULE
 
     @property
     def all_match(self) -> bool:
@@ -187,8 +195,9 @@ def compare_with_tflm(model_path: str | os.PathLike[str], *, input_path: str | N
             layers.append(lm)
             if not lm.match and first is None:
                 first = lm
-    outputs_match = all(np.array_equal(a.reshape(b.shape), b) for a, b in zip(ours_out, ref_out))
-    return CompareResult(str(model_path), tuple(layers), outputs_match, first)
+    outs = tuple(_match(-1, "output", t, a, b) for t, a, b in zip(sg.outputs, ours_out, ref_out))
+    identical = all(a.size == b.size and np.array_equal(a.reshape(b.shape), b) for a, b in zip(ours_out, ref_out))
+    return CompareResult(str(model_path), tuple(layers), all(o.match for o in outs), first, outs, identical)
 
 
 def _match(k: int, op: str, t: Tensor, mine: np.ndarray | None, theirs: np.ndarray) -> LayerMatch:
@@ -199,7 +208,7 @@ def _match(k: int, op: str, t: Tensor, mine: np.ndarray | None, theirs: np.ndarr
         return LayerMatch(k, op, t.name, tuple(t.shape), t.dtype.name, False, mine.size, float("nan"), None)
     if np.issubdtype(mine.dtype, np.floating):
         diff = np.abs(mine.astype(np.float64) - theirs.astype(np.float64))
-        bad = diff > 1e-5 * np.maximum(np.abs(theirs), 1.0)
+        bad = ~(diff <= FLOAT_TOLERANCE * np.maximum(np.abs(theirs.astype(np.float64)), 1.0))  # NaN counts as bad
     else:
         diff = np.abs(mine.astype(np.int64) - theirs.astype(np.int64))
         bad = diff != 0
