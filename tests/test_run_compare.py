@@ -106,3 +106,37 @@ def test_compare_float_beyond_tolerance_is_a_mismatch(monkeypatch, capsys):
     assert not r.outputs_match and r.first_mismatch is not None and r.first_mismatch.op == "SOFTMAX"
     assert r.first_mismatch.n_diff == 1 and abs(r.first_mismatch.max_abs_diff - 1e-3) < 1e-6
     assert main(["compare", str(model_path(FLOAT_RESNET))]) == 1
+
+
+def test_run_dequantized_beside_raw_and_says_random(capsys):
+    p = model_path(KWS)
+    assert main(["run", str(p), "--json"]) == 0
+    cap = capsys.readouterr()
+    d = json.loads(cap.out)
+    assert d["random_input"] is True and d["input_source"] == "random (seed 0)" and "random data" in cap.err
+    o = d["outputs"][0]
+    assert o["scale"] == 0.00390625 and o["zero_point"] == -128
+    assert o["dequantized"]["values"] == [0.00390625 * (v + 128) for v in o["values"]]
+    assert main(["run", str(p)]) == 0
+    assert "dequantized" in capsys.readouterr().out
+
+
+def test_run_batch_with_tensor_name_keys(tmp_path):
+    p = model_path(KWS)
+    x = np.random.default_rng(2).integers(-128, 128, (6, 1, 49, 10, 1), dtype=np.int8)
+    np.savez(tmp_path / "b.npz", input_1=x)  # the input tensor's name, not input_0
+    r = run_model(p, input_path=str(tmp_path / "b.npz"), output_path=str(tmp_path / "o.npz"))
+    assert r.samples == 6 and not r.random_input and r.outputs[0].shape == (6, 1, 12)
+    from mcuml.interp.interpreter import Interpreter
+
+    it = Interpreter(model_path=p)
+    it.allocate_tensors()
+    want = []
+    for s in x:  # one invoke per sample gives the same outputs as the batch
+        it.set_tensor(it.get_input_details()[0]["index"], s)
+        it.invoke()
+        want.append(it.get_tensor(it.get_output_details()[0]["index"]))
+    with np.load(tmp_path / "o.npz") as z:
+        assert np.array_equal(z["output_0"], np.stack(want))
+    np.savez(tmp_path / "s.npz", input_1=x[:, 0])  # (N, 49, 10, 1): stacked on the batch axis
+    assert run_model(p, input_path=str(tmp_path / "s.npz")).outputs[0].shape == (6, 12)

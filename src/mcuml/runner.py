@@ -19,15 +19,26 @@ from mcuml.tflite.reader import load_model, read_bytes
 
 
 @dataclass(frozen=True, slots=True)
+class Stats:
+    min: float
+    max: float
+    mean: float
+    values: tuple[float, ...]  # the first few values (all of them for small tensors)
+
+
+@dataclass(frozen=True, slots=True)
 class TensorSummary:
     name: str
-    shape: tuple[int, ...]
+    shape: tuple[int, ...]  # of the data summarized: (N, ...) for a batch
     dtype: str
     min: float
     max: float
     mean: float
-    argmax: int
-    values: tuple[float, ...]  # the first few values (all of them for small outputs)
+    argmax: int  # of the first sample
+    values: tuple[float, ...]  # the first few raw values (all of them for small outputs)
+    scale: float | None = None  # quantized tensors: value = scale * (raw - zero_point)
+    zero_point: int | None = None
+    dequantized: Stats | None = None  # the same values dequantized (quantized tensors only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +46,11 @@ class RunResult:
     model: str
     inputs: tuple[TensorSummary, ...]
     outputs: tuple[TensorSummary, ...]
-    invoke_ms: float
+    invoke_ms: float  # all samples (host)
     output_file: str | None
+    input_source: str = ""  # the input file, or "random (seed S)"
+    random_input: bool = False
+    samples: int = 1  # > 1: a batch through Interpreter.run()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +102,13 @@ def random_inputs(model: Model, seed: int = 0) -> list[np.ndarray]:
     return out
 
 
-def load_inputs(model: Model, path: str | os.PathLike[str] | None, *, seed: int = 0,
-                quantize: bool = False) -> list[np.ndarray]:
-    """Inputs from an .npz (``input_0``…) or .npy file, or seeded random ones; optionally quantized."""
+def read_input_arrays(model: Model, path: str | os.PathLike[str]) -> list[np.ndarray]:
+    """The arrays of an .npy (one-input models) or .npz file, one per model input.
+
+    An .npz names them ``input_0``, ``input_1``… or by the input tensors' names (as
+    ``get_input_details()[i]["name"]`` gives them).
+    """
     ins = model.main.inputs
-    if path is None:
-        return random_inputs(model, seed)
     p = Path(path)
     if not p.exists():
         raise InputError(f"input file {str(p)!r} does not exist")
@@ -101,48 +116,107 @@ def load_inputs(model: Model, path: str | os.PathLike[str] | None, *, seed: int 
         arrays = [np.load(p)]
     else:
         with np.load(p) as z:
-            missing = [f"input_{i}" for i in range(len(ins)) if f"input_{i}" not in z]
+            keys = [f"input_{i}" if f"input_{i}" in z else t.name if t.name in z else None for i, t in enumerate(ins)]
+            missing = [f"input_{i} (or {t.name!r})" for i, (k, t) in enumerate(zip(keys, ins)) if k is None]
             if missing:
                 raise InputError(f"{p.name} lacks {', '.join(missing)} (found: {', '.join(sorted(z.files))})")
-            arrays = [z[f"input_{i}"] for i in range(len(ins))]
+            arrays = [z[k] for k in keys]
     if len(arrays) != len(ins):
         raise InputError(f"model has {len(ins)} inputs, {p.name} provides {len(arrays)}")
-    if quantize:
-        from mcuml.interp.interpreter import quantize_input
+    return arrays
 
-        arrays = [quantize_input(a, t) if np.issubdtype(np.asarray(a).dtype, np.floating)
-                  and np.issubdtype(t.dtype.numpy, np.integer) else a for a, t in zip(arrays, ins)]
+
+def _quantized(arrays: list[np.ndarray], ins: list[Tensor]) -> list[np.ndarray]:
+    from mcuml.interp.interpreter import quantize_input
+
+    return [quantize_input(a, t) if np.issubdtype(np.asarray(a).dtype, np.floating)
+            and np.issubdtype(t.dtype.numpy, np.integer) else a for a, t in zip(arrays, ins)]
+
+
+def load_inputs(model: Model, path: str | os.PathLike[str] | None, *, seed: int = 0,
+                quantize: bool = False) -> list[np.ndarray]:
+    """One sample's inputs from an .npz (``input_0``… or tensor names) or .npy file, or seeded random ones."""
+    ins = model.main.inputs
+    if path is None:
+        return random_inputs(model, seed)
+    arrays = read_input_arrays(model, path)
+    if quantize:
+        arrays = _quantized(arrays, ins)
     return [np.asarray(a).reshape(t.shape) if np.asarray(a).size == t.size else np.asarray(a)
             for a, t in zip(arrays, ins)]
 
 
-def _summary(t: Tensor, a: np.ndarray, keep: int = 16) -> TensorSummary:
-    f = a.astype(np.float64).ravel()
-    return TensorSummary(t.name, tuple(t.shape), t.dtype.name, float(f.min()) if f.size else 0.0,
-                         float(f.max()) if f.size else 0.0, float(f.mean()) if f.size else 0.0,
-                         int(np.argmax(f)) if f.size else -1, tuple(float(x) for x in f[:keep]))
+def batch_size_of(arrays: list[np.ndarray], ins: list[Tensor]) -> int | None:
+    """N when every array is a batch of N samples ((N, *shape), or (N, *shape[1:]) for batch-1 inputs), else None."""
+    ns = set()
+    for a, t in zip(arrays, ins):
+        a = np.asarray(a)
+        if a.size == t.size:
+            return None
+        shape = tuple(t.shape)
+        if a.ndim == len(shape) + 1 and a.shape[1:] == shape or \
+                shape and shape[0] == 1 and a.ndim == len(shape) and a.shape[1:] == shape[1:]:
+            ns.add(a.shape[0])
+        else:
+            return None
+    return ns.pop() if len(ns) == 1 else None
+
+
+def _stats(f: np.ndarray, keep: int) -> Stats:
+    f = f.astype(np.float64).ravel()
+    if not f.size:
+        return Stats(0.0, 0.0, 0.0, ())
+    return Stats(float(f.min()), float(f.max()), float(f.mean()), tuple(float(x) for x in f[:keep]))
+
+
+def _summary(t: Tensor, a: np.ndarray, keep: int = 16, batch: bool = False) -> TensorSummary:
+    a = np.asarray(a)
+    st = _stats(a, keep)
+    first = a[0] if batch and a.shape[0] else a
+    q = t.quantization is not None and bool(t.quantization.scale) and np.issubdtype(a.dtype, np.integer)
+    deq = _stats(t.scale * (a.astype(np.float64) - t.zero_point), keep) if q else None
+    return TensorSummary(t.name, tuple(a.shape), t.dtype.name, st.min, st.max, st.mean,
+                         int(np.argmax(first)) if first.size else -1, st.values,
+                         float(t.scale) if q else None, int(t.zero_point) if q else None, deq)
 
 
 def run_model(model_path: str | os.PathLike[str], *, input_path: str | None = None, output_path: str | None = None,
               seed: int = 0, quantize_input: bool = False) -> RunResult:
-    """Run one inference with mcuml's interpreter; optionally save outputs as ``output_0``… in an .npz."""
+    """Run the model once (or on a batch: the input file's arrays with a leading sample axis, through
+    :meth:`Interpreter.run`); optionally save the outputs as ``output_0``… in an .npz.
+
+    Without ``input_path`` the input is seeded random data (``random_input`` says so).
+    """
     from mcuml.interp.interpreter import Interpreter
 
     model = load_model(model_path)
-    xs = load_inputs(model, input_path, seed=seed, quantize=quantize_input)
+    sg = model.main
+    n = None
+    if input_path is not None:
+        arrays = read_input_arrays(model, input_path)
+        n = batch_size_of(arrays, sg.inputs)
+    xs = load_inputs(model, input_path, seed=seed, quantize=quantize_input) if n is None else \
+        [np.asarray(a) for a in (_quantized(arrays, sg.inputs) if quantize_input else arrays)]
     it = Interpreter(model=model)
-    it.allocate_tensors()
-    for d, x in zip(it.get_input_details(), xs):
-        it.set_tensor(d["index"], x)
     t0 = time.perf_counter()
-    it.invoke()
-    ms = (time.perf_counter() - t0) * 1e3
-    ys = [it.get_tensor(d["index"]) for d in it.get_output_details()]
+    if n is None:
+        it.allocate_tensors()
+        for d, x in zip(it.get_input_details(), xs):
+            it.set_tensor(d["index"], x)
+        t0 = time.perf_counter()
+        it.invoke()
+        ms = (time.perf_counter() - t0) * 1e3
+        ys = [it.get_tensor(d["index"]) for d in it.get_output_details()]
+    else:
+        ys = it.run(xs)
+        ms = (time.perf_counter() - t0) * 1e3
     if output_path is not None:
         np.savez(output_path, **{f"output_{i}": y for i, y in enumerate(ys)})
-    sg = model.main
-    return RunResult(str(model_path), tuple(_summary(t, x) for t, x in zip(sg.inputs, xs)),
-                     tuple(_summary(t, y) for t, y in zip(sg.outputs, ys)), ms, output_path)
+    batch = n is not None
+    return RunResult(str(model_path), tuple(_summary(t, x, batch=batch) for t, x in zip(sg.inputs, xs)),
+                     tuple(_summary(t, y, batch=batch) for t, y in zip(sg.outputs, ys)), ms, output_path,
+                     str(input_path) if input_path is not None else f"random (seed {seed})", input_path is None,
+                     n or 1)
 
 
 def _tflm_runtime():
