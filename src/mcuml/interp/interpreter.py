@@ -22,6 +22,7 @@ import numpy as np
 
 from mcuml.compile import BoundNode, CompiledModel, compile
 from mcuml.errors import ArenaTooSmallError, InputError, McumlError
+from mcuml.interp.api import TfLiteApi
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
 from mcuml.kernels.blas import BlasThreads
@@ -67,8 +68,8 @@ def dequantize_output(y: np.ndarray, t: Tensor) -> np.ndarray:
     return (t.scale * (y.astype(np.float64) - t.zero_point)).astype(np.float32)
 
 
-class Interpreter:
-    """Run a .tflite model; API of ``tf.lite.Interpreter``."""
+class Interpreter(TfLiteApi):
+    """Run a .tflite model; API of ``tf.lite.Interpreter`` (signatures, batch resizing: ``mcuml.interp.api``)."""
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None,
                  arena_size: int | None = None, *, model: Model | None = None, check_overlaps: bool = False,
@@ -116,33 +117,33 @@ class Interpreter:
                 raise ArenaTooSmallError(total, self._arena_size)
         if self._check_overlaps and c.plan.overlapping_pairs():
             raise AssertionError(f"planner produced overlapping live tensors: {c.plan.overlapping_pairs()[:5]}")
-        self._arena = bytearray(need)
-        views = self._arena_views(self._arena, 1)
+        b = self._input_batch_size()  # > 1 after resize_tensor_input: B samples per invoke
+        self._arena = bytearray(need * b)
+        views = self._arena_views(self._arena, b)
         self._views = views[0]
-        self._calls, self._graph = _bind(c, views, 1)
+        self._calls, self._graph = _bind(c, views, b)
         self.reset()
 
     def get_input_details(self) -> list[dict[str, Any]]:
         sg = self._compiled.subgraph
-        return [_tensor_details(sg.index_of(t), t) for t in sg.inputs]
+        return self._resized_details([_tensor_details(sg.index_of(t), t) for t in sg.inputs])
 
     def get_output_details(self) -> list[dict[str, Any]]:
         sg = self._compiled.subgraph
-        return [_tensor_details(sg.index_of(t), t) for t in sg.outputs]
+        return self._resized_details([_tensor_details(sg.index_of(t), t) for t in sg.outputs])
 
     def get_tensor_details(self) -> list[dict[str, Any]]:
-        return [_tensor_details(i, t) for i, t in enumerate(self._compiled.subgraph.tensors)]
+        return self._resized_details([_tensor_details(i, t) for i, t in enumerate(self._compiled.subgraph.tensors)])
 
     def set_tensor(self, tensor_index: int, value: np.ndarray) -> None:
         self._ensure()
         t = self._tensor(tensor_index)
-        arr = self._check_input(t, np.asarray(value), batched=False)
-        self._views[tensor_index][0] = arr  # type: ignore[index]
+        self._store(tensor_index, t, np.asarray(value))
 
     def get_tensor(self, tensor_index: int) -> np.ndarray:
         self._ensure()
         self._tensor(tensor_index)
-        return np.array(self._views[tensor_index][0])  # type: ignore[index]
+        return self._load(tensor_index)
 
     def tensor(self, tensor_index: int) -> Callable[[], np.ndarray]:
         """Like tf.lite: a callable returning a live view (valid until the next allocate)."""
@@ -168,7 +169,8 @@ class Interpreter:
                 self._views[i][...] = _reset_value(t)  # type: ignore[index]
         for bn in self._compiled.nodes:  # state held by ops (TFLM: the kernel's Reset callback)
             if hasattr(bn.op, "reset"):
-                bn.op.reset(bn.params)
+                b = self._input_batch_size()
+                bn.op.reset(bn.params, *((b,) if b > 1 else ()))
         if self._graph is not None:  # called subgraphs' variables, resource variables (CALL_ONCE stays done)
             self._graph.reset()
 
