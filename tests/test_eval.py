@@ -21,7 +21,7 @@ AD_INT8, AD_FP32 = "mlcommons_tiny/ad01_int8.tflite", "mlcommons_tiny/ad01_fp32.
 VWW_INT8, VWW_FP32 = "mlcommons_tiny/vww_96_int8.tflite", "mlcommons_tiny/vww_96_float.tflite"
 
 
-def test_example_accuracy_equals_train_int8_figure():
+def test_example_accuracy_equals_train_int8_figure(capsys):
     """The bundled example on the digits test split: the figure `mcuml train` computes (and data/README.md states)."""
     pytest.importorskip("sklearn")
     from mcuml.convert.common import run_float_io
@@ -37,6 +37,8 @@ def test_example_accuracy_equals_train_int8_figure():
     assert round(r.top1 * 100, 2) == 96.06  # src/mcuml/data/README.md
     assert sum(map(sum, r.confusion)) == 355 and sum(r.confusion[i][i] for i in range(10)) == round(r.top1 * 355)
     assert r.input_quantization == pytest.approx((1 / 255, -128))
+    assert main(["eval", EXAMPLE, "--data", "digits", "--json"]) == 0  # the CLI, same figure
+    assert json.loads(capsys.readouterr().out)["top1"] == train_figure
 
 
 def _digit_like(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +96,10 @@ def test_metrics_by_hand():
     r = regress(np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 3.0]))
     assert r.mae == pytest.approx(2 / 3) and r.rmse == pytest.approx(math.sqrt(2 / 3))
     assert r.r2 == pytest.approx(1 - 2 / (8 / 3))
+    from mcuml.evaluate_metrics import scores
+
+    assert scores(np.array([[0.2], [0.7]])).argmax(1).tolist() == [0, 1]  # sigmoid probabilities: 0.5
+    assert scores(np.array([[-0.2], [0.3], [1.5]])).argmax(1).tolist() == [0, 1, 1]  # logits: 0
 
 
 def test_regression_with_float_tflite_reference(tmp_path, capsys):

@@ -29,7 +29,7 @@ def test_keras_reference(tmp_path):
     assert r.reference_kind == "keras" and r.reference_top1 == 1.0 and r.agreement_top1 == r.top1
     ops = {e.op for e in r.layers}
     assert {"CONV_2D", "MAX_POOL_2D", "FULLY_CONNECTED", "SOFTMAX"} <= ops and len(r.layers) >= 8
-    assert all(math.isfinite(e.sqnr_db) and e.sqnr_db > 5 for e in r.layers)
+    assert all(math.isfinite(e.sqnr_db) and e.sqnr_db > 5 and e.matched_by == "name" for e in r.layers)
 
 
 @pytest.mark.onnx
@@ -52,4 +52,4 @@ def test_onnx_reference_nchw(tmp_path):
     np.savez(tmp_path / "d.npz", x=cal.transpose(0, 2, 3, 1), y=y)  # the int8 model is NHWC
     r = evaluate(tmp_path / "m.tflite", tmp_path / "d.npz", reference=tmp_path / "m.onnx", layer_samples=4)
     assert r.reference_kind == "onnx" and r.reference_top1 == 1.0 and r.agreement_top1 == r.top1 > 0.8
-    assert r.output_sqnr_db > 15 and len(r.layers) >= 5 and all(e.sqnr_db > 5 for e in r.layers)
+    assert r.output_sqnr_db > 15 and len(r.layers) >= 5 and all(e.sqnr_db > 5 and e.matched_by == "name" for e in r.layers)

@@ -36,14 +36,18 @@ class Regression:
 
 
 def scores(y: np.ndarray) -> np.ndarray:
-    """Model output 0 as (N, classes) scores; one-unit outputs (sigmoid) become two columns (1 - p, p)."""
+    """Model output 0 as (N, classes) scores. A one-unit output is binary: a probability in [0, 1] becomes the
+    columns (1 - p, p) (class 1 when p > 0.5), anything else a logit, (-z, z) (class 1 when z > 0)."""
     s = np.asarray(y, np.float64).reshape(len(y), -1)
-    return np.concatenate([1.0 - s, s], axis=1) if s.shape[1] == 1 else s
+    if s.shape[1] != 1:
+        return s
+    prob = s.size and s.min() >= 0.0 and s.max() <= 1.0
+    return np.concatenate([1.0 - s, s] if prob else [-s, s], axis=1)
 
 
 def classify(y_scores: np.ndarray, labels: np.ndarray, classes: tuple[str, ...], top_k: int = 5) -> Classification:
     """Classification metrics of (N, C) scores against integer labels."""
-    n, c = y_scores.shape
+    c = y_scores.shape[1]
     n_cls = max(c, len(classes), int(labels.max()) + 1 if labels.size else 0)
     names = tuple(classes) + tuple(str(i) for i in range(len(classes), n_cls))
     pred = np.argmax(y_scores, axis=1)
