@@ -50,7 +50,9 @@ def test_cli_npz_json_and_keys(tmp_path, capsys):
     x, y = _digit_like()
     np.savez(tmp_path / "xy.npz", x=x, y=y)
     np.savez(tmp_path / "in.npz", input_0=x[:, None], labels=y)  # (N, 1, 32, 32, 3) with the batch dim kept
-    lib = evaluate(EXAMPLE, str(tmp_path / "xy.npz"), top_k=3)
+    steps = []
+    lib = evaluate(EXAMPLE, str(tmp_path / "xy.npz"), top_k=3, progress=lambda done, total: steps.append((done, total)))
+    assert steps[-1] == (60, 60)
     assert main(["eval", EXAMPLE, "--data", str(tmp_path / "in.npz"), "--top-k", "3", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["top1"] == lib.top1 and data["top_k"] == 3 and data["top_k_accuracy"] == lib.top_k_accuracy

@@ -26,7 +26,7 @@ from mcuml.evaluate_metrics import ClassMetrics, classify, regress, scores, sqnr
 from mcuml.evaluate_reference import LayerError
 from mcuml.ir.model import Model, Tensor
 
-PROGRESS_CHUNK = 256  # samples per progress step (and per run() call) on the local path
+PROGRESS_CHUNK = 1024  # samples per progress step (and per run() call) on the local path
 Progress = Callable[[int, int], None]  # (samples done, total)
 
 
@@ -100,7 +100,7 @@ def run_local(model: Model, xs: list[np.ndarray], *, batch_size: int = 256,
     n = xs[0].shape[0]
     parts: list[list[np.ndarray]] = []
     for s in range(0, n, PROGRESS_CHUNK):
-        parts.append(it.run([x[s:s + PROGRESS_CHUNK] for x in xs], batch_size=batch_size, workers=1))
+        parts.append(it.run([x[s:s + PROGRESS_CHUNK] for x in xs], batch_size=batch_size))
         if progress is not None:
             progress(min(n, s + PROGRESS_CHUNK), n)
     return [np.concatenate([p[k] for p in parts]) for k in range(len(parts[0]))]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from mcuml.cli._common import console, emit, json_option
+from mcuml.cli._common import console, emit, json_option, log, progress_bar
 
 
 @click.command("eval")
@@ -28,7 +26,6 @@ def command(model: str, data: str, reference: str | None, top_k: int, limit: int
             pixel_range: str, ray_address: str | None, ray_workers: int | None, html_path: str | None,
             as_json: bool) -> None:
     """Score MODEL on DATA with mcuml's bit-exact interpreter: accuracy, confusion matrix, float agreement."""
-    from mcuml.cli._common import log, progress_bar
     from mcuml.evaluation import evaluate
     from mcuml.report.eval_html import print_eval, render_eval
 
@@ -37,6 +34,7 @@ def command(model: str, data: str, reference: str | None, top_k: int, limit: int
                           pixel_range=pixel_range, ray_address=ray_address, ray_workers=ray_workers,
                           progress=bar, say=log)
     if html_path:
-        Path(html_path).write_text(render_eval(result), encoding="utf-8")
+        with open(html_path, "w", encoding="utf-8") as f:
+            f.write(render_eval(result))
         log(f"report written to {html_path}")
     emit(result, as_json, lambda r: print_eval(r, console()))
