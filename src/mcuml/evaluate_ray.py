@@ -46,8 +46,13 @@ def _actor_class() -> Any:
             self.it = Interpreter(model_content=model_bytes)
             self.batch_size = batch_size
 
-        def run(self, xs: list[np.ndarray]) -> list[np.ndarray]:
-            return self.it.run(xs, batch_size=self.batch_size, workers=1)
+        def run(self, xs: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
+            """The chunk's outputs and the CPU seconds this actor's process spent on them."""
+            import time
+
+            t0 = time.process_time()
+            ys = self.it.run(xs, batch_size=self.batch_size, workers=1)
+            return ys, time.process_time() - t0
 
     return EvalWorker
 
@@ -94,8 +99,12 @@ def _connect(ray: Any, address: str, workers: int | None) -> bool:
 
 
 def run_ray(model: Model, xs: list[np.ndarray], *, address: str, workers: int | None = None, batch_size: int = 256,
-            progress: Callable[[int, int], None] | None = None) -> tuple[list[np.ndarray], str]:
-    """Outputs of ``model`` on ``xs`` computed by Ray actors; returns (outputs, backend description)."""
+            progress: Callable[[int, int], None] | None = None,
+            cpu_seconds: list[tuple[int, float]] | None = None) -> tuple[list[np.ndarray], str]:
+    """Outputs of ``model`` on ``xs`` computed by Ray actors; returns (outputs, backend description).
+
+    ``cpu_seconds``, when given, receives (actor, CPU seconds) per chunk (for benchmarks).
+    """
     if workers is not None and workers < 1:
         raise InputError(f"--ray-workers must be >= 1, got {workers}")
     ray = _ray()
@@ -117,7 +126,9 @@ def run_ray(model: Model, xs: list[np.ndarray], *, address: str, workers: int | 
             ready, pending = ray.wait(pending, num_returns=1)
             for f in ready:
                 i = index[f]
-                results[i] = ray.get(f)
+                results[i], cpu = ray.get(f)
+                if cpu_seconds is not None:
+                    cpu_seconds.append((i % nw, cpu))
                 done += parts[i][1] - parts[i][0]
             if progress is not None:
                 progress(done, n)
