@@ -149,3 +149,13 @@ def test_confusion_matrix_renders_in_headless_chromium(tmp_path):
     r, b = img[..., 0], img[..., 2]
     blue, red = int(np.sum(b - r > 25)), int(np.sum(r - b > 25))
     assert blue > 100 and red > 100
+
+
+@pytest.mark.parametrize("rel,want", [("wake_vision/wv_quality_samy.tflite", "byte"),  # uint8, scale 1
+                                      ("tflite_micro/person_detect.tflite", "signed"),  # scale 1/127.5, zp -1
+                                      ("mlcommons_tiny/vww_96_int8.tflite", "unit")])  # scale 1/255, zp -128
+def test_pixel_range_follows_input_quantization(rel, want):
+    from mcuml.evaluate_data import resolve_pixel_range
+    from mcuml.tflite.reader import load_model
+
+    assert resolve_pixel_range(load_model(model_path(rel)).main.inputs[0], "auto") == want

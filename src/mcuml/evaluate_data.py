@@ -139,7 +139,8 @@ def input_layout(t: Tensor) -> tuple[int, int, int, str]:
 
 
 def resolve_pixel_range(t: Tensor, pixel_range: str) -> str:
-    """'auto': the range the input's quantization covers best ([0, 1], [-1, 1] or [0, 255])."""
+    """'auto': [0, 255] when the input's quantized range reaches past 10, else [-1, 1] when it reaches below -0.5,
+    else [0, 1]. Inputs normalized otherwise (mean/std) need their data as an .npz."""
     if pixel_range not in PIXEL_RANGES:
         raise InputError(f"pixel range must be one of {', '.join(PIXEL_RANGES)}, got {pixel_range!r}")
     if pixel_range != "auto":
@@ -148,7 +149,7 @@ def resolve_pixel_range(t: Tensor, pixel_range: str) -> str:
         return "unit"
     info = np.iinfo(t.dtype.numpy)
     lo, hi = t.scale * (info.min - t.zero_point), t.scale * (info.max - t.zero_point)
-    if hi > 2.5:
+    if hi > 10:
         return "byte"
     return "signed" if lo < -0.5 else "unit"
 
