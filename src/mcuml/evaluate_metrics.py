@@ -88,6 +88,7 @@ class SqnrAccumulator:
         self.signal = 0.0
         self.noise = 0.0
         self.max_abs = 0.0
+        self.samples = 0
 
     def add(self, got: np.ndarray, ref: np.ndarray) -> None:
         g, r = np.asarray(got, np.float64), np.asarray(ref, np.float64)
@@ -95,6 +96,7 @@ class SqnrAccumulator:
         self.signal += float(np.sum(r * r))
         self.noise += float(np.sum(d * d))
         self.max_abs = max(self.max_abs, float(np.max(np.abs(d))) if d.size else 0.0)
+        self.samples += 1
 
     @property
     def db(self) -> float:

@@ -167,51 +167,62 @@ def match_layers(quantized: Model, reference: Model) -> list[tuple[int, str, Ten
     return [(qs[j][0], qs[j][1], qs[j][2], r, how) for j, (r, how) in sorted(matched.items())]
 
 
-def _capture(model: Model, xs: list[np.ndarray], keep: set[int]) -> list[dict[int, np.ndarray]]:
-    """Per sample, the float value (dequantized for integer tensors) of the op outputs with tensor index in keep."""
-    from mcuml.interp.interpreter import Interpreter, quantize_input
+class _Capture:
+    """One interpreter that runs one sample at a time and returns the float value (dequantized for integer
+    tensors) of the op outputs whose tensor index is in ``keep``."""
 
-    sg = model.main
-    it = Interpreter(model=model)
-    it.allocate_tensors()
-    tensors = sg.tensors
-    out = []
-    for s in range(xs[0].shape[0]):
-        for d, t, x in zip(it.get_input_details(), sg.inputs, xs):
+    def __init__(self, model: Model, keep: set[int]) -> None:
+        from mcuml.interp.interpreter import Interpreter
+
+        self.sg = model.main
+        self.keep = keep
+        self.it = Interpreter(model=model)
+        self.it.allocate_tensors()
+        self.inputs = [d["index"] for d in self.it.get_input_details()]
+
+    def __call__(self, xs: list[np.ndarray], s: int) -> dict[int, np.ndarray]:
+        from mcuml.interp.interpreter import quantize_input
+
+        for i, t, x in zip(self.inputs, self.sg.inputs, xs):
             v = x[s].reshape(t.shape)
             if np.issubdtype(t.dtype.numpy, np.integer) and np.issubdtype(v.dtype, np.floating):
                 v = quantize_input(v, t)
-            it.set_tensor(d["index"], v.astype(t.dtype.numpy))
+            self.it.set_tensor(i, v.astype(t.dtype.numpy))
         got: dict[int, np.ndarray] = {}
+        tensors = self.sg.tensors
 
-        def hook(bn, outs, got=got) -> None:
+        def hook(bn, outs) -> None:
             for i, o in zip(bn.outputs, outs):
-                if i in keep:
+                if i in self.keep:
                     t = tensors[i]
                     a = np.asarray(o[0], np.float64)
                     got[i] = (a - t.zero_point) * t.scale if t.scale and np.issubdtype(t.dtype.numpy, np.integer) else a
 
-        it.invoke(hook=hook)
-        out.append(got)
-    return out
+        self.it.invoke(hook=hook)
+        return got
 
 
 def layer_errors(quantized: Model, reference: Model, xs: list[np.ndarray]) -> tuple[LayerError, ...]:
-    """SQNR of each matched op output over the float samples ``xs``, worst (lowest SQNR) first."""
+    """SQNR of each matched op output over the float samples ``xs``, worst (lowest SQNR) first.
+
+    Streams: one sample through both models at a time, so memory stays at one sample's activations.
+    """
     pairs = match_layers(quantized, reference)
     qsg, rsg = quantized.main, reference.main
     qi = {id(t): i for i, t in enumerate(qsg.tensors)}
     ri = {id(t): i for i, t in enumerate(rsg.tensors)}
-    q_keep = {qi[id(q)] for _, _, q, _, _ in pairs}
-    r_keep = {ri[id(r)] for _, _, _, r, _ in pairs}
+    idx = [(qi[id(q)], ri[id(r)]) for _, _, q, r, _ in pairs]
+    qrun = _Capture(quantized, {a for a, _ in idx})
+    rrun = _Capture(reference, {b for _, b in idx})
     rx = [x.reshape((x.shape[0], *t.shape[1:])) if t.shape and t.shape[0] == 1 else x for x, t in zip(xs, rsg.inputs)]
-    qcap, rcap = _capture(quantized, xs, q_keep), _capture(reference, rx, r_keep)
-    out = []
-    for k, op, q, r, how in pairs:
-        acc = SqnrAccumulator()
-        for qs, rs in zip(qcap, rcap):
-            acc.add(qs[qi[id(q)]].reshape(-1), rs[ri[id(r)]].reshape(-1))
-        out.append(LayerError(k, op, q.name, r.name, tuple(q.shape), how, acc.db, acc.max_abs))
+    accs = [SqnrAccumulator() for _ in pairs]
+    for s in range(xs[0].shape[0] if pairs else 0):
+        qv, rv = qrun(xs, s), rrun(rx, s)
+        for acc, (a, b) in zip(accs, idx):
+            if a in qv and b in rv:  # an op the compiler folded away has no output of its own
+                acc.add(qv[a].reshape(-1), rv[b].reshape(-1))
+    out = [LayerError(k, op, q.name, r.name, tuple(q.shape), how, acc.db, acc.max_abs)
+           for (k, op, q, r, how), acc in zip(pairs, accs) if acc.samples]
     return tuple(sorted(out, key=lambda e: (e.sqnr_db, e.index)))
 
 
