@@ -27,7 +27,7 @@ def confusion_svg(matrix: Sequence[Sequence[int]], labels: Sequence[str], *, cel
     cell = cell or max(14, min(44, 520 // max(1, n)))
     lab_w = min(140, 12 + 7 * max((len(s) for s in labels), default=1))
     top = 40 + lab_w // 2
-    w, h = lab_w + 24 + n * cell + 10, top + n * cell + 34
+    w, h = max(lab_w + 24 + n * cell + 10, 400), top + n * cell + 34
     font = max(8, min(12, cell // 3))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
            f'aria-label="{escape(title)}" font-family="sans-serif" font-size="{font}">',
@@ -100,7 +100,13 @@ def render_eval(r: Any) -> str:
         cards += [_card("output SQNR", _db(r.output_sqnr_db))] if r.output_sqnr_db is not None else []
         rows = [(e.index, e.op, e.tensor[:60], "x".join(map(str, e.shape)), _db(e.sqnr_db), f"{e.max_abs_error:.4g}",
                  e.matched_by) for e in r.layers]
+        from mcuml.report.svg import layer_bars
+
+        in_order = sorted((e for e in r.layers if math.isfinite(e.sqnr_db)), key=lambda e: e.index)
+        bars = layer_bars([f"{e.index} {e.op}" for e in in_order], [max(0.0, e.sqnr_db) for e in in_order],
+                          unit="dB", title="SQNR per layer in model order (lower = more quantization error)")
         body += [f"<h2>Quantization error per layer (vs {escape(r.reference)}, {r.layer_samples} samples)</h2>",
+                 f"<figure>{bars}</figure>",
                  "<p>Worst layers first. SQNR = 10·log10(Σ float² / Σ (int8 dequantized − float)²); "
                  "each layer includes the error of the layers before it.</p>",
                  _table(("#", "op", "tensor", "shape", "SQNR", "max |err|", "matched by"), rows, numeric=(0, 4, 5))]
