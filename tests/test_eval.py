@@ -118,6 +118,9 @@ def test_regression_with_float_tflite_reference(tmp_path, capsys):
     dbs = [e["sqnr_db"] for e in layers]
     assert dbs == sorted(dbs) and all(0 < v < 60 for v in dbs)  # worst first; int8 is neither exact nor noise
     assert d["layer_samples"] == 8 and d["output_sqnr_db"] > 10
+    np.savez(tmp_path / "x.npz", x=x)  # no labels: outputs and the float agreement only
+    r = evaluate(model_path(AD_INT8), tmp_path / "x.npz", reference=model_path(AD_FP32), layer_samples=2)
+    assert r.task == "outputs" and r.top1 is None and r.mae is None and r.output_sqnr_db == d["output_sqnr_db"]
 
 
 def test_classifier_reference_text_lists_sqnr(tmp_path, capsys):

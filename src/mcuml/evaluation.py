@@ -130,10 +130,10 @@ def evaluate(model: str | os.PathLike[str] | Model, data: str | os.PathLike[str]
     t0 = time.perf_counter()
     say = say or (lambda _m: None)
     name = str(model) if not isinstance(model, Model) else "<model>"
-    m = model if isinstance(model, Model) else load_model(model)
-    d = data if isinstance(data, EvalData) else load_eval_data(data, m, pixel_range=pixel_range, limit=limit)
     if top_k < 1:
         raise InputError(f"--top-k must be >= 1, got {top_k}")
+    m = model if isinstance(model, Model) else load_model(model)
+    d = data if isinstance(data, EvalData) else load_eval_data(data, m, pixel_range=pixel_range, limit=limit)
     xs = _model_inputs(d, m)
     if ray_address is not None:
         from mcuml.evaluate_ray import run_ray
@@ -178,10 +178,12 @@ def _reference(m: Model, d: EvalData, reference, y0: np.ndarray, task: str, laye
     run = load_reference(reference, fx, m, progress=say)
     f0 = run.outputs[0].reshape(y0.shape) if run.outputs[0].size == y0.size else run.outputs[0]
     ref_top1 = agree = None
-    if task == "classification":
+    classifier = task == "classification" or (task == "outputs" and f0.size == y0.size and
+                                              y0.reshape(len(y0), -1).shape[1] > 1)
+    if classifier:  # without labels: the agreement of a many-output model's argmax
         fs, qs = scores(f0), scores(y0)
         agree = float(np.mean(np.argmax(fs, 1) == np.argmax(qs, 1)))
-        ref_top1 = float(np.mean(np.argmax(fs, 1) == d.labels))
+        ref_top1 = float(np.mean(np.argmax(fs, 1) == d.labels)) if task == "classification" else None
     out_db = sqnr_db(y0.reshape(-1), f0.reshape(-1)) if f0.size == y0.size else None
     layers: tuple[LayerError, ...] = ()
     k = min(layer_samples, d.samples)
