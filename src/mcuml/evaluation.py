@@ -178,9 +178,9 @@ def _reference(m: Model, d: EvalData, reference, y0: np.ndarray, task: str, laye
     run = load_reference(reference, fx, m, progress=say)
     f0 = run.outputs[0].reshape(y0.shape) if run.outputs[0].size == y0.size else run.outputs[0]
     ref_top1 = agree = None
-    classifier = task == "classification" or (task == "outputs" and f0.size == y0.size and
-                                              y0.reshape(len(y0), -1).shape[1] > 1)
-    if classifier:  # without labels: the agreement of a many-output model's argmax
+    out0 = m.main.outputs[0]
+    ends_in_softmax = any(op.name == "SOFTMAX" and out0 in op.outputs for op in m.main.operators)
+    if task == "classification" or (task == "outputs" and ends_in_softmax and f0.size == y0.size):
         fs, qs = scores(f0), scores(y0)
         agree = float(np.mean(np.argmax(fs, 1) == np.argmax(qs, 1)))
         ref_top1 = float(np.mean(np.argmax(fs, 1) == d.labels)) if task == "classification" else None
