@@ -5,7 +5,9 @@ Ports (same names as the C++):
   ``QuantizeMultiplierSmallerThanOneExp`` / ``GreaterThanOne``, ``PreprocessSoftmaxScaling``.
 - ``tensorflow/lite/kernels/internal/common.h``: ``MultiplyByQuantizedMultiplier`` in its default
   **double-rounding** form (``TFLITE_SINGLE_ROUNDING`` is never defined in TFLM builds), the
-  64-bit-input overload used by int16x8 kernels.
+  64-bit-input overload used by int16x8 kernels, and the conv family's in-place output stage
+  (``mbqm_inplace``, ``requantize_acc``). The exact float64 form of that stage is the sibling
+  module ``kernels.quant_float``.
 - gemmlowp ``fixedpoint.h``: ``SaturatingRoundingDoublingHighMul`` (SRDHM), ``RoundingDivideByPOT``.
 - ``tensorflow/lite/kernels/kernel_util.cc``: ``CalculateActivationRangeQuantized``.
 
@@ -148,6 +150,58 @@ def mbqm_int64(x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | 
     # x is at most 48 bits in these kernels; x * reduced then fits in int64
     res = (x * reduced + (np.int64(1) << (total_shift - 1))) >> total_shift
     return np.clip(res, INT32_MIN, INT32_MAX)
+
+
+def mbqm_inplace(x: np.ndarray, multiplier: np.ndarray, shift: np.ndarray, wrap: bool = True) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier(int32 x, ...)`` (double rounding) on an int64 array, in place.
+
+    Same values as ``mbqm(wrap_int32(x), ...)`` with a third of the passes, using two
+    identities valid for the multipliers ``QuantizeMultiplier`` produces (0 <= q < 2^31):
+    SRDHM's nudge-then-truncate equals ``(a*q + 2^30) >> 31`` (floor) for either sign, and
+    ``RoundingDivideByPOT(v, e)`` equals ``(v + 2^(e-1) - (v < 0)) >> e`` for e >= 1.
+    """
+    multiplier = np.asarray(multiplier, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    if wrap:
+        x += 1 << 31
+        x &= 0xFFFFFFFF
+        x -= 1 << 31
+    left = np.maximum(shift, 0)
+    if left.any():
+        x <<= left
+        x += 1 << 31
+        x &= 0xFFFFFFFF
+        x -= 1 << 31
+    right = np.maximum(-shift, 0)
+    x *= multiplier
+    x += 1 << 30
+    x >>= 31
+    neg = x >> 63  # -1 where negative: half away from zero
+    if not (right > 0).all():
+        neg *= (right > 0)
+    x += (np.int64(1) << right) >> 1
+    x += neg
+    x >>= right
+    return x
+
+
+def requantize_acc(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray, output_offset: int,
+               act_min: int, act_max: int, out_dtype: np.dtype, int64_acc: bool = False,
+               wrap: bool = True) -> np.ndarray:
+    """int64 accumulator (consumed) -> output type: ``MultiplyByQuantizedMultiplier`` + offset + clamp.
+
+    ``int64_acc`` selects the int64 overload (int16x8 kernels with int64 bias); otherwise the
+    accumulator wraps to int32 as the C++ ``int32_t acc`` does (``wrap=False`` when prepare proved
+    it cannot overflow).
+    """
+    if int64_acc:
+        scaled = mbqm_int64(acc, multiplier, shift)
+    else:
+        scaled = mbqm_inplace(acc, multiplier, shift, wrap)
+    if output_offset:
+        scaled += output_offset
+    np.clip(scaled, act_min, act_max, out=scaled)
+    return scaled.astype(out_dtype)
 
 
 def quantize_value(f: float, scale: float, zero_point: int) -> int:
