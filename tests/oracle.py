@@ -107,3 +107,13 @@ def custom_op_model(op: str, ins, outs, opts: dict | None) -> bytes:
     b.op(f"CUSTOM:{op}", tensors, ys, custom_options=None if opts is None else flex_bytes(opts))
     b.output(*ys)
     return b.build().to_bytes()
+
+
+def spectral_subtraction_model(channels: int = 40, clamping: bool = False) -> bytes:
+    """A real stateful model: ``SignalFilterBankSpectralSubtraction`` keeps a noise estimate across invokes
+    (its op overrides ``Op.reset``), with the options of TFLM's micro_speech front end."""
+    opts = {"alternate_one_minus_smoothing": 15401, "alternate_smoothing": 983, "clamping": clamping,
+            "min_signal_remaining": 819, "num_channels": channels, "one_minus_smoothing": 15975, "smoothing": 409,
+            "smoothing_bits": 10, "spectral_subtraction_bits": 14}
+    return custom_op_model("SignalFilterBankSpectralSubtraction", [("x", (channels,), "uint32")],
+                           [("y", (channels,), "uint32"), ("n", (channels,), "uint32")], opts)

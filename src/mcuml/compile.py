@@ -71,7 +71,7 @@ class CompiledModel:
     @property
     def needs_runtime(self) -> bool:
         """Some op calls a subgraph or holds resource variables (evaluated through ``bind``)."""
-        return any(hasattr(bn.op, "bind") for cs in self.subgraphs if cs is not None for bn in cs.nodes)
+        return any(bn.op.needs_graph for cs in self.subgraphs if cs is not None for bn in cs.nodes)
 
     @property
     def arena_bytes(self) -> int:
