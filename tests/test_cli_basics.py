@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from mcuml.cli import cli, main
-from oracle import MODELS
+from oracle import MODELS, model_path
 
 GOOD = "tflite_micro/hello_world_int8.tflite"
 HYBRID = "mlcommons_tiny/model_ToyCar_quant.tflite"
@@ -17,9 +17,7 @@ SIGNAL = "tflite_micro/audio_preprocessor_int8.tflite"
 
 
 def _p(rel: str) -> str:
-    p = MODELS / rel
-    if not p.exists():
-        pytest.skip("shared model absent")
+    p = model_path(rel)
     return str(p)
 
 
