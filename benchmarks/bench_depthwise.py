@@ -33,7 +33,7 @@ def _layers():
         c = compile_model(load_model((SHARED / "models" / e["file"]).read_bytes()))
         for bn in c.nodes:
             if bn.op.name == "DEPTHWISE_CONV_2D" and getattr(bn.params, "fast", None) is not None:
-                yield e["file"], bn.index, bn.op, bn.params
+                yield e["file"], bn.index, bn.params
 
 
 def _cpu_ms(fn, repeats: int) -> float:
@@ -55,7 +55,7 @@ def main() -> int:
     args = ap.parse_args()
     rows = []
     rng = np.random.default_rng(0)
-    for file, index, op, p in _layers():
+    for file, index, p in _layers():
         win = p.win
         for nb in (1, args.batch):
             x = rng.integers(-128, 128, (nb, win.in_h, win.in_w, p.out_shape[3] // p.depth_multiplier),
@@ -64,7 +64,8 @@ def main() -> int:
             times = {}
             for name in D.available_strategies(p):
                 how = D.STRATEGIES[name]
-                times[name] = _cpu_ms(lambda: how(p, D.padded(p, xs, name)), args.repeats) / nb
+                times[name] = _cpu_ms(lambda how=how, p=p, xs=xs, name=name: how(p, D.padded(p, xs, name)),
+                                      args.repeats) / nb
             pick = D.choose_strategy(p.win, p.out_shape[3], nb > 1, available=D.available_strategies(p))
             best = min(times, key=times.get)
             rows.append({"model": file, "node": index, "n": nb, "in": [win.in_h, win.in_w], "oc": p.out_shape[3],

@@ -8,7 +8,7 @@ import pytest
 from mcuml.check import check
 from mcuml.ir.build import ModelBuilder
 from mcuml.ir.model import Subgraph
-from oracle import MODELS, manifest, model_path
+from oracle import manifest, model_path
 
 ENTRIES = manifest()
 

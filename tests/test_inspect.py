@@ -10,7 +10,7 @@ import pytest
 from mcuml.cli._common import to_jsonable
 from mcuml.inspect import inspect
 from mcuml.ir.build import ModelBuilder
-from oracle import MODELS, manifest, model_path
+from oracle import manifest, model_path
 
 ENTRIES = manifest()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracle import MODELS, manifest, model_path, random_input, tflm_run, unavailable
+from oracle import manifest, model_path, random_input, tflm_run, unavailable
 
 import mcuml
 from mcuml import load_model

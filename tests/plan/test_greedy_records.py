@@ -6,7 +6,6 @@ import json
 import random
 from pathlib import Path
 
-import pytest
 
 from mcuml.plan import UsageRecord, get_planner, lower_bound, plan_greedy, usage_records
 
