@@ -95,8 +95,12 @@ def random_input(shape: Sequence[int], dtype: np.dtype, rng: np.random.Generator
     return rng.standard_normal(size=shape).astype(dtype)
 
 
-def assert_same(got: Sequence[np.ndarray], want: Sequence[np.ndarray], rtol: float = 1e-5) -> None:
-    """Integer outputs: exactly equal. Float outputs: max relative error <= rtol."""
+FLOAT_RTOL = 1e-6  # measured worst case over tests/ops and every shared model: 2.1e-7 (< 2 ulp), only in the
+# elementwise transcendentals (LOGISTIC, TANH, EXP, LOG, SIN, COS: NumPy's vectorized float32 math); the rest is exact
+
+
+def assert_same(got: Sequence[np.ndarray], want: Sequence[np.ndarray], rtol: float = FLOAT_RTOL) -> None:
+    """Integer outputs: exactly equal. Float outputs: max relative error <= rtol (README: "bit-exact" for float)."""
     assert len(got) == len(want)
     for g, w in zip(got, want):
         g = np.asarray(g).reshape(np.shape(w))

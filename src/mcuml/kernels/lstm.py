@@ -249,6 +249,33 @@ def _add_exponent(y: np.ndarray, k: np.ndarray) -> np.ndarray:
     return (y.view(np.int32) + (k << 23)).view(np.float32)
 
 
+_LIBM_LOGF: list = []  # [the host libm's logf, or None]: found on first use
+
+
+def logf(x: np.ndarray) -> np.ndarray:
+    """The host libm's ``logf`` (what the TFLM wheel's ``std::log(float)`` calls), element by element.
+
+    Used for one value per row (LOG_SOFTMAX's log of the sum), so a call per element costs little.
+    Without a loadable libm: the correctly rounded float64 log, which glibc's ``logf`` (< 1 ulp)
+    differs from in rare last bits."""
+    if not _LIBM_LOGF:
+        import ctypes
+        import ctypes.util
+
+        try:
+            fn = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").logf
+            fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        except (OSError, AttributeError):
+            fn = None
+        _LIBM_LOGF.append(fn)
+    x = np.asarray(x, dtype=np.float32)
+    fn = _LIBM_LOGF[0]
+    if fn is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x.astype(np.float64)).astype(np.float32)
+    return np.fromiter((fn(v) for v in x.ravel().tolist()), np.float32, x.size).reshape(x.shape)
+
+
 def expm1f(x: np.ndarray) -> np.ndarray:
     """glibc's ``expm1f`` for finite |x| < 88 (the range ``tanhf`` uses), bit-exact."""
     f32 = np.float32

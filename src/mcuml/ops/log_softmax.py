@@ -27,6 +27,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
+from mcuml.kernels.lstm import expf, logf
 from mcuml.kernels.quant import INT32_MAX, INT32_MIN, mbqm, quantize_multiplier, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import require_quantized
@@ -218,8 +219,8 @@ class LogSoftmax(Op):
         if p.kind == "float":
             xf = x.astype(np.float32)
             shifted = xf - xf.max(axis=-1, keepdims=True)
-            # TFLM sums left to right in float32; cumsum is sequential (sum() is pairwise)
-            log_sum = np.log(np.cumsum(np.exp(shifted), axis=-1, dtype=np.float32)[..., -1:])
+            # TFLM sums left to right in float32; cumsum is sequential (sum() is pairwise); libm's expf/logf
+            log_sum = logf(np.cumsum(expf(shifted), axis=-1, dtype=np.float32)[..., -1:])
             outputs[0][...] = shifted - log_sum
             return
         xi = x.astype(np.int32)
