@@ -165,7 +165,7 @@ def test_lstm_full_models(name):
 
 
 def test_requantize_equals_mbqm():
-    from mcuml.kernels.lstm import requantize
+    from mcuml.kernels.quant import mbqm_positive as requantize
     from mcuml.kernels.quant import mbqm, quantize_multiplier
 
     rng = np.random.default_rng(13)

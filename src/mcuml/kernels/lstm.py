@@ -141,23 +141,6 @@ def lstm_tanh_args(cell_state_scale_power: int) -> tuple[int, int]:
     return (3, -shift) if shift < 0 else (0, shift)
 
 
-def requantize(acc: np.ndarray, multiplier: np.ndarray, left: np.ndarray, right: np.ndarray,
-               has_left: bool) -> np.ndarray:
-    """``MultiplyByQuantizedMultiplier`` (double rounding) for positive multipliers, in seven NumPy passes.
-
-    Same result as :func:`mcuml.kernels.quant.mbqm`. SRDHM's ``(ab + nudge) / 2^31`` truncated,
-    with nudge ``2^30`` or ``1 - 2^30`` by sign, equals ``floor((ab + 2^30) / 2^31)`` for both signs
-    (and cannot overflow: the multiplier is positive). RDBPOT's half-away-from-zero shift by
-    ``e > 0`` equals ``floor((x + 2^(e-1) - [x < 0]) / 2^e)``.
-    """
-    x = acc
-    if has_left:
-        x = ((x << left) + (1 << 31) & 0xFFFFFFFF) - (1 << 31)
-    hi = (x * multiplier + (1 << 30)) >> 31
-    half = (np.int64(1) << right) >> 1
-    return (hi + (half - ((hi < 0) & (right > 0)))) >> right
-
-
 def checked_log2(x: float) -> int:
     """``CheckedLog2``'s rounded result (float32 arithmetic); the exactness flag is ignored like TFLM does."""
     f32 = np.float32

@@ -204,6 +204,63 @@ def requantize_acc(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray, o
     return scaled.astype(out_dtype)
 
 
+def mbqm_positive(acc: np.ndarray, multiplier: np.ndarray, left: np.ndarray, right: np.ndarray,
+                  has_left: bool) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier`` (double rounding) for positive multipliers, in seven NumPy passes.
+
+    Same result as :func:`mbqm` (LSTM/SVDF: shifts split into ``left``/``right`` per lane).
+    SRDHM's ``(ab + nudge) / 2^31`` truncated,
+    with nudge ``2^30`` or ``1 - 2^30`` by sign, equals ``floor((ab + 2^30) / 2^31)`` for both signs
+    (and cannot overflow: the multiplier is positive). RDBPOT's half-away-from-zero shift by
+    ``e > 0`` equals ``floor((x + 2^(e-1) - [x < 0]) / 2^e)``.
+    """
+    x = acc
+    if has_left:
+        x = ((x << left) + (1 << 31) & 0xFFFFFFFF) - (1 << 31)
+    hi = (x * multiplier + (1 << 30)) >> 31
+    half = (np.int64(1) << right) >> 1
+    return (hi + (half - ((hi < 0) & (right > 0)))) >> right
+
+
+def wrap_int32_scalar(x: int) -> int:
+    """:func:`wrap_int32` for one Python int (scalar fixed-point code: NumPy's per-call cost dominates there)."""
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def srdhm_scalar(a: int, b: int) -> int:
+    """:func:`srdhm` for Python ints."""
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    s = a * b + ((1 << 30) if a * b >= 0 else 1 - (1 << 30))
+    return s >> 31 if s >= 0 else -((-s) >> 31)
+
+
+def rdbpot_scalar(x: int, e: int) -> int:
+    """:func:`rdbpot` for Python ints."""
+    mask = (1 << e) - 1
+    return (x >> e) + ((x & mask) > (mask >> 1) + (x < 0))
+
+
+def wrap_int16(x: np.ndarray) -> np.ndarray:
+    """int16 two's complement wrap of int64 values."""
+    return ((np.asarray(x, dtype=np.int64) + 32768) & 0xFFFF) - 32768
+
+
+def srdhm16(a: np.ndarray, b: int) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` for int16."""
+    ab = a * b
+    s = ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
+    res = wrap_int16(np.where(s >= 0, s >> 15, -((-s) >> 15)))
+    return np.where((a == -32768) & (b == -32768), 32767, res)
+
+
+def sdhm16(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """hard_swish.h ``SaturatingDoublingHighMul`` for int16 (no rounding nudge, truncating division)."""
+    ab = a * b
+    res = wrap_int16(np.where(ab >= 0, ab >> 15, -((-ab) >> 15)))
+    return np.where((a == -32768) & (b == -32768), 32767, res)
+
+
 def quantize_value(f: float, scale: float, zero_point: int) -> int:
     """``zp + (int)std::round(f / scale)`` with the division in float32, as kernel_util.cc does."""
     v = np.float32(f) / np.float32(scale)

@@ -29,8 +29,9 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.lstm import (INT16_MAX, INT16_MIN, checked_log2, fc_f32, int16_table, logistic_f32,
-                                lstm_tanh_args, requantize, tanhf)
+                                lstm_tanh_args, tanhf)
 from mcuml.kernels.quant import ACT_TANH, mbqm_int64, quantize_multiplier, wrap_int32
+from mcuml.kernels.quant import mbqm_positive as requantize
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 
@@ -66,7 +67,7 @@ class LstmParams:
     # integer path; arrays are laid out gate-major [input, forget, cell, output] x state_dim
     input_offset: int = 0
     hidden_offset: int = 0
-    input_rq: tuple | None = None  # (multiplier, left, right, has_left) per lane, for kernels.lstm.requantize
+    input_rq: tuple | None = None  # (multiplier, left, right, has_left) per lane, for kernels.quant.mbqm_positive
     recurrent_rq: tuple | None = None
     forget_cell_rq: tuple | None = None
     input_mul_rq: tuple | None = None
