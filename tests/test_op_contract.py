@@ -173,6 +173,10 @@ def test_prepare_returns_frozen_params_and_leaves_the_model_alone(op):
         assert dataclasses.is_dataclass(params) and params.__dataclass_params__.frozen, \
             f"{op} {dt.name}: params {type(params).__name__} is not a frozen dataclass"
         assert hasattr(type(params), "__slots__"), f"{op} {dt.name}: params {type(params).__name__} lacks slots"
+        if not registry()[op].stateful:  # only declared op state may change after prepare
+            mutable = [f.name for f in dataclasses.fields(params)
+                       if isinstance(getattr(params, f.name), (dict, list, set, bytearray))]
+            assert mutable == [], f"{op} {dt.name}: params fields {mutable} are mutable containers"
 
 
 @pytest.mark.parametrize("op", OPS)
