@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS ?= dev
 
-.PHONY: demo test venv venv-dev clean bench
+.PHONY: demo test lint venv venv-dev clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ demo: venv
 
 test: venv-dev
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: venv-dev
+	$(BIN)/python -m ruff check .
 
 bench: venv-dev
 	$(BIN)/python benchmarks/bench_interpreter.py

@@ -91,8 +91,8 @@ def bench_model(rel: str, repeats: int, batch: int, workers: int | None = None) 
         shape = (batch, *t.shape)
         batch_x.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=t.dtype.numpy)
                        if info else rng.standard_normal(shape).astype(t.dtype.numpy))
-    for _ in range(4):  # warm-up: run() times one worker against several on its first calls (AutoWorkers),
-        ours.run(batch_x, batch_size=batch, workers=workers)  # and the process mode starts its workers
+    for _ in range(2):  # warm-up: run()'s tensors and scratch, and the process mode starts its workers
+        ours.run(batch_x, batch_size=batch, workers=workers)
         ours.run(batch_x, batch_size=batch, workers=workers, mode="process")
     # TFLM's single invoke is timed again next to each batch, for a same-load comparison; the two run() modes
     # take turns with it, and the faster mode is reported
@@ -115,7 +115,7 @@ def bench_model(rel: str, repeats: int, batch: int, workers: int | None = None) 
     row["batched_cpu_speedup_vs_tflm"] = min(t["tflm"][1], row["tflm_invoke_cpu_ms"]) / \
         row["mcuml_batched_cpu_ms_per_sample"]
     row["batched_workers"] = workers if workers is not None else (
-        ours._auto_workers.last if mode == "thread" else default_workers())
+        ours.thread_workers(batch, batch) if mode == "thread" else default_workers())
 
     try:
         from ai_edge_litert.interpreter import Interpreter as LiteRT
@@ -139,7 +139,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--workers", type=int, default=None, help="run()'s worker threads (default: chosen by timing)")
+    ap.add_argument("--workers", type=int, default=None, help="run()'s worker threads (default: run()'s fixed rule)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "interpreter.json"))
     ap.add_argument("models", nargs="*", default=DEFAULT)
     args = ap.parse_args()

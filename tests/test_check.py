@@ -8,16 +8,14 @@ import pytest
 from mcuml.check import check
 from mcuml.ir.build import ModelBuilder
 from mcuml.ir.model import Subgraph
-from oracle import MODELS, manifest
+from oracle import manifest, model_path
 
 ENTRIES = manifest()
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["file"] for e in ENTRIES])
 def test_corpus_verdict_matches_manifest(entry: dict) -> None:
-    path = MODELS / entry["file"]
-    if not path.exists():
-        pytest.skip("shared model absent")
+    path = model_path(entry["file"])
     r = check(path)
     assert r.runs_on_tflm == entry["tflm_runs"], [p.reason for p in r.problems]
     if not entry["tflm_runs"]:

@@ -10,7 +10,7 @@ import pytest
 from mcuml.cli._common import to_jsonable
 from mcuml.inspect import inspect
 from mcuml.ir.build import ModelBuilder
-from oracle import MODELS, manifest
+from oracle import manifest, model_path
 
 ENTRIES = manifest()
 
@@ -24,9 +24,7 @@ MLPERF_MACS = {
 
 
 def _path(rel: str):
-    p = MODELS / rel
-    if not p.exists():
-        pytest.skip("shared model absent")
+    p = model_path(rel)
     return p
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from mcuml import Interpreter, load_model
 from mcuml.runner import random_inputs
-from oracle import MODELS, assert_same, manifest
+from oracle import MODELS, assert_same, manifest, model_path
 
 BIG = {"tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite", "tinyengine/mcunetv2_large.tflite",
        "wake_vision/wv_quality_mcunet-320kb-1mb_vww.tflite", "wake_vision/wv_quality_mobilenetv2.tflite"}
@@ -65,9 +65,7 @@ def test_model_matches_tflm(rel):
 @pytest.mark.parametrize("rel", ["mlcommons_tiny/kws_ref_model.tflite", "tflite_micro/hello_world_float.tflite",
                                  "wake_vision/wv_quality_k_2_c_3.tflite", "tflite_micro/trained_lstm_int8.tflite"])
 def test_batched_run_equals_sample_by_sample(rel):
-    path = MODELS / rel
-    if not path.exists():
-        pytest.skip("shared models absent")
+    path = model_path(rel)
     model = load_model(path)
     it = Interpreter(model=model)
     xs = [np.stack(s) for s in zip(*(random_inputs(model, seed=k) for k in range(7)))]

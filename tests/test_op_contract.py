@@ -19,7 +19,7 @@ from mcuml.compile import compile as mcuml_compile
 from mcuml.errors import McumlError, UnsupportedOpError
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
-from mcuml.ops import Cost, registry
+from mcuml.ops import Cost, Op, registry
 from mcuml.ops._coverage import CANDIDATE_DTYPES, accepted_dtypes, has_sample, op_coverage, probe, tflm_source
 
 OPS = sorted(registry())
@@ -112,7 +112,7 @@ class Run:
             buf.view(np.uint8)[...] = sentinel
             bufs.append(buf)
             views.append(buf[PAD:PAD + batch * t.size].reshape((batch, *t.shape)))
-        if hasattr(self.bn.op, "reset"):  # op-held state (Signal ops): every eval starts from reset
+        if self.bn.op.stateful:  # op-held state (Signal ops): every eval starts from reset
             self.bn.op.reset(self.bn.params)
         with np.errstate(all="ignore"):
             self.bn.op.eval(self.bn.params, ins, views)
@@ -173,6 +173,10 @@ def test_prepare_returns_frozen_params_and_leaves_the_model_alone(op):
         assert dataclasses.is_dataclass(params) and params.__dataclass_params__.frozen, \
             f"{op} {dt.name}: params {type(params).__name__} is not a frozen dataclass"
         assert hasattr(type(params), "__slots__"), f"{op} {dt.name}: params {type(params).__name__} lacks slots"
+        if not registry()[op].stateful:  # only declared op state may change after prepare
+            mutable = [f.name for f in dataclasses.fields(params)
+                       if isinstance(getattr(params, f.name), (dict, list, set, bytearray))]
+            assert mutable == [], f"{op} {dt.name}: params fields {mutable} are mutable containers"
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -354,7 +358,7 @@ def test_variants_keep_the_eval_contract(name, dtype):
 
 
 # -- the checks catch what they claim to (deliberately broken kernels around a good one) -------------
-class _Broken:
+class _Broken(Op):
     def __init__(self, inner, how: str) -> None:
         self.inner, self.how = inner, how
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracle import MODELS, manifest, random_input, tflm_run
+from oracle import manifest, model_path, random_input, tflm_run, unavailable
 
 import mcuml
 from mcuml import load_model
@@ -24,15 +24,12 @@ SLOW_TFLM = {"tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite", "tinyengi
 
 
 def _bytes(rel: str) -> bytes:
-    p = MODELS / rel
-    if not p.exists():
-        pytest.skip(f"shared model {rel} not present")
-    return p.read_bytes()
+    return model_path(rel).read_bytes()
 
 
 def test_corpus_is_complete() -> None:
     if not ENTRIES:
-        pytest.skip("shared models absent")
+        unavailable("shared models absent")
     assert len(ENTRIES) == 59
 
 

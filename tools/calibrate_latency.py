@@ -42,7 +42,8 @@ DEFAULT_CAL = SHARED / "calibration" / "cortexm4_tflm_dev.json"
 OUT = ROOT / "src" / "mcuml" / "data" / "latency_coeffs.json"
 OUT_CODE = ROOT / "src" / "mcuml" / "data" / "runtime_code_size.json"
 KSETS = {"reference": "ref", "cmsis-nn": "cmsis"}
-WEIGHT_POWER = float(os.environ.get("MCUML_CAL_WEIGHT_POWER", 0.5))  # rows weighted by cycles^-0.5: between absolute (0) and relative (1) least squares
+# rows weighted by cycles^-0.5: between absolute (0) and relative (1) least squares
+WEIGHT_POWER = float(os.environ.get("MCUML_CAL_WEIGHT_POWER", 0.5))
 MIN_ROWS_PER_TERM = 2
 
 # Cortex-M4 cycles -> other cores. Factors are engineering estimates (stated, not measured here):
@@ -175,7 +176,7 @@ def evaluate(models: list[dict], quiet: bool) -> dict:
         ins_model, lomo_model, layer_err, layer_err_w, lines = [], [], [], [], []
         for i, m in enumerate(models):
             pred_layers = predict_layers(full, m, kset)
-            for (f, p), q in zip(m["layers"], pred_layers):
+            for (_, p), q in zip(m["layers"], pred_layers):
                 y = p[f"cycles_{key}"]
                 layer_err.append(abs(q - y) / max(y, 1))
                 layer_err_w.append((abs(q - y), y))

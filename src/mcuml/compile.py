@@ -5,7 +5,7 @@ Every error surfaces here (all unsupported ops at once); consumers never re-run 
 Models with control flow (IF, WHILE, CALL_ONCE) get every subgraph reachable from subgraph 0
 prepared (``CompiledModel.subgraphs``) and one arena plan over all subgraphs, as TFLM's
 ``MicroInterpreterGraph``/``MarkAllocationLifetimes`` do. Ops that call subgraphs or use resource
-variables define ``bind(params, graph)``: the interpreter hands them its runtime
+variables override ``Op.bind``: the interpreter hands them its runtime
 (:class:`mcuml.interp.graph.Graph`) and evaluates them with what ``bind`` returns.
 """
 
@@ -71,7 +71,7 @@ class CompiledModel:
     @property
     def needs_runtime(self) -> bool:
         """Some op calls a subgraph or holds resource variables (evaluated through ``bind``)."""
-        return any(hasattr(bn.op, "bind") for cs in self.subgraphs if cs is not None for bn in cs.nodes)
+        return any(bn.op.needs_graph for cs in self.subgraphs if cs is not None for bn in cs.nodes)
 
     @property
     def arena_bytes(self) -> int:

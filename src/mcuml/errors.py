@@ -80,6 +80,16 @@ class MissingDependencyError(McumlError):
     """An optional extra is not installed."""
 
 
+class UsageError(McumlError):
+    """An argument names nothing mcuml knows (a planner, kernel set, ...) or is out of range."""
+
+
+class InternalError(McumlError):
+    """An internal invariant failed (a bug in mcuml, not in the input): exit code 101."""
+
+    exit_code = 101
+
+
 class DoesNotFitError(McumlError):
     """The model does not fit the board (a finding, not a failure)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,7 +79,3 @@ def compile_objects(compiler: list[str], sources: list[Path], outdir: Path, jobs
     with ThreadPoolExecutor(jobs) as ex:
         list(ex.map(run, chunks))
     return [outdir / (s.stem + ".o") for s in sources]
-
-
-def have(tool: str) -> bool:
-    return shutil.which(tool) is not None

@@ -13,8 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from codegen_util import have
-from oracle import model_path
+from oracle import model_path, require_tools
 
 from mcuml import __version__
 from mcuml.codegen import ArenaChoice, CodegenResult, arduino, generate, tflm_app
@@ -128,8 +127,8 @@ def _build_and_run(target: str, p: Path, tmp: Path, inc: Path) -> str:
     return run.stdout
 
 
-@pytest.mark.skipif(not have("g++"), reason="needs g++")
 def test_sketch_and_app_compile_with_werror_and_run(tmp_path: Path) -> None:
+    require_tools("g++")
     models = [model_path(m) for m in RUN_MODELS]
     inc = _stub_env(tmp_path)
     jobs = [(t, p) for p in models for t in ("arduino", "tflm-app")]
@@ -198,15 +197,12 @@ def test_generate_rejects_bad_arguments(tmp_path: Path) -> None:
 
 
 def test_default_arena_comes_from_predict_arena(tmp_path: Path) -> None:
-    arena = pytest.importorskip("mcuml.arena")
     from mcuml import load_model
+    from mcuml.arena import predict_arena
 
     p = model_path("tflite_micro/hello_world_int8.tflite")
-    try:
-        want = arena.predict_arena(load_model(p), target="cortex-m", kernels="reference")
-        want_host = arena.predict_arena(load_model(p), target="host", kernels="reference")
-    except Exception as e:  # noqa: BLE001 - the arena module is developed in parallel
-        pytest.skip(f"predict_arena not usable yet: {e}")
+    want = predict_arena(load_model(p), target="cortex-m", kernels="reference")
+    want_host = predict_arena(load_model(p), target="host", kernels="reference")
     r = generate(p, "tflm-app", tmp_path, kernels="reference")
     assert r.arena_bytes == want.recommended_arena_bytes and r.arena.predicted_bytes == want.arena_bytes
     assert r.host_arena_bytes == want_host.recommended_arena_bytes
@@ -216,17 +212,11 @@ def test_default_arena_comes_from_predict_arena(tmp_path: Path) -> None:
 
 
 def test_optimized_embeds_the_rewritten_model(tmp_path: Path) -> None:
-    plan = pytest.importorskip("mcuml.plan")
-    if not hasattr(plan, "optimize_model"):
-        pytest.skip("mcuml.plan.optimize_model not available yet")
     from mcuml import load_model
+    from mcuml.plan import optimize_model
 
     p = model_path("mlcommons_tiny/pretrainedResnet_quant.tflite")
-    try:
-        opt = plan.optimize_model(load_model(p), planner="optimal", reorder=True, target="cortex-m",
-                                  kernels="reference")
-    except Exception as e:  # noqa: BLE001 - developed in parallel
-        pytest.skip(f"optimize_model not usable yet: {e}")
+    opt = optimize_model(load_model(p), planner="optimal", reorder=True, target="cortex-m", kernels="reference")
     r = generate(p, "arduino", tmp_path, optimized=True, kernels="reference")
     assert r.optimized and r.arena_bytes == opt.arena.recommended_arena_bytes
     assert r.model_bytes == len(opt.model.to_bytes())
@@ -257,7 +247,8 @@ def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_board_picks_kernels_and_warns(tmp_path: Path) -> None:
-    boards = pytest.importorskip("mcuml.boards")
+    from mcuml import boards
+
     p = model_path("tflite_micro/person_detect.tflite")
     arm = boards.get_board("nano33ble")
     r = generate(p, "arduino", tmp_path, board="nano33ble", arena_bytes=100_000)
@@ -270,7 +261,6 @@ def test_board_picks_kernels_and_warns(tmp_path: Path) -> None:
 
 
 def test_cli_unknown_board_is_a_usage_error(tmp_path: Path) -> None:
-    pytest.importorskip("mcuml.boards")
     from mcuml.cli import main
 
     p = model_path("tflite_micro/hello_world_int8.tflite")

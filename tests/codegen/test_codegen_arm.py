@@ -7,15 +7,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from codegen_util import have
-from oracle import model_path
+from oracle import model_path, require_tools
 
 from mcuml.codegen import c_array
 
 ARM = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
-pytestmark = pytest.mark.skipif(
-    not all(have(t) for t in ("arm-none-eabi-gcc", "arm-none-eabi-g++", "arm-none-eabi-nm", "arm-none-eabi-readelf")),
-    reason="arm-none-eabi toolchain not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
+
+
+@pytest.fixture(autouse=True)
+def _toolchain() -> None:  # apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi (.ci/run does)
+    require_tools("arm-none-eabi-gcc", "arm-none-eabi-g++", "arm-none-eabi-nm", "arm-none-eabi-readelf")
 
 MAIN = """#include "{n}.h"
 /* reads the last byte so the linker keeps the array */

@@ -13,16 +13,19 @@ from codegen_util import (
     all_models,
     compile_objects,
     dump_main,
-    have,
     write_arrays,
 )
-from oracle import model_path
+from oracle import model_path, require_tools, unavailable
 
 from mcuml.codegen import c_array
 from mcuml.codegen._facts import c_float, comment_text, sanitize_identifier
 from mcuml.codegen.c_array import BYTES_PER_LINE, hex_lines
 
-pytestmark = pytest.mark.skipif(not (have("gcc") and have("g++")), reason="needs gcc and g++")
+
+@pytest.fixture(autouse=True)
+def _compilers() -> None:
+    require_tools("gcc", "g++")
+
 
 # small but varied: int8 FC, float, int8 CNN with a custom-free graph, LSTM
 SUBSET = ["tflite_micro/hello_world_int8.tflite", "tflite_micro/hello_world_float.tflite",
@@ -80,7 +83,7 @@ def test_every_shared_model_compiles_as_c_and_cxx(tmp_path: Path) -> None:
     """Acceptance 1 over all shared models: C11 build + C++17 build, each dumped and compared byte for byte."""
     models = all_models()
     if not models:
-        pytest.skip("shared models not present")
+        unavailable("shared models not present")
     (tmp_path / "c").mkdir()
     (tmp_path / "cxx").mkdir()
     _roundtrip(models, tmp_path / "c", ["gcc", "-std=c11", *WARN, "-x", "c"], cxx_arrays=False)
@@ -99,7 +102,7 @@ def test_every_shared_model_text_roundtrip() -> None:
     """Cheap check over all models: the emitted hex parses back to the file, lines are wrapped at 12 bytes."""
     models = all_models()
     if not models:
-        pytest.skip("shared models not present")
+        unavailable("shared models not present")
     for p in models:
         data = p.read_bytes()
         files = c_array(data, p.stem)

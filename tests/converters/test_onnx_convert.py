@@ -6,7 +6,6 @@ Small graphs are written in PyTorch and exported with the TorchScript exporter (
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 import pytest

@@ -11,7 +11,7 @@ import pytest
 from mcuml.cli import main
 from mcuml.examples import example_model_bytes
 from mcuml.report.browser import chromium, load_page
-from oracle import model_path
+from oracle import model_path, unavailable
 
 
 @pytest.fixture(scope="module")
@@ -71,18 +71,21 @@ def test_deploy_optimizes_and_the_deployed_model_runs_in_tflm(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(tflm_run(opt, xs, arena_size=host_arena), tflm_run(p, xs)))
 
 
-CHROMIUM = chromium()
+@pytest.fixture
+def browser() -> str:
+    exe = chromium()
+    if exe is None:
+        unavailable("chromium not installed (apt-get install chromium)")
+    return exe
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
-def test_request_detector_sees_a_page_request(tmp_path):
+def test_request_detector_sees_a_page_request(browser, tmp_path):
     page = tmp_path / "p.html"
     page.write_text('<html><body><img src="http://127.0.0.1:9/x.png"><p>x</p></body></html>')
     assert load_page(page, tmp_path / "s.png").page_requests == ("http://127.0.0.1:9/x.png",)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
-def test_report_in_headless_chromium(deployed, tmp_path):
+def test_report_in_headless_chromium(browser, deployed, tmp_path):
     r, out = deployed
     report = out / "report.html"
     html = report.read_text()

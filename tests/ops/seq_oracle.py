@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from oracle import assert_same
+from oracle import FLOAT_RTOL, assert_same
 
 
 def tflm_sequence(model: bytes, steps: Sequence[Sequence[np.ndarray]], reset_after: int | None = None):
@@ -44,7 +44,7 @@ def mcuml_sequence(model: bytes, steps: Sequence[Sequence[np.ndarray]], reset_af
     return results
 
 
-def differential_sequence(model: bytes, steps, reset_after: int | None = None, rtol: float = 1e-5):
+def differential_sequence(model: bytes, steps, reset_after: int | None = None, rtol: float = FLOAT_RTOL):
     want = tflm_sequence(model, steps, reset_after)
     got = mcuml_sequence(model, steps, reset_after)
     for k, (g, w) in enumerate(zip(got, want)):

@@ -48,7 +48,7 @@ def while_model() -> bytes:
     b.op("WHILE", [i0, n0, a0], [i1, n1, a1], "WhileOptions", cond_subgraph_index=1, body_subgraph_index=2)
     b.output(i1, a1)
     b.subgraph("cond")
-    ci, cn, ca = b.input("i", (1,), "int32"), b.input("n", (1,), "int32"), b.input("acc", (1, 3), "float32")
+    ci, cn, _ = b.input("i", (1,), "int32"), b.input("n", (1,), "int32"), b.input("acc", (1, 3), "float32")
     lt = b.tensor("lt", (1,), "bool")
     b.op("LESS", [ci, cn], [lt])
     b.output(lt)

@@ -36,7 +36,7 @@ def test_floor_div_rejects_constant_zero_denominator():
     from mcuml.errors import McumlError
 
     m = binary_model("FLOOR_DIV", (1, 3), (1, 3), "float32", const2=np.array([[1, 0, 2]], np.float32))
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="invocation failed"):
         tflm_run(m, [np.ones((1, 3), np.float32)])
     with pytest.raises(McumlError, match="Division by 0"):
         Interpreter(model_content=m).allocate_tensors()

@@ -18,7 +18,7 @@ def test_int8_all_valid_values(seed):
 
 def test_int8_refused_below_zero_point_by_tflm():
     m = unary_model("RSQRT", (1, 2), "int8", qi=(0.1, 0), qo=(0.05, 0))
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="invocation failed"):
         tflm_run(m, [np.array([[4, -1]], np.int8)])
 
 

@@ -59,7 +59,7 @@ def test_strided_slice_fixed(dtype, case):
 def test_strided_slice_random():
     rng = np.random.default_rng(7)
     done = 0
-    for i in range(60):
+    for _ in range(60):
         rank = int(rng.integers(1, 5))
         shape = tuple(int(d) for d in rng.integers(1, 7, size=rank))
         begin = [int(v) for v in rng.integers(-8, 8, size=rank)]

@@ -114,11 +114,6 @@ def test_svdf_rejects_non_variable_state():
 
 @pytest.mark.parametrize("name", ["keyword_scrambled.tflite", "keyword_scrambled_8bit.tflite"])
 def test_keyword_models(name):
-    from mcuml.ops import registry
-
-    missing = {"FULLY_CONNECTED", "SOFTMAX", "QUANTIZE"} - set(registry())
-    if missing:
-        pytest.skip(f"ops not yet available: {sorted(missing)}")
     data = model_path(f"tflite_micro/{name}").read_bytes()
     rng = np.random.default_rng(6)
     differential_sequence(data, int_inputs((1, 96), np.int16, rng, 12), reset_after=8)

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from mcuml import Interpreter, load_model
-from mcuml.errors import McumlError
 from mcuml.ops import lookup
 from nn_models import conv_like_model, rand_input
 from oracle import differential, tflm_run

@@ -10,10 +10,10 @@ CMSIS-NN 4ab83cc runs AllocateTensors and Invoke. Tolerance: every prediction wi
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from oracle import model_path, shared_path
 
 from mcuml import load_model
 from mcuml.arena import predict_arena
@@ -21,20 +21,17 @@ from mcuml.ir.build import ModelBuilder
 from mcuml.plan import cmsis
 from mcuml.plan.records import scratch_requests
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-CALIBRATION = SHARED / "calibration" / "cortexm4_tflm_dev.json"
+CALIBRATION = "calibration/cortexm4_tflm_dev.json"  # under MCUML_SHARED
 UNDER, OVER = 4, 8  # bytes; measured residual range over all 94 (model, kernel set) pairs
 MIN_EXACT = {"ref": 33, "cmsis": 39}  # of 47 models
 
 
 @pytest.fixture(scope="module")
 def table():
-    if not CALIBRATION.exists():
-        pytest.skip("shared calibration data absent")
-    cal = json.loads(CALIBRATION.read_text())
+    cal = json.loads(shared_path(CALIBRATION).read_text())
     rows = []
     for m in cal["models"]:
-        model = load_model(SHARED / "models" / m["file"])
+        model = load_model(model_path(m["file"]))
         for kernels, key in (("reference", "ref"), ("cmsis-nn", "cmsis")):
             est = predict_arena(model, target="cortex-m", kernels=kernels)
             rows.append((m["file"], key, est.arena_bytes, m[f"arena_min_32bit_{key}"], est.used_bytes,
@@ -154,9 +151,7 @@ def test_fully_connected_conv1x1_route_requests_fake_per_channel_buffer():
 
 
 def test_kws_scratch_requests_match_cmsis_formulas():
-    p = SHARED / "models" / "mlcommons_tiny" / "kws_ref_model.tflite"
-    if not p.exists():
-        pytest.skip("shared models absent")
+    p = model_path("mlcommons_tiny/kws_ref_model.tflite")
     sg = load_model(p).subgraphs[0]
     reqs = scratch_requests(sg, "cmsis-nn", "cortex-m")
     names = [(sg.operators[i].name, n) for i, n in reqs]

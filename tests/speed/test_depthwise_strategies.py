@@ -1,7 +1,9 @@
-"""Every int8 depthwise accumulation strategy (per-tap passes, einsum, flat shifts) and the timing pick are exact."""
+"""Every int8 depthwise accumulation strategy (per-tap passes, einsum, flat shifts) is exact, and the one a layer
+runs is chosen from its shapes at prepare: the same on every call, machine and load."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -14,8 +16,8 @@ from nn_models import conv_like_model, rand_input
 from oracle import tflm_run
 
 from mcuml import Interpreter
-from mcuml.kernels.conv import compute_out_size
-from mcuml.ops.depthwise_conv_2d import DepthwiseConv2D
+from mcuml.kernels.conv import Window, compute_out_size
+from mcuml.ops import depthwise_conv_2d as D
 
 # (H, W, C, depth_multiplier, K, stride, dilation, padding, act, in_zp, out_zp)
 CASES = [
@@ -26,6 +28,7 @@ CASES = [
     (10, 9, 5, 2, 3, (1, 1), (2, 3), 1, 1, 3, -2),
     (8, 7, 3, 1, 2, (1, 1), (1, 1), 0, 0, -60, 7),
 ]
+STRIDED = {1, 2, 3}  # cases without the flat (stride 1) strategies
 
 
 def _model(case, rng):
@@ -40,30 +43,64 @@ def _model(case, rng):
                            bias=True, bias_dtype="int32", depth=k * k)
 
 
-@pytest.mark.parametrize("strategy", ["_int8_taps", "_int8_einsum", "_int8_flat", "_int8_flat16", "_int8_taps16", None])
+@pytest.mark.parametrize("strategy", sorted(D.STRATEGIES))
 @pytest.mark.parametrize("i", range(len(CASES)))
-def test_strategy_matches_tflm(i: int, strategy: str | None) -> None:
+def test_strategy_matches_tflm(i: int, strategy: str) -> None:
     rng = np.random.default_rng(40 + i)
     model = _model(CASES[i], rng)
     it = Interpreter(model_content=model)
-    params = it.compiled.nodes[0].params
+    bn = it.compiled.nodes[0]
+    params = bn.params
     assert params.fast is not None
-    if strategy in ("_int8_flat", "_int8_flat16") and params.flat_taps is None:
-        pytest.skip("the flat strategy is for stride 1 only")
-    if strategy is not None:
-        fn = getattr(DepthwiseConv2D, strategy)
-        params.strategy.update({True: fn, False: fn})
+    available = D.available_strategies(params)
+    assert ("flat" in available) == (i not in STRIDED)
+    if strategy not in available:
+        assert strategy.startswith("flat") and i in STRIDED
+        return
+    forced = dataclasses.replace(params, single=strategy, batched=strategy)
     h, w, c = CASES[i][:3]
     xs = rand_input(rng, (5, 1, h, w, c), "int8")
-    got = it.run(xs)[0]
-    it.set_tensor(it.get_input_details()[0]["index"], xs[0])
-    it.invoke()
-    assert np.array_equal(it.get_tensor(it.get_output_details()[0]["index"]), got[0])
-    for s in range(len(xs)):
-        assert np.array_equal(got[s], tflm_run(model, [xs[s]])[0])
-    if strategy is None:
-        for _ in range(10):  # a decision after each candidate had two turns
-            it.invoke()
-        assert params.strategy[False] in (DepthwiseConv2D._int8_taps, DepthwiseConv2D._int8_einsum,
-                                          DepthwiseConv2D._int8_flat, DepthwiseConv2D._int8_flat16,
-                                          DepthwiseConv2D._int8_taps16)
+    out_shape = it.get_output_details()[0]["shape"]
+    for x in (xs[:1], xs):  # (samples, *input shape): one sample, then a batched slab
+        got = np.empty((len(x), *out_shape), np.int8)
+        bn.op.eval(forced, [x], [got])
+        for s in range(len(x)):
+            assert np.array_equal(got[s], tflm_run(model, [xs[s]])[0]), (strategy, s)
+
+
+def test_params_are_frozen_and_choice_is_from_shapes() -> None:
+    it = Interpreter(model_content=_model(CASES[0], np.random.default_rng(40)))
+    p = it.compiled.nodes[0].params
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.single = "einsum"  # type: ignore[misc]
+    assert not any(isinstance(getattr(p, f.name), (dict, list)) for f in dataclasses.fields(p))
+    assert p.single == D.choose_strategy(p.win, p.out_shape[3], False, D.available_strategies(p))
+    x = rand_input(np.random.default_rng(1), (64, 1, 12, 11, 8), "int8")
+    first = it.run(x)[0]
+    for _ in range(3):
+        assert np.array_equal(it.run(x)[0], first)
+    assert (p.single, p.batched) == (it.compiled.nodes[0].params.single, it.compiled.nodes[0].params.batched)
+
+
+def _win(h: int, w: int, k: int, stride: int) -> Window:
+    out_h, out_w = -(-h // stride), -(-w // stride)
+    return Window(h, w, out_h, out_w, k, k, stride, stride, 1, 1, k // 2, k // 2)
+
+
+ALL = ("taps", "einsum", "flat", "flat16", "taps16")
+
+
+@pytest.mark.parametrize("win, oc, batched, available, want", [
+    (_win(8, 8, 3, 1), 192, False, ALL, "einsum"),  # many channels
+    (_win(14, 14, 3, 1), 96, True, ALL, "einsum"),
+    (_win(14, 14, 3, 1), 64, True, ALL, "flat16"),  # stride 1, few channels
+    (_win(14, 14, 5, 1), 64, True, ALL, "einsum"),  # 5x5 window
+    (_win(14, 14, 5, 1), 48, True, ALL, "flat16"),
+    (_win(3, 3, 3, 1), 40, False, ALL, "einsum"),  # one tiny sample
+    (_win(3, 3, 3, 1), 40, True, ALL, "flat16"),
+    (_win(48, 48, 3, 2), 16, True, ("taps", "einsum", "taps16"), "taps16"),  # strided
+    (_win(48, 48, 3, 2), 16, True, ("taps", "einsum"), "taps"),  # taps too large for int16 pairs
+    (_win(48, 48, 3, 1), 16, False, ("taps", "einsum", "flat"), "flat"),
+])
+def test_choose_strategy_rule(win, oc, batched, available, want) -> None:
+    assert D.choose_strategy(win, oc, batched, available) == want

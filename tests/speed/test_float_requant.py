@@ -1,4 +1,4 @@
-"""The float64 requantization (kernels.conv.FloatRequant) equals TFLM's integer double rounding bit for bit."""
+"""The float64 requantization (kernels.quant_float.FloatRequant) equals TFLM's integer double rounding bit for bit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from mcuml.kernels import conv as K
 from mcuml.kernels import quant
+from mcuml.kernels import quant_float as QF
 
 
 def _reference(a: np.ndarray, rq: K.Requant) -> np.ndarray:
@@ -17,7 +18,7 @@ def _reference(a: np.ndarray, rq: K.Requant) -> np.ndarray:
 def _check(a: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int = -128, hi: int = 127) -> None:
     rq = K.Requant(mult, shift, zp, lo, hi, False, np.dtype(np.int8), wrap=False)
     bias = np.arange(a.shape[1]) - 3  # the constant part of the accumulator
-    fr = K.float_requant(rq, bias, bias, np.abs(a - bias).max(axis=0))
+    fr = QF.float_requant(rq, bias, bias, np.abs(a - bias).max(axis=0))
     assert fr is not None
     acc = (a - bias).astype(np.float32)  # and the matmul's part
     assert np.array_equal(acc.astype(np.float64) + bias, a)
@@ -84,7 +85,7 @@ def test_constant_channel_with_huge_bias_and_shift() -> None:
     for zp, lo in ((-7, -128), (-7, -7)):
         rq = K.Requant(np.array([1 << 30, 1 << 30]), np.array([-27, -27]), zp, lo, 127, False, np.dtype(np.int8),
                        wrap=False)
-        fr = K.float_requant(rq, bias, bias, np.full(2, 1000))
+        fr = QF.float_requant(rq, bias, bias, np.full(2, 1000))
         assert fr is not None
         out = np.empty(acc.shape, np.int8)
         fr.apply(acc.astype(np.float32), out)
@@ -100,7 +101,7 @@ def test_channels_beyond_the_float_form_take_the_integer_path() -> None:
     acc = np.arange(-3000, 3000, dtype=np.int64)[:, None] * np.array([1, 1, 3, 1])
     for zp, lo in ((4, -128), (-128, -128)):
         rq = K.Requant(mult, shift, zp, lo, 127, False, np.dtype(np.int8), wrap=False)
-        fr = K.float_requant(rq, bias, bias, np.abs(acc).max(axis=0))
+        fr = QF.float_requant(rq, bias, bias, np.abs(acc).max(axis=0))
         assert fr is not None and fr.slow is not None and 0 in fr.slow.index and set(fr.slow.index) <= {0, 2}
         for dtype in (np.float32, np.float64):
             out = np.empty(acc.shape, np.int8)
@@ -112,22 +113,22 @@ def test_refuses_when_not_provably_exact() -> None:
     mult, shift = np.array([1 << 30]), np.array([-20])
     rq = K.Requant(mult, shift, 0, -128, 127, False, np.dtype(np.int8), wrap=False)
     zero = np.zeros(1, np.int64)
-    assert K.float_requant(rq, zero, zero, np.array([1 << 22])) is None  # shift 20, results not all equal
-    assert K.float_requant(rq, zero, zero, np.array([1 << 10])) is not None  # ... unless they are
+    assert QF.float_requant(rq, zero, zero, np.array([1 << 22])) is None  # shift 20, results not all equal
+    assert QF.float_requant(rq, zero, zero, np.array([1 << 10])) is not None  # ... unless they are
     tie = np.array([5 << 20])  # a x 2^-21 = 2.5 +- 0.0005 straddles 2 | 3
-    assert K.float_requant(rq, tie, tie, np.array([1000])) is None  # ... and it is the only channel
+    assert QF.float_requant(rq, tie, tie, np.array([1000])) is None  # ... and it is the only channel
     wrap = K.Requant(mult, np.array([-5]), 0, -128, 127, False, np.dtype(np.int8), wrap=True)
-    assert K.float_requant(wrap, zero, zero, np.array([1 << 10])) is None
+    assert QF.float_requant(wrap, zero, zero, np.array([1 << 10])) is None
     left = K.Requant(mult, np.array([3]), 0, -128, 127, False, np.dtype(np.int8), wrap=False)
-    assert K.float_requant(left, zero, zero, np.array([1 << 29])) is None  # a << 3 could wrap
+    assert QF.float_requant(left, zero, zero, np.array([1 << 29])) is None  # a << 3 could wrap
     i16 = K.Requant(mult, np.array([-5]), 0, -32768, 32767, False, np.dtype(np.int16), wrap=False)
-    assert K.float_requant(i16, zero, zero, np.array([1 << 10])) is None
+    assert QF.float_requant(i16, zero, zero, np.array([1 << 10])) is None
 
 
-@pytest.mark.parametrize("block", [K.FLOAT_REQUANT_WIDTH, 3 * K.FLOAT_REQUANT_WIDTH])
+@pytest.mark.parametrize("block", [QF.FLOAT_REQUANT_WIDTH, 3 * QF.FLOAT_REQUANT_WIDTH])
 def test_several_blocks_per_call(block: int, monkeypatch) -> None:
     """Accumulators spanning several requantization blocks (the default block holds 256K values)."""
-    monkeypatch.setattr(K, "REQUANT_BLOCK", block)
+    monkeypatch.setattr(QF, "REQUANT_BLOCK", block)
     rng = np.random.default_rng(77)
     oc = 16
     mult, shift = quant.quantize_multipliers(np.exp2(rng.uniform(-12, -2, oc)))

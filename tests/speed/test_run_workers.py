@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ops"))
 
 from nn_models import rand_input, small_int8_conv
+from oracle import model_path, spectral_subtraction_model
 
 from mcuml import Interpreter
 from mcuml.kernels import workers
@@ -37,17 +38,21 @@ def test_chunks_run_on_several_threads(monkeypatch) -> None:
     it = Interpreter(model_content=small_int8_conv(rng))
     seen: set[int] = set()
     orig = Interpreter._run_chunk
+    both = [threading.Barrier(2, timeout=30)]  # each chunk waits for the other's: one thread cannot take both
 
     def spy(self, w, start, b, arrs, result):
         seen.add(threading.get_ident())
+        if both:
+            both[0].wait()
         orig(self, w, start, b, arrs, result)
 
     monkeypatch.setattr(Interpreter, "_run_chunk", spy)
     xs = rand_input(rng, (64, 1, 9, 8, 5), "int8")
-    it.run(xs, workers=2)
-    # the calling thread and the pool both take chunks (one may, rarely, take all of them)
-    assert 1 <= len(seen) <= 2
+    assert it.thread_workers(64, 256, 2) == 2
+    it.run(xs, workers=2)  # two chunks of 32
+    assert len(seen) == 2 and threading.get_ident() in seen
     seen.clear()
+    both.clear()
     it.run(xs, workers=1)
     assert seen == {threading.get_ident()}
 
@@ -66,10 +71,8 @@ def test_worker_error_propagates() -> None:
 
 
 def test_stateful_model_runs_on_one_worker(monkeypatch) -> None:
-    rng = np.random.default_rng(5)
-    it = Interpreter(model_content=small_int8_conv(rng))
-    node = it.compiled.nodes[0]
-    monkeypatch.setattr(type(node.op), "reset", lambda self, p, batch=None: None, raising=False)
+    it = Interpreter(model_content=spectral_subtraction_model(40))
+    assert it.compiled.nodes[0].op.stateful
     used = []
     real = workers.run_parallel
 
@@ -78,29 +81,18 @@ def test_stateful_model_runs_on_one_worker(monkeypatch) -> None:
         real(task, nw)
 
     monkeypatch.setattr("mcuml.interp.interpreter.run_parallel", spy)
-    it.run(rand_input(rng, (64, 1, 9, 8, 5), "int8"), workers=4)
+    xs = np.random.default_rng(5).integers(0, 1 << 20, size=(64, 40), dtype=np.uint32)
+    got = it.run(xs, workers=4, batch_size=16)
     assert used == [1]
+    for s in (0, 17, 63):  # every sample starts from the reset state, as a fresh interpreter's first invoke
+        it.reset()
+        it.set_tensor(it.get_input_details()[0]["index"], xs[s])
+        it.invoke()
+        assert np.array_equal(it.get_tensor(it.get_output_details()[0]["index"]), got[0][s])
 
 
 def test_default_workers_is_capped() -> None:
     assert 1 <= workers.default_workers() <= workers.MAX_WORKERS
-
-
-def test_auto_workers_keeps_the_faster_count_and_rechecks() -> None:
-    auto = workers.AutoWorkers()
-    seen = []
-    for _ in range(2 * auto.TRIALS):  # each count gets its timed turns
-        k = auto.pick(2)
-        seen.append(k)
-        auto.record(k, 2, 1.0 if k == 1 else 0.5)
-    assert sorted(seen) == [1] * auto.TRIALS + [2] * auto.TRIALS
-    assert all(auto.pick(2) == 2 for _ in range(auto.RECHECK - 2 * auto.TRIALS - 1))
-    # the recheck times both again; now one worker is faster (a loaded machine)
-    for _ in range(2 * auto.TRIALS):
-        k = auto.pick(2)
-        auto.record(k, 2, 0.5 if k == 1 else 2.0)
-    assert auto.pick(2) == 1
-    assert auto.pick(1) == 1
 
 
 def test_run_default_workers_is_exact(monkeypatch) -> None:
@@ -110,18 +102,16 @@ def test_run_default_workers_is_exact(monkeypatch) -> None:
     it = Interpreter(model_content=small_int8_conv(rng))
     xs = rand_input(rng, (50, 1, 9, 8, 5), "int8")
     ref = it.run(xs, workers=1)[0]
-    for _ in range(6):  # trials of both counts, then the choice
+    for _ in range(3):
         assert np.array_equal(it.run(xs)[0], ref)
 
 
-def test_auto_workers_retimes_when_the_kept_count_slows_down() -> None:
-    auto = workers.AutoWorkers()
-    for _ in range(2 * auto.TRIALS):
-        k = auto.pick(2)
-        auto.record(k, 2, 1.0 if k == 1 else 0.5)
-    assert auto.choice == 2
-    auto.record(2, 2, 1.1)  # slower, but within SLOWER x one worker's time: kept
-    assert auto.choice == 2
-    auto.record(2, 2, 1.0 * auto.SLOWER + 0.1)  # the machine got busy: time both again
-    assert auto.choice is None
-    assert {auto.pick(2) for _ in range(2)} == {1}
+def test_default_worker_count_is_a_fixed_rule(monkeypatch) -> None:
+    from mcuml.interp import interpreter as I
+
+    monkeypatch.setattr(I, "default_workers", lambda: 2)
+    tiny = Interpreter(model_content=small_int8_conv(np.random.default_rng(9)))  # 432 output elements per node
+    big = Interpreter(model_path=model_path("mlcommons_tiny/kws_ref_model.tflite"))
+    assert [tiny.thread_workers(n) for n in (1, 64, 1000)] == [1, 1, 1]
+    assert [big.thread_workers(n) for n in (1, 16, 64, 1000)] == [1, 1, 2, 2]  # at most one per chunk
+    assert big.thread_workers(1000, workers=1) == 1 and tiny.thread_workers(1000, workers=3) == 3

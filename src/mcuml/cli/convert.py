@@ -37,17 +37,11 @@ def command(model: str, output: str, int8: bool, calibration: str | None, io: st
     """
     from mcuml.convert import convert, source_kind
 
-    options: dict[str, Any] = dict(quantize="int8" if int8 else "float", calibration=calibration, io=io,
-                                   max_calibration=max_calibration, evaluate_samples=evaluate_samples,
-                                   progress=None if quiet else (lambda m: log(f"convert: {m}")))
-    if source_kind(model) == "onnx":
-        if method is not None:
-            options["method"] = method
-        if per_tensor:
-            options["per_tensor"] = True
-    elif method is not None or per_tensor:
+    if source_kind(model) != "onnx" and (method is not None or per_tensor):
         raise click.UsageError("--method and --per-tensor apply to ONNX models only")
-    result = convert(model, output, **options)
+    result = convert(model, output, quantize="int8" if int8 else "float", calibration=calibration, io=io,
+                     max_calibration=max_calibration, evaluate_samples=evaluate_samples, method=method,
+                     per_tensor=per_tensor, progress=None if quiet else (lambda m: log(f"convert: {m}")))
     emit(result, as_json, _render)
     if not result.runs_on_tflm:  # only reachable if a converter was asked not to fail
         sys.exit(1)

@@ -141,6 +141,24 @@ def _is_classifier(tg: Any) -> bool:
     return op is not None and op.op == "SOFTMAX"
 
 
+def _check_options(int8: bool, quantize: str | None, io: str, method: str, calibration: Any,
+                   methods: tuple) -> tuple[bool, str]:
+    """Validated (int8, io) from convert_onnx's options."""
+    if quantize is not None:
+        if quantize not in ("int8", "float"):
+            raise InputError(f"quantize must be 'int8' or 'float', not {quantize!r}")
+        int8 = quantize == "int8"
+    if io not in IO:
+        raise InputError(f"io must be one of {IO}, not {io!r}")
+    if method not in methods:
+        raise InputError(f"calibration method must be one of {methods}, not {method!r}")
+    if int8 and calibration is None:
+        raise InputError("int8 conversion needs calibration data",
+                         hint="pass --calibration DATA.npz (arrays input_0…, sample axis first, float32, "
+                              "in the ONNX model's layout), or --float")
+    return int8, io if int8 else "float"
+
+
 def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: bool = True,
                  quantize: str | None = None, calibration: Any = None, io: str = "int8", per_tensor: bool = False,
                  method: str = "minmax", percentile: float = 99.99, max_calibration: int = 500,
@@ -162,20 +180,7 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
 
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    if quantize is not None:
-        if quantize not in ("int8", "float"):
-            raise InputError(f"quantize must be 'int8' or 'float', not {quantize!r}")
-        int8 = quantize == "int8"
-    if io not in IO:
-        raise InputError(f"io must be one of {IO}, not {io!r}")
-    if method not in METHODS:
-        raise InputError(f"calibration method must be one of {METHODS}, not {method!r}")
-    if not int8:
-        io = "float"
-    if int8 and calibration is None:
-        raise InputError("int8 conversion needs calibration data",
-                         hint="pass --calibration DATA.npz (arrays input_0…, sample axis first, float32, "
-                              "in the ONNX model's layout), or --float")
+    int8, io = _check_options(int8, quantize, io, method, calibration, METHODS)
     src_name = str(src) if isinstance(src, (str, os.PathLike)) else "<onnx model>"
     if isinstance(src, (str, os.PathLike)) and not Path(src).exists():
         raise InputError(f"model {src_name!r} does not exist")

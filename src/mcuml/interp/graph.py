@@ -46,7 +46,7 @@ class Graph:
             cs = self.compiled.subgraphs[s]
             assert cs is not None
             views = self.views[s] if k == self.batch else [v[:k] for v in self.views[s]]
-            got = [(bn.op.eval, bn.op.bind(bn.params, self, s, bn.index) if hasattr(bn.op, "bind") else bn.params,
+            got = [(bn.op.eval, bn.op.bind(bn.params, self, s, bn.index),
                     [None if i < 0 else views[i] for i in bn.inputs], [views[i] for i in bn.outputs])
                    for bn in cs.nodes]
             self._calls[key] = got

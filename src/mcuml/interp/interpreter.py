@@ -15,23 +15,25 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from mcuml.compile import BoundNode, CompiledModel, compile
-from mcuml.errors import ArenaTooSmallError, InputError, McumlError
+from mcuml.errors import ArenaTooSmallError, InputError, InternalError, McumlError
 from mcuml.interp.api import TfLiteApi
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
 from mcuml.kernels.blas import BlasThreads
-from mcuml.kernels.workers import AutoWorkers, default_workers, run_parallel
+from mcuml.kernels.workers import default_workers, run_parallel
 from mcuml.tflite.reader import load_model
 
 RUN_CHUNKS_PER_WORKER = 1  # run() chunks per worker (measured: 2 or 4 smaller chunks balance a loaded machine
 # better but cost more than they save: each op then makes more, shorter NumPy calls and the workers wait on the GIL)
 MIN_RUN_CHUNK = 16  # fewer samples per chunk pay more in per-node call overhead than they gain
+THREADS_MIN_NODE_ELEMENTS = 1024  # run(workers=None) uses one thread below this mean output size per node and
+# sample (measured, 256 samples on 2 cores: ad01 (167) as fast on 1 thread as on 2, and 4x slower on 2 under load:
+# its NumPy calls are too short to hide the GIL hand-offs; kws (5550) 1.6x faster on 2)
 
 Hook = Callable[[BoundNode, list[np.ndarray]], None]
 Call = tuple[Callable[[Any, list, list], None], Any, list, list]  # (eval, params, inputs, outputs) of one node
@@ -71,6 +73,8 @@ def dequantize_output(y: np.ndarray, t: Tensor) -> np.ndarray:
 class Interpreter(TfLiteApi):
     """Run a .tflite model; API of ``tf.lite.Interpreter`` (signatures, batch resizing: ``mcuml.interp.api``)."""
 
+    _procs: Any = None  # run(mode="process")'s mcuml.interp.procs.ProcessPool, started on first use
+
     def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None,
                  arena_size: int | None = None, *, model: Model | None = None, check_overlaps: bool = False,
                  num_threads: int | None = 1) -> None:
@@ -88,7 +92,6 @@ class Interpreter(TfLiteApi):
         self._batch: dict[int, tuple[int, list[list[np.ndarray]], list[Call], Any]] = {}  # run()'s tensors per worker
         self._graph: Any = None  # mcuml.interp.graph.Graph of invoke()'s arena (control flow, resources)
         self._batch_graphs: dict[int, Any] = {}  # the same per run() worker, for its current chunk
-        self._auto_workers = AutoWorkers()  # run(workers=None): one worker or several, by timing
 
     # -- tf.lite.Interpreter API -------------------------------------------------------------
     @property
@@ -116,7 +119,7 @@ class Interpreter(TfLiteApi):
             if self._arena_size < total:
                 raise ArenaTooSmallError(total, self._arena_size)
         if self._check_overlaps and c.plan.overlapping_pairs():
-            raise AssertionError(f"planner produced overlapping live tensors: {c.plan.overlapping_pairs()[:5]}")
+            raise InternalError(f"planner produced overlapping live tensors: {c.plan.overlapping_pairs()[:5]}")
         b = self._input_batch_size()  # > 1 after resize_tensor_input: B samples per invoke
         self._arena = bytearray(need * b)
         views = self._arena_views(self._arena, b)
@@ -168,9 +171,9 @@ class Interpreter(TfLiteApi):
             if t.is_variable:
                 self._views[i][...] = _reset_value(t)  # type: ignore[index]
         for bn in self._compiled.nodes:  # state held by ops (TFLM: the kernel's Reset callback)
-            if hasattr(bn.op, "reset"):
+            if bn.op.stateful:
                 b = self._input_batch_size()
-                bn.op.reset(bn.params, *((b,) if b > 1 else ()))
+                bn.op.reset(bn.params, b if b > 1 else None)
         if self._graph is not None:  # called subgraphs' variables, resource variables (CALL_ONCE stays done)
             self._graph.reset()
 
@@ -187,8 +190,8 @@ class Interpreter(TfLiteApi):
 
         ``workers`` threads take chunks of at most ``batch_size`` samples in turn, each with its
         own tensors and scratch; BLAS runs on ``num_threads`` threads in each. By default (None)
-        the first calls time one worker against the usable cores (at most 4) and keep the faster
-        (see ``kernels.workers.AutoWorkers``). Models with op-held state run on one worker.
+        the usable cores (at most 4), or one for a model of tiny layers: see :meth:`thread_workers`,
+        a fixed rule. Models with op-held state run on one worker. The results never depend on it.
 
         ``mode="process"``: the workers are processes instead (``mcuml.interp.procs``; no GIL
         between them), started on first use and kept until :meth:`close`; ``workers=None`` means
@@ -216,7 +219,7 @@ class Interpreter(TfLiteApi):
         if batch_size < 1:
             raise InputError(f"batch_size must be >= 1, got {batch_size}")
         result = [np.empty((n, *t.shape), dtype=self._unplanned_view(t, 0).dtype) for t in sg.outputs]
-        stateful = any(hasattr(bn.op, "reset") for bn in c.nodes)  # op state is per batch size, not per thread
+        stateful = any(bn.op.stateful for bn in c.nodes)  # op state is per batch size, not per thread
         if mode == "process" and not stateful and not c.needs_runtime:
             nproc = max(1, default_workers() if workers is None else int(workers))
             from mcuml.interp.procs import MIN_RANGE, split
@@ -226,13 +229,9 @@ class Interpreter(TfLiteApi):
                 self._process_pool().run_ranges(arrs, result, ranges, batch_size,
                                                 lambda lo, hi: self._run_range(lo, hi, batch_size, arrs, result))
                 return _unstack(result) if stacked else result
-        nw = 1 if stateful else max(1, default_workers() if workers is None else int(workers))
-        possible = min(nw, len(_chunk_starts(n, batch_size, nw)))
-        auto = workers is None and possible > 1
-        nw = self._auto_workers.pick(possible) if auto else possible
+        nw = self.thread_workers(n, batch_size, workers)
         starts = _chunk_starts(n, batch_size, nw)
         todo = iter(starts)
-        t0 = time.perf_counter()
         lock = threading.Lock()
 
         def work(w: int) -> None:
@@ -245,11 +244,22 @@ class Interpreter(TfLiteApi):
 
         with BlasThreads(self._num_threads):
             run_parallel(work, nw)
-        if auto:
-            self._auto_workers.record(nw, possible, (time.perf_counter() - t0) / n)
-        if stacked:
-            result = [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
-        return result
+        return _unstack(result) if stacked else result
+
+    def thread_workers(self, n: int, batch_size: int = 256, workers: int | None = None) -> int:
+        """The worker threads ``run()`` uses for ``n`` samples: ``workers``, or by default the usable cores
+        (at most ``kernels.workers.MAX_WORKERS``) unless the model's layers are tiny
+        (``THREADS_MIN_NODE_ELEMENTS``); never more than there are chunks, and 1 for op-held state.
+
+        A fixed rule from the model's shapes, never timed: the same call runs the same way whatever the load."""
+        c = self._compiled
+        if any(bn.op.stateful for bn in c.nodes):  # op state is per batch size, not per thread
+            return 1
+        if workers is None:
+            elems = sum(c.subgraph.tensors[i].size for bn in c.nodes for i in bn.outputs if i >= 0)
+            workers = 1 if elems < THREADS_MIN_NODE_ELEMENTS * max(1, len(c.nodes)) else default_workers()
+        nw = max(1, int(workers))
+        return min(nw, len(_chunk_starts(n, batch_size, nw)))
 
     def _run_range(self, lo: int, hi: int, batch_size: int, arrs: list[np.ndarray], result: list[np.ndarray]) -> None:
         """Samples ``lo:hi`` on this thread (worker 0), ``batch_size`` at a time."""
@@ -258,7 +268,7 @@ class Interpreter(TfLiteApi):
                 self._run_chunk(0, start, min(batch_size, hi - start), arrs, result)
 
     def _process_pool(self) -> Any:
-        pool = getattr(self, "_procs", None)
+        pool = self._procs
         if pool is None:
             from mcuml.interp.procs import ProcessPool
 
@@ -267,13 +277,13 @@ class Interpreter(TfLiteApi):
 
     def close(self) -> None:
         """Stop run()'s worker processes (``mode="process"``), if any; a later run() starts new ones."""
-        pool = getattr(self, "_procs", None)
+        pool = self._procs
         if pool is not None:
             self._procs = None
             pool.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_procs", None) is not None:
+        if self._procs is not None:
             self.close()
 
     def _run_chunk(self, w: int, start: int, b: int, arrs: list[np.ndarray], result: list[np.ndarray]) -> None:
@@ -285,7 +295,7 @@ class Interpreter(TfLiteApi):
             if t.is_variable:
                 views[i][...] = _reset_value(t)
         for bn in c.nodes:  # op-held state of this batch size (stateful models run on one worker)
-            if hasattr(bn.op, "reset"):
+            if bn.op.stateful:
                 bn.op.reset(bn.params, b)
         graph = self._batch_graphs.get(w)
         if graph is not None:  # resource variables, CALL_ONCE, called subgraphs' variables
@@ -404,11 +414,3 @@ def _bind(c: CompiledModel, views: list[list[np.ndarray]], b: int) -> tuple[list
     return [(bn.op.eval, bn.params, [None if i < 0 else v[i] for i in bn.inputs], [v[i] for i in bn.outputs])
             for bn in c.nodes], None
 
-
-def _execute(c: CompiledModel, views: list[np.ndarray], hook: Hook | None) -> None:
-    for bn in c.nodes:
-        ins = [None if i < 0 else views[i] for i in bn.inputs]
-        outs = [views[i] for i in bn.outputs]
-        bn.op.eval(bn.params, ins, outs)
-        if hook is not None:
-            hook(bn, outs)

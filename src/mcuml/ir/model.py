@@ -297,7 +297,7 @@ class Model:
                           tuple((m.name, buf(m.buffer)) for m in self.metadata)]
         for sg in self.subgraphs:
             t_ix = {id(t): i for i, t in enumerate(sg.tensors)}
-            tix = (lambda t: -1 if t is None else t_ix.get(id(t), -2))  # noqa: E731
+            tix = (lambda t, t_ix=t_ix: -1 if t is None else t_ix.get(id(t), -2))  # noqa: E731
             tensors = tuple((t.name, tuple(t.shape), int(t.dtype), buf(t.buffer), quant(t.quantization),
                              t.is_variable, t.shape_signature, t.has_rank, _canon(t.extras)) for t in sg.tensors)
             ops = tuple((code_ix.get(id(o.opcode)), tuple(tix(t) for t in o.inputs),

@@ -141,23 +141,6 @@ def lstm_tanh_args(cell_state_scale_power: int) -> tuple[int, int]:
     return (3, -shift) if shift < 0 else (0, shift)
 
 
-def requantize(acc: np.ndarray, multiplier: np.ndarray, left: np.ndarray, right: np.ndarray,
-               has_left: bool) -> np.ndarray:
-    """``MultiplyByQuantizedMultiplier`` (double rounding) for positive multipliers, in seven NumPy passes.
-
-    Same result as :func:`mcuml.kernels.quant.mbqm`. SRDHM's ``(ab + nudge) / 2^31`` truncated,
-    with nudge ``2^30`` or ``1 - 2^30`` by sign, equals ``floor((ab + 2^30) / 2^31)`` for both signs
-    (and cannot overflow: the multiplier is positive). RDBPOT's half-away-from-zero shift by
-    ``e > 0`` equals ``floor((x + 2^(e-1) - [x < 0]) / 2^e)``.
-    """
-    x = acc
-    if has_left:
-        x = ((x << left) + (1 << 31) & 0xFFFFFFFF) - (1 << 31)
-    hi = (x * multiplier + (1 << 30)) >> 31
-    half = (np.int64(1) << right) >> 1
-    return (hi + (half - ((hi < 0) & (right > 0)))) >> right
-
-
 def checked_log2(x: float) -> int:
     """``CheckedLog2``'s rounded result (float32 arithmetic); the exactness flag is ignored like TFLM does."""
     f32 = np.float32
@@ -247,6 +230,33 @@ _Q = (_f(0xBD088889), _f(0x3AD00D01), _f(0xB8A670CD), _f(0x36867E54), _f(0xB457E
 
 def _add_exponent(y: np.ndarray, k: np.ndarray) -> np.ndarray:
     return (y.view(np.int32) + (k << 23)).view(np.float32)
+
+
+_LIBM_LOGF: list = []  # [the host libm's logf, or None]: found on first use
+
+
+def logf(x: np.ndarray) -> np.ndarray:
+    """The host libm's ``logf`` (what the TFLM wheel's ``std::log(float)`` calls), element by element.
+
+    Used for one value per row (LOG_SOFTMAX's log of the sum), so a call per element costs little.
+    Without a loadable libm: the correctly rounded float64 log, which glibc's ``logf`` (< 1 ulp)
+    differs from in rare last bits."""
+    if not _LIBM_LOGF:
+        import ctypes
+        import ctypes.util
+
+        try:
+            fn = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").logf
+            fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        except (OSError, AttributeError):
+            fn = None
+        _LIBM_LOGF.append(fn)
+    x = np.asarray(x, dtype=np.float32)
+    fn = _LIBM_LOGF[0]
+    if fn is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x.astype(np.float64)).astype(np.float32)
+    return np.fromiter((fn(v) for v in x.ravel().tolist()), np.float32, x.size).reshape(x.shape)
 
 
 def expm1f(x: np.ndarray) -> np.ndarray:

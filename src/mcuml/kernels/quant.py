@@ -5,7 +5,9 @@ Ports (same names as the C++):
   ``QuantizeMultiplierSmallerThanOneExp`` / ``GreaterThanOne``, ``PreprocessSoftmaxScaling``.
 - ``tensorflow/lite/kernels/internal/common.h``: ``MultiplyByQuantizedMultiplier`` in its default
   **double-rounding** form (``TFLITE_SINGLE_ROUNDING`` is never defined in TFLM builds), the
-  64-bit-input overload used by int16x8 kernels.
+  64-bit-input overload used by int16x8 kernels, and the conv family's in-place output stage
+  (``mbqm_inplace``, ``requantize_acc``). The exact float64 form of that stage is the sibling
+  module ``kernels.quant_float``.
 - gemmlowp ``fixedpoint.h``: ``SaturatingRoundingDoublingHighMul`` (SRDHM), ``RoundingDivideByPOT``.
 - ``tensorflow/lite/kernels/kernel_util.cc``: ``CalculateActivationRangeQuantized``.
 
@@ -148,6 +150,115 @@ def mbqm_int64(x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | 
     # x is at most 48 bits in these kernels; x * reduced then fits in int64
     res = (x * reduced + (np.int64(1) << (total_shift - 1))) >> total_shift
     return np.clip(res, INT32_MIN, INT32_MAX)
+
+
+def mbqm_inplace(x: np.ndarray, multiplier: np.ndarray, shift: np.ndarray, wrap: bool = True) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier(int32 x, ...)`` (double rounding) on an int64 array, in place.
+
+    Same values as ``mbqm(wrap_int32(x), ...)`` with a third of the passes, using two
+    identities valid for the multipliers ``QuantizeMultiplier`` produces (0 <= q < 2^31):
+    SRDHM's nudge-then-truncate equals ``(a*q + 2^30) >> 31`` (floor) for either sign, and
+    ``RoundingDivideByPOT(v, e)`` equals ``(v + 2^(e-1) - (v < 0)) >> e`` for e >= 1.
+    """
+    multiplier = np.asarray(multiplier, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    if wrap:
+        x += 1 << 31
+        x &= 0xFFFFFFFF
+        x -= 1 << 31
+    left = np.maximum(shift, 0)
+    if left.any():
+        x <<= left
+        x += 1 << 31
+        x &= 0xFFFFFFFF
+        x -= 1 << 31
+    right = np.maximum(-shift, 0)
+    x *= multiplier
+    x += 1 << 30
+    x >>= 31
+    neg = x >> 63  # -1 where negative: half away from zero
+    if not (right > 0).all():
+        neg *= (right > 0)
+    x += (np.int64(1) << right) >> 1
+    x += neg
+    x >>= right
+    return x
+
+
+def requantize_acc(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray, output_offset: int,
+               act_min: int, act_max: int, out_dtype: np.dtype, int64_acc: bool = False,
+               wrap: bool = True) -> np.ndarray:
+    """int64 accumulator (consumed) -> output type: ``MultiplyByQuantizedMultiplier`` + offset + clamp.
+
+    ``int64_acc`` selects the int64 overload (int16x8 kernels with int64 bias); otherwise the
+    accumulator wraps to int32 as the C++ ``int32_t acc`` does (``wrap=False`` when prepare proved
+    it cannot overflow).
+    """
+    if int64_acc:
+        scaled = mbqm_int64(acc, multiplier, shift)
+    else:
+        scaled = mbqm_inplace(acc, multiplier, shift, wrap)
+    if output_offset:
+        scaled += output_offset
+    np.clip(scaled, act_min, act_max, out=scaled)
+    return scaled.astype(out_dtype)
+
+
+def mbqm_positive(acc: np.ndarray, multiplier: np.ndarray, left: np.ndarray, right: np.ndarray,
+                  has_left: bool) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier`` (double rounding) for positive multipliers, in seven NumPy passes.
+
+    Same result as :func:`mbqm` (LSTM/SVDF: shifts split into ``left``/``right`` per lane).
+    SRDHM's ``(ab + nudge) / 2^31`` truncated,
+    with nudge ``2^30`` or ``1 - 2^30`` by sign, equals ``floor((ab + 2^30) / 2^31)`` for both signs
+    (and cannot overflow: the multiplier is positive). RDBPOT's half-away-from-zero shift by
+    ``e > 0`` equals ``floor((x + 2^(e-1) - [x < 0]) / 2^e)``.
+    """
+    x = acc
+    if has_left:
+        x = ((x << left) + (1 << 31) & 0xFFFFFFFF) - (1 << 31)
+    hi = (x * multiplier + (1 << 30)) >> 31
+    half = (np.int64(1) << right) >> 1
+    return (hi + (half - ((hi < 0) & (right > 0)))) >> right
+
+
+def wrap_int32_scalar(x: int) -> int:
+    """:func:`wrap_int32` for one Python int (scalar fixed-point code: NumPy's per-call cost dominates there)."""
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def srdhm_scalar(a: int, b: int) -> int:
+    """:func:`srdhm` for Python ints."""
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    s = a * b + ((1 << 30) if a * b >= 0 else 1 - (1 << 30))
+    return s >> 31 if s >= 0 else -((-s) >> 31)
+
+
+def rdbpot_scalar(x: int, e: int) -> int:
+    """:func:`rdbpot` for Python ints."""
+    mask = (1 << e) - 1
+    return (x >> e) + ((x & mask) > (mask >> 1) + (x < 0))
+
+
+def wrap_int16(x: np.ndarray) -> np.ndarray:
+    """int16 two's complement wrap of int64 values."""
+    return ((np.asarray(x, dtype=np.int64) + 32768) & 0xFFFF) - 32768
+
+
+def srdhm16(a: np.ndarray, b: int) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` for int16."""
+    ab = a * b
+    s = ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
+    res = wrap_int16(np.where(s >= 0, s >> 15, -((-s) >> 15)))
+    return np.where((a == -32768) & (b == -32768), 32767, res)
+
+
+def sdhm16(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """hard_swish.h ``SaturatingDoublingHighMul`` for int16 (no rounding nudge, truncating division)."""
+    ab = a * b
+    res = wrap_int16(np.where(ab >= 0, ab >> 15, -((-ab) >> 15)))
+    return np.where((a == -32768) & (b == -32768), 32767, res)
 
 
 def quantize_value(f: float, scale: float, zero_point: int) -> int:

@@ -87,6 +87,28 @@ class Op:
     def eval(self, params: Any, inputs: list[np.ndarray | None], outputs: list[np.ndarray]) -> None:
         raise NotImplementedError
 
+    def reset(self, params: Any, batch: int | None = None) -> None:
+        """Optional: clear state the op keeps in ``params`` between invokes (TFLM's ``Reset`` callback).
+
+        ``batch``: the run() batch size whose state to clear (None: invoke()'s). Ops that override
+        it are :attr:`stateful`; the interpreter calls it on reset() and before each run() chunk."""
+
+    def bind(self, params: Any, graph: Any, subgraph: int, node: int) -> Any:
+        """Optional: the params eval gets once the node sits in a ``mcuml.interp.graph.Graph`` (control
+        flow, resource variables: ops that reach other subgraphs or the graph's state). Ops that
+        override it make the model :attr:`needs_graph`."""
+        return params
+
+    @property
+    def stateful(self) -> bool:
+        """Whether the op holds state across invokes (overrides :meth:`reset`)."""
+        return type(self).reset is not Op.reset
+
+    @property
+    def needs_graph(self) -> bool:
+        """Whether eval needs :meth:`bind` (overrides it)."""
+        return type(self).bind is not Op.bind
+
     def cost(self, node: Operator) -> Cost:
         outs = sum(t.size for t in node.outputs)
         return Cost(elementwise=outs, param_bytes=param_bytes(node), bytes_in=io_bytes(node.inputs),

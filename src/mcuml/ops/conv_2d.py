@@ -17,6 +17,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
+from mcuml.kernels.quant_float import FloatRequant, float_requant
 from mcuml.kernels import quant
 from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
@@ -35,7 +36,7 @@ class ConvParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
-    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
+    fast: FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
 
 
 def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, exact_float: bool) -> np.ndarray:
@@ -94,7 +95,7 @@ class Conv2D(Op):
         b = raw_b - in_zp * sum_w
         fast = None
         if x.dtype == DType.int8:
-            fast = K.float_requant(requant, b, raw_b, np.abs(wmat).sum(axis=1).reshape(oc) * 255)
+            fast = float_requant(requant, b, raw_b, np.abs(wmat).sum(axis=1).reshape(oc) * 255)
         return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
                           tuple(y.shape), fast)
 

@@ -10,14 +10,14 @@ multiply-accumulated over whole (N, OH, OW, OC) slabs, in the kernel's tap order
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
+from mcuml.kernels.quant_float import FloatRequant, float_requant
 from mcuml.kernels import quant
 from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
@@ -39,15 +39,15 @@ class DepthwiseParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
-    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
+    fast: FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
     wide_taps: np.ndarray | None = None  # float32 (KH, KW, OW*OC): each tap tiled along an output row
     flat_taps: np.ndarray | None = None  # float32 (KH*KW, L): each tap tiled along a flat padded image (stride 1)
     flat_taps16: np.ndarray | None = None  # int16 copy when two taps' products always fit int16 (``_int8_flat16``)
     wide_taps16: np.ndarray | None = None  # the same for ``wide_taps`` (``_int8_taps16``)
-    # int8 accumulation strategy per slab kind (single sample / batch), picked by timing each twice:
-    # per-tap passes, einsum and flat shifts each win somewhere; all are exact, so only speed differs
-    strategy: dict = field(default_factory=dict, compare=False)
-
+    # int8 accumulation strategy (a ``STRATEGIES`` key) for one sample and for a batched slab, chosen at
+    # prepare from the shapes by ``choose_strategy``; all strategies are exact, so only speed differs
+    single: str = "taps"
+    batched: str = "taps"
 
 FLAT_TAPS_MAX_BYTES = 4 << 20
 INT16_PAIR_MAX = 32767 // 128  # |w_j| + |w_j+1| bound for a pair of int8 products (|input| <= 128) in int16
@@ -96,6 +96,151 @@ def _phase_tap_views(xp: np.ndarray, win: K.Window, shape: tuple[int, ...]) -> l
     return views
 
 
+# -- int8 accumulation strategies: (params, padded slab) -> float32 accumulators, exact integers ----------
+
+def _int8_flat16(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+    """``_int8_flat`` over an int16 padded image: products of two taps are summed in int16 (half the
+    memory traffic of float32; prepare proved each pair's sum fits), then added to float32 sums.
+    """
+    win = p.win
+    n, hp, wp, c = xp.shape
+    taps = p.flat_taps16
+    length = taps.shape[1]
+    xf = xp.reshape(n, hp * wp * c)
+    acc = buffer("dw.acc", (n, win.out_h * wp * c), np.float32)
+    a = acc[:, :length]
+    t1 = buffer("dw.t16a", a.shape, np.int16)
+    t2 = buffer("dw.t16b", a.shape, np.int16)
+    offs = [(ky * win.dil_h * wp + kx * win.dil_w) * c for ky in range(win.k_h) for kx in range(win.k_w)]
+    for j in range(0, len(offs), 2):
+        np.multiply(xf[:, offs[j]:offs[j] + length], taps[j], out=t1)
+        if j + 1 < len(offs):
+            np.multiply(xf[:, offs[j + 1]:offs[j + 1] + length], taps[j + 1], out=t2)
+            t1 += t2
+        if j == 0:
+            a[...] = t1
+        else:
+            np.add(a, t1, out=a)
+    return acc.reshape(n, win.out_h, wp, c)[:, :, :win.out_w]
+
+
+def _int8_taps16(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+    """``_int8_taps`` over an int16 padded image, tap pairs summed in int16 as in ``_int8_flat16``."""
+    win = p.win
+    n, c = xp.shape[0], xp.shape[3]
+    acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
+    t1 = buffer("dw.t16a", acc.shape, np.int16)
+    t2 = buffer("dw.t16b", acc.shape, np.int16)
+    taps = p.wide_taps16.reshape(win.k_h * win.k_w, -1)
+    views = _phase_tap_views(xp, win, acc.shape)
+    for j in range(0, len(views), 2):
+        np.multiply(views[j], taps[j], out=t1)
+        if j + 1 < len(views):
+            np.multiply(views[j + 1], taps[j + 1], out=t2)
+            t1 += t2
+        if j == 0:
+            acc[...] = t1
+        else:
+            np.add(acc, t1, out=acc)
+    return acc
+
+
+def _int8_flat(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+    """Stride 1: every tap is one contiguous shift of the flattened padded image.
+
+    Output rows are computed over the padded width (the extra columns are discarded), so
+    each multiply-add runs over (N, L) with one long inner loop.
+    """
+    win = p.win
+    n, hp, wp, c = xp.shape
+    length = p.flat_taps.shape[1]
+    xf = xp.reshape(n, hp * wp * c)
+    acc = buffer("dw.acc", (n, win.out_h * wp * c), np.float32)
+    a = acc[:, :length]
+    tmp = buffer("dw.tmp", a.shape, np.float32)
+    t = 0
+    for ky in range(win.k_h):
+        for kx in range(win.k_w):
+            off = (ky * win.dil_h * wp + kx * win.dil_w) * c
+            if t == 0:
+                np.multiply(xf[:, off:off + length], p.flat_taps[0], out=a)
+            else:
+                np.multiply(xf[:, off:off + length], p.flat_taps[t], out=tmp)
+                a += tmp
+            t += 1
+    return acc.reshape(n, win.out_h, wp, c)[:, :, :win.out_w]
+
+
+def _int8_einsum(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+    win = p.win
+    out = buffer("dw.acc", (xp.shape[0], win.out_h, win.out_w, xp.shape[3]), np.float32)
+    return np.einsum("nhwijc,ijc->nhwc", K.windows(xp, win), p.taps, out=out)
+
+
+def _int8_taps(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
+    """Multiply-accumulate the taps over (N, OH, OW*C) rows of a padded float32 input.
+
+    float32 sums of int8 products are exact here (prepare checked the bound), so the order is
+    free; the taps are ``_phase_tap_views``.
+    """
+    win = p.win
+    n, c = xp.shape[0], xp.shape[3]
+    acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
+    tmp = buffer("dw.tmp", acc.shape, np.float32)
+    taps = p.wide_taps.reshape(win.k_h * win.k_w, -1)
+    for j, v in enumerate(_phase_tap_views(xp, win, acc.shape)):
+        if j == 0:
+            np.multiply(v, taps[0], out=acc)
+        else:
+            np.multiply(v, taps[j], out=tmp)
+            acc += tmp
+    return acc
+
+
+STRATEGIES = {"taps": _int8_taps, "einsum": _int8_einsum, "flat": _int8_flat, "flat16": _int8_flat16,
+              "taps16": _int8_taps16}
+_INT16_PADDED = ("flat16", "taps16")
+
+
+def available_strategies(p: DepthwiseParams) -> tuple[str, ...]:
+    """The ``STRATEGIES`` whose tiled taps prepare built for this layer (``taps`` and ``einsum`` always)."""
+    return ("taps", "einsum") + (("flat",) if p.flat_taps is not None else ()) \
+        + (("flat16",) if p.flat_taps16 is not None else ()) + (("taps16",) if p.wide_taps16 is not None else ())
+
+
+# choose_strategy's thresholds, fitted once to benchmarks/results/depthwise.json (every int8 depthwise layer of
+# the shared models, timed per strategy by benchmarks/bench_depthwise.py on the 2-core CI machine): the rule's
+# total is within 6% (one sample) and 4% (batched slabs) of always taking each layer's fastest strategy
+EINSUM_MIN_CHANNELS = {False: 128, True: 96}  # from here on einsum's inner loop over channels is long enough
+EINSUM_MIN_CHANNELS_5X5 = {False: 32, True: 64}  # ... and for windows of 25 taps or more (fewer, longer calls)
+EINSUM_MAX_TINY = 1024  # one sample: output elements below which one einsum call beats a call per tap
+
+
+def choose_strategy(win: K.Window, oc: int, batched: bool, available: tuple[str, ...]) -> str:
+    """The int8 accumulation strategy for a layer, from its shapes alone (never timed at run time).
+
+    Many channels, or a large window with enough channels, or (one sample) a tiny output: ``einsum``.
+    Otherwise the per-tap passes: on one flat shift per tap for stride 1 (``flat16``, else ``flat``),
+    on stride-phase views for strided windows (``taps16``, else ``taps``); the int16 forms wherever the
+    filter's tap pairs fit int16 (half the memory traffic).
+    """
+    taps = win.k_h * win.k_w
+    if oc >= (EINSUM_MIN_CHANNELS_5X5 if taps >= 25 else EINSUM_MIN_CHANNELS)[batched] \
+            or (not batched and win.out_h * win.out_w * oc < EINSUM_MAX_TINY):
+        return "einsum"
+    for name in ("flat16", "flat", "taps16"):
+        if name in available:
+            return name
+    return "taps"
+
+
+def padded(p: DepthwiseParams, xs: np.ndarray, strategy: str) -> np.ndarray:
+    """The padded slab a strategy reads: int16 for the pairwise-int16 ones, float32 otherwise."""
+    if strategy in _INT16_PADDED:
+        return K.pad_input(xs, p.win, p.pad_value, np.int16, "dw.pad16")
+    return K.pad_input(xs, p.win, p.pad_value, np.float32, "dw.pad")
+
+
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> DepthwiseParams:
@@ -132,13 +277,17 @@ class DepthwiseConv2D(Op):
         b = raw_b - in_zp * sum_w
         fast = None
         if x.dtype == DType.int8 and dtype == np.float32:
-            fast = K.float_requant(requant, b, raw_b, np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255)
+            fast = float_requant(requant, b, raw_b, np.abs(taps).reshape(k_h * k_w, oc).sum(axis=0) * 255)
         wide = flat = None
         if fast is not None:
             wide = np.tile(taps.astype(np.float32), (1, 1, y.shape[2]))
             flat = _flat_taps(win, taps, oc)
-        return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
-                               wide, flat, _as_int16_pairs(flat, taps), _as_int16_pairs(wide, taps))
+        p = DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
+                            wide, flat, _as_int16_pairs(flat, taps), _as_int16_pairs(wide, taps))
+        if fast is None:
+            return p
+        can = available_strategies(p)
+        return replace(p, single=choose_strategy(win, oc, False, can), batched=choose_strategy(win, oc, True, can))
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
@@ -155,7 +304,8 @@ class DepthwiseConv2D(Op):
             out2 = out.reshape(nb * rows, oc)
             for sl in K.sample_chunks(nb, per_sample, DW_CHUNK_BYTES):
                 xs = x[sl] if p.depth_multiplier == 1 else np.repeat(x[sl], p.depth_multiplier, axis=3)
-                acc = self._int8_acc(p, xs, nb > 1)
+                how = p.batched if nb > 1 else p.single
+                acc = STRATEGIES[how](p, padded(p, xs, how))
                 if not acc.flags.c_contiguous:  # the flat strategy's rows carry padding columns
                     dense = buffer("dw.dense", acc.shape, np.float32)
                     dense[...] = acc
@@ -164,131 +314,6 @@ class DepthwiseConv2D(Op):
             return
         for sl in K.sample_chunks(nb, per_sample):
             out[sl] = self._slab(p, x[sl])
-
-    @classmethod
-    def _int8_acc(cls, p: DepthwiseParams, xs: np.ndarray, batched: bool) -> np.ndarray:
-        """float32 accumulators of the (unpadded) int8 slab ``xs``, by the strategy picked for this slab kind."""
-        how = p.strategy.get(batched)
-        if how is not None:
-            return how(p, cls._padded(p, xs, how))
-        # no decision yet: the next slabs take turns with each strategy (their results are used),
-        # twice round, and the fastest per sample wins
-        cands = (cls._int8_taps, cls._int8_einsum) + ((cls._int8_flat,) if p.flat_taps is not None else ()) \
-            + ((cls._int8_flat16,) if p.flat_taps16 is not None else ()) \
-            + ((cls._int8_taps16,) if p.wide_taps16 is not None else ())
-        trials = p.strategy.setdefault(("trials", batched), [])
-        how = cands[len(trials) % len(cands)]
-        t0 = time.thread_time()  # per thread: run() workers time their own slabs
-        acc = how(p, cls._padded(p, xs, how))
-        trials.append(((time.thread_time() - t0) / xs.shape[0], how))
-        if len(trials) >= 2 * len(cands):
-            p.strategy[batched] = min(trials, key=lambda tr: tr[0])[1]
-        return acc
-
-    @classmethod
-    def _padded(cls, p: DepthwiseParams, xs: np.ndarray, how) -> np.ndarray:
-        if how is cls._int8_flat16 or how is cls._int8_taps16:
-            return K.pad_input(xs, p.win, p.pad_value, np.int16, "dw.pad16")
-        return K.pad_input(xs, p.win, p.pad_value, np.float32, "dw.pad")
-
-    @staticmethod
-    def _int8_flat16(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
-        """``_int8_flat`` over an int16 padded image: products of two taps are summed in int16 (half the
-        memory traffic of float32; prepare proved each pair's sum fits), then added to float32 sums.
-        """
-        win = p.win
-        n, hp, wp, c = xp.shape
-        taps = p.flat_taps16
-        length = taps.shape[1]
-        xf = xp.reshape(n, hp * wp * c)
-        acc = buffer("dw.acc", (n, win.out_h * wp * c), np.float32)
-        a = acc[:, :length]
-        t1 = buffer("dw.t16a", a.shape, np.int16)
-        t2 = buffer("dw.t16b", a.shape, np.int16)
-        offs = [(ky * win.dil_h * wp + kx * win.dil_w) * c for ky in range(win.k_h) for kx in range(win.k_w)]
-        for j in range(0, len(offs), 2):
-            np.multiply(xf[:, offs[j]:offs[j] + length], taps[j], out=t1)
-            if j + 1 < len(offs):
-                np.multiply(xf[:, offs[j + 1]:offs[j + 1] + length], taps[j + 1], out=t2)
-                t1 += t2
-            if j == 0:
-                a[...] = t1
-            else:
-                np.add(a, t1, out=a)
-        return acc.reshape(n, win.out_h, wp, c)[:, :, :win.out_w]
-
-    @staticmethod
-    def _int8_taps16(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
-        """``_int8_taps`` over an int16 padded image, tap pairs summed in int16 as in ``_int8_flat16``."""
-        win = p.win
-        n, c = xp.shape[0], xp.shape[3]
-        acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
-        t1 = buffer("dw.t16a", acc.shape, np.int16)
-        t2 = buffer("dw.t16b", acc.shape, np.int16)
-        taps = p.wide_taps16.reshape(win.k_h * win.k_w, -1)
-        views = _phase_tap_views(xp, win, acc.shape)
-        for j in range(0, len(views), 2):
-            np.multiply(views[j], taps[j], out=t1)
-            if j + 1 < len(views):
-                np.multiply(views[j + 1], taps[j + 1], out=t2)
-                t1 += t2
-            if j == 0:
-                acc[...] = t1
-            else:
-                np.add(acc, t1, out=acc)
-        return acc
-
-    @staticmethod
-    def _int8_flat(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
-        """Stride 1: every tap is one contiguous shift of the flattened padded image.
-
-        Output rows are computed over the padded width (the extra columns are discarded), so
-        each multiply-add runs over (N, L) with one long inner loop.
-        """
-        win = p.win
-        n, hp, wp, c = xp.shape
-        length = p.flat_taps.shape[1]
-        xf = xp.reshape(n, hp * wp * c)
-        acc = buffer("dw.acc", (n, win.out_h * wp * c), np.float32)
-        a = acc[:, :length]
-        tmp = buffer("dw.tmp", a.shape, np.float32)
-        t = 0
-        for ky in range(win.k_h):
-            for kx in range(win.k_w):
-                off = (ky * win.dil_h * wp + kx * win.dil_w) * c
-                if t == 0:
-                    np.multiply(xf[:, off:off + length], p.flat_taps[0], out=a)
-                else:
-                    np.multiply(xf[:, off:off + length], p.flat_taps[t], out=tmp)
-                    a += tmp
-                t += 1
-        return acc.reshape(n, win.out_h, wp, c)[:, :, :win.out_w]
-
-    @staticmethod
-    def _int8_einsum(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
-        win = p.win
-        out = buffer("dw.acc", (xp.shape[0], win.out_h, win.out_w, xp.shape[3]), np.float32)
-        return np.einsum("nhwijc,ijc->nhwc", K.windows(xp, win), p.taps, out=out)
-
-    @staticmethod
-    def _int8_taps(p: DepthwiseParams, xp: np.ndarray) -> np.ndarray:
-        """Multiply-accumulate the taps over (N, OH, OW*C) rows of a padded float32 input.
-
-        float32 sums of int8 products are exact here (prepare checked the bound), so the order is
-        free; the taps are ``_phase_tap_views``.
-        """
-        win = p.win
-        n, c = xp.shape[0], xp.shape[3]
-        acc = buffer("dw.acc", (n, win.out_h, win.out_w * c), np.float32)
-        tmp = buffer("dw.tmp", acc.shape, np.float32)
-        taps = p.wide_taps.reshape(win.k_h * win.k_w, -1)
-        for j, v in enumerate(_phase_tap_views(xp, win, acc.shape)):
-            if j == 0:
-                np.multiply(v, taps[0], out=acc)
-            else:
-                np.multiply(v, taps[j], out=tmp)
-                acc += tmp
-        return acc
 
     @staticmethod
     def _slab(p: DepthwiseParams, x: np.ndarray) -> np.ndarray:

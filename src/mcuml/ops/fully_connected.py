@@ -19,6 +19,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import conv as K
+from mcuml.kernels.quant_float import FloatRequant, float_requant
 from mcuml.kernels import quant
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
@@ -38,7 +39,7 @@ class FullyConnectedParams:
     float_min: float
     float_max: float
     out_shape: tuple[int, ...]
-    fast: K.FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
+    fast: FloatRequant | None = None  # exact float64 requantization (int8 out), bias included
 
 
 @register("FULLY_CONNECTED")
@@ -118,7 +119,7 @@ class FullyConnected(Op):
         b_eff = raw_b + input_offset * wt.sum(axis=0).astype(np.int64)
         fast = None
         if x.dtype == DType.int8:
-            fast = K.float_requant(requant, b_eff, raw_b, np.abs(wt).sum(axis=0) * 255)
+            fast = float_requant(requant, b_eff, raw_b, np.abs(wt).sum(axis=0) * 255)
         return FullyConnectedParams(depth, oc, np.ascontiguousarray(wt, dtype=dtype), b_eff, raw_b, input_offset,
                                     filter_offset, dtype, requant, 0.0, 0.0, tuple(y.shape), fast)
 

@@ -17,34 +17,14 @@ import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
-from mcuml.kernels.quant import quantize_multiplier, rdbpot
+from mcuml.kernels.quant import quantize_multiplier, rdbpot, sdhm16, srdhm16, wrap_int16
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
 from mcuml.ops._unary import unary_io
 
 
-def _w16(x: np.ndarray) -> np.ndarray:
-    """int16 two's complement wrap of int64 values."""
-    return ((np.asarray(x, dtype=np.int64) + 32768) & 0xFFFF) - 32768
-
-
 def _sat16(x: np.ndarray) -> np.ndarray:
     return np.clip(x, -32768, 32767)
-
-
-def _srdhm16(a: np.ndarray, b: int) -> np.ndarray:
-    """gemmlowp ``SaturatingRoundingDoublingHighMul`` for int16."""
-    ab = a * b
-    s = ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
-    res = _w16(np.where(s >= 0, s >> 15, -((-s) >> 15)))
-    return np.where((a == -32768) & (b == -32768), 32767, res)
-
-
-def _sdhm16(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """hard_swish.h ``SaturatingDoublingHighMul`` (no rounding nudge, truncating division)."""
-    ab = a * b
-    res = _w16(np.where(ab >= 0, ab >> 15, -((-ab) >> 15)))
-    return np.where((a == -32768) & (b == -32768), 32767, res)
 
 
 def downscale_int32_to_int16_multiplier(m: int) -> int:
@@ -55,20 +35,20 @@ def downscale_int32_to_int16_multiplier(m: int) -> int:
 
 def hard_swish_int8(in_zp: int, out_zp: int, out_mult16: int, out_exp: int, relu_mult16: int, relu_exp: int,
                     x: np.ndarray) -> np.ndarray:
-    input_value = _w16(x.astype(np.int64) - in_zp)
-    hires = _w16(input_value * 128)
-    preshift_out_scale = _srdhm16(hires, out_mult16)
+    input_value = wrap_int16(x.astype(np.int64) - in_zp)
+    hires = wrap_int16(input_value * 128)
+    preshift_out_scale = srdhm16(hires, out_mult16)
     reluish = hires
     if relu_exp > 0:
         reluish = _sat16(reluish * (1 << (relu_exp - 1)))
-    reluish = _srdhm16(reluish, relu_mult16)
+    reluish = srdhm16(reluish, relu_mult16)
     if relu_exp > 0:
         reluish = _sat16(reluish * 2)
     if relu_exp < 0:
         reluish = rdbpot(reluish, -relu_exp)
-    reluish = _w16((reluish + (1 << 15)) >> 1)
-    preshift_output = _sdhm16(reluish, preshift_out_scale)
-    out = _w16(rdbpot(preshift_output, -out_exp) + out_zp)
+    reluish = wrap_int16((reluish + (1 << 15)) >> 1)
+    preshift_output = sdhm16(reluish, preshift_out_scale)
+    out = wrap_int16(rdbpot(preshift_output, -out_exp) + out_zp)
     return np.clip(out, -128, 127)
 
 

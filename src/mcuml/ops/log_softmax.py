@@ -27,7 +27,11 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
+from mcuml.kernels.lstm import expf, logf
 from mcuml.kernels.quant import INT32_MAX, INT32_MIN, mbqm, quantize_multiplier, srdhm, wrap_int32
+from mcuml.kernels.quant import rdbpot_scalar as _rdbpot
+from mcuml.kernels.quant import srdhm_scalar as _srdhm
+from mcuml.kernels.quant import wrap_int32_scalar as _wrap
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import require_quantized
 from mcuml.ops._unary import unary_io
@@ -98,22 +102,6 @@ def log_x_for_x_ge_1(x: np.ndarray, input_integer_bits: int, output_integer_bits
 
 
 # --- the same logarithm on Python ints, for a few rows (numpy's per-call cost dominates there) ---
-
-def _wrap(x: int) -> int:
-    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
-
-
-def _srdhm(a: int, b: int) -> int:
-    if a == b == INT32_MIN:
-        return INT32_MAX
-    s = a * b + ((1 << 30) if a * b >= 0 else 1 - (1 << 30))
-    return s >> 31 if s >= 0 else -((-s) >> 31)
-
-
-def _rdbpot(x: int, e: int) -> int:
-    mask = (1 << e) - 1
-    return (x >> e) + ((x & mask) > (mask >> 1) + (x < 0))
-
 
 def _sat_shl(x: int, e: int) -> int:
     if e == 0:
@@ -218,8 +206,8 @@ class LogSoftmax(Op):
         if p.kind == "float":
             xf = x.astype(np.float32)
             shifted = xf - xf.max(axis=-1, keepdims=True)
-            # TFLM sums left to right in float32; cumsum is sequential (sum() is pairwise)
-            log_sum = np.log(np.cumsum(np.exp(shifted), axis=-1, dtype=np.float32)[..., -1:])
+            # TFLM sums left to right in float32; cumsum is sequential (sum() is pairwise); libm's expf/logf
+            log_sum = logf(np.cumsum(expf(shifted), axis=-1, dtype=np.float32)[..., -1:])
             outputs[0][...] = shifted - log_sum
             return
         xi = x.astype(np.int32)

@@ -21,6 +21,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
+from mcuml.kernels.lstm import logistic_f32
 from mcuml.kernels.quant import mbqm, rdbpot
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
@@ -38,11 +39,8 @@ def logistic_int8(zp: int, mult: int, shift: int, radius: int, x: np.ndarray) ->
 
 
 def logistic_float(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    with np.errstate(over="ignore"):
-        mid = np.float32(1) / (np.float32(1) + np.exp(-x))
-        low = np.exp(x)
-    return np.where(x > np.float32(16.619047164916992), np.float32(1), np.where(x < np.float32(-9), low, mid))
+    """``reference_ops::Logistic<float>`` with glibc's ``expf`` (bit-exact with the wheel)."""
+    return logistic_f32(x)
 
 
 @register("LOGISTIC")

@@ -25,6 +25,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
+from mcuml.kernels.lstm import expf
 from mcuml.kernels.quant import mbqm, mbqm_greater_than_one, quantize_multiplier, rdbpot, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import io, option, require_quantized, require_types
@@ -119,8 +120,9 @@ class Softmax(Op):
         x = inputs[0]
         if p.kind == "float":
             xf = x.astype(np.float32)
-            e = np.exp((xf - xf.max(axis=-1, keepdims=True)) * np.float32(p.beta))
-            outputs[0][...] = e / e.sum(axis=-1, keepdims=True, dtype=np.float32)
+            e = expf((xf - xf.max(axis=-1, keepdims=True)) * np.float32(p.beta))  # libm's expf, as TFLM's std::exp
+            # TFLM sums left to right in float32: cumsum is sequential (sum() is pairwise)
+            outputs[0][...] = e / np.cumsum(e, axis=-1, dtype=np.float32)[..., -1:]
             return
         xi = x.astype(np.int32)
         neg_diff = xi.max(axis=-1, keepdims=True) - xi

@@ -25,7 +25,8 @@ import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
-from mcuml.kernels.lstm import expf, fc_f32, requantize, tanhf
+from mcuml.kernels.lstm import expf, fc_f32, tanhf
+from mcuml.kernels.quant import mbqm_positive as requantize
 from mcuml.kernels.quant import ACT_NONE, ACT_RELU, ACT_RELU6, ACT_RELU_N1_TO_1, ACT_SIGN_BIT, ACT_TANH, mbqm, \
     quantize_multiplier, wrap_int32
 from mcuml.ops import Cost, Op, OpContext, register

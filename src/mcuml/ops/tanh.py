@@ -19,6 +19,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels import fixedpoint as fp
+from mcuml.kernels.lstm import tanhf
 from mcuml.kernels.quant import mbqm, rdbpot
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
@@ -36,7 +37,8 @@ def tanh_int8(zp: int, mult: int, shift: int, radius: int, x: np.ndarray) -> np.
 
 
 def tanh_float(x: np.ndarray) -> np.ndarray:
-    return np.tanh(np.asarray(x, dtype=np.float32))
+    """``std::tanh`` as glibc computes it (bit-exact with the wheel)."""
+    return tanhf(np.asarray(x, dtype=np.float32))
 
 
 @register("TANH")

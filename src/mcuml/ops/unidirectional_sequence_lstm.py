@@ -29,8 +29,9 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.lstm import (INT16_MAX, INT16_MIN, checked_log2, fc_f32, int16_table, logistic_f32,
-                                lstm_tanh_args, requantize, tanhf)
+                                lstm_tanh_args, tanhf)
 from mcuml.kernels.quant import ACT_TANH, mbqm_int64, quantize_multiplier, wrap_int32
+from mcuml.kernels.quant import mbqm_positive as requantize
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 
@@ -66,7 +67,7 @@ class LstmParams:
     # integer path; arrays are laid out gate-major [input, forget, cell, output] x state_dim
     input_offset: int = 0
     hidden_offset: int = 0
-    input_rq: tuple | None = None  # (multiplier, left, right, has_left) per lane, for kernels.lstm.requantize
+    input_rq: tuple | None = None  # (multiplier, left, right, has_left) per lane, for kernels.quant.mbqm_positive
     recurrent_rq: tuple | None = None
     forget_cell_rq: tuple | None = None
     input_mul_rq: tuple | None = None
@@ -98,61 +99,101 @@ def _rq(pairs: list[tuple[int, int]], lanes: int = 1) -> tuple:
     return m, np.maximum(sh, 0), np.maximum(-sh, 0), bool(np.any(sh > 0))
 
 
+def _check_variant(node: Operator, ctx: OpContext) -> tuple[bool, float]:
+    """The LSTM flavour TFLM supports (all four gates, no peephole/projection/layer norm, TANH) ->
+    (time_major, cell_clip)."""
+    ins = list(node.inputs)
+    ctx.require(len(ins) == 24, f"UNIDIRECTIONAL_SEQUENCE_LSTM needs 24 inputs, got {len(ins)}")
+    ctx.require(len(node.outputs) == 1, "UNIDIRECTIONAL_SEQUENCE_LSTM has one output")
+    x, hidden, cell = ins[INPUT], ins[HIDDEN_STATE], ins[CELL_STATE]
+    ctx.require(x is not None and hidden is not None and cell is not None,
+                "input, hidden state and cell state are required")
+    ctx.require(hidden.is_variable and cell.is_variable, "hidden and cell state must be variable tensors")
+    for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS + BIASES:
+        ctx.require(ins[i] is not None, f"input {i} is missing: TFLM supports only the LSTM with all four "
+                                        "gates (no CIFG)")
+    for group, what in ((PEEPHOLE, "peephole"), (PROJECTION, "projection"), (LAYER_NORM, "layer norm")):
+        if any(ins[i] is not None for i in group):
+            ctx.fail(f"{what} LSTM variants are not supported by TFLM")
+    opts = node.options
+    ctx.require(opts is not None, "missing UnidirectionalSequenceLSTMOptions")
+    act = int(opts.get("fused_activation_function", 0))
+    if act != ACT_TANH:
+        ctx.fail(f"cell gate activation {act} not supported (TFLM's LSTM supports TANH only)")
+    return bool(opts.get("time_major", False)), float(np.float32(opts.get("cell_clip", 0.0)))
+
+
+def _check_shapes(ins: list, out, time_major: bool, ctx: OpContext) -> tuple[int, int, int, int]:
+    """-> (batch, time steps, input dim, state dim), every weight/bias/state shape checked against them."""
+    x, hidden, cell = ins[INPUT], ins[HIDDEN_STATE], ins[CELL_STATE]
+    if len(x.shape) != 3:
+        ctx.shape_error(f"input must be 3-D, got {list(x.shape)}")
+    if len(hidden.shape) < 2:
+        ctx.shape_error(f"hidden state must be 2-D, got {list(hidden.shape)}")
+    batch, steps = (x.shape[1], x.shape[0]) if time_major else (x.shape[0], x.shape[1])
+    n_in, n_state = x.shape[2], hidden.shape[1]
+    for i in INPUT_WEIGHTS:
+        if tuple(ins[i].shape) != (n_state, n_in):
+            ctx.shape_error(f"input weights {i} {list(ins[i].shape)} should be {[n_state, n_in]}")
+    for i in RECURRENT_WEIGHTS:
+        if tuple(ins[i].shape) != (n_state, n_state):
+            ctx.shape_error(f"recurrent weights {i} {list(ins[i].shape)} should be {[n_state, n_state]}")
+    for i in BIASES:
+        if tuple(ins[i].shape) != (n_state,):
+            ctx.shape_error(f"bias {i} {list(ins[i].shape)} should be {[n_state]}")
+    if hidden.size != batch * n_state or cell.size != batch * n_state:
+        ctx.shape_error(f"state tensors must hold batch x state = {batch * n_state} elements")
+    if len(out.shape) != 3 or out.shape[0] != x.shape[0] or out.shape[1] != x.shape[1] or out.shape[2] != n_state:
+        ctx.shape_error(f"output {list(out.shape)} should be {[x.shape[0], x.shape[1], n_state]}")
+    return batch, steps, n_in, n_state
+
+
+def _check_types(ins: list, out, ctx: OpContext) -> tuple[DType, DType]:
+    """Constant weights of one type, biases of one type, input/hidden/output alike -> (weight, bias) types."""
+    x, hidden = ins[INPUT], ins[HIDDEN_STATE]
+    for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS:
+        ctx.require(ins[i].is_constant, f"weights {i} must be constant")
+    w_type = ins[INPUT_WEIGHTS[1]].dtype
+    for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS:
+        if ins[i].dtype != w_type:
+            ctx.fail("all weight tensors must have the same type")
+    b_type = ins[BIASES[1]].dtype
+    for i in BIASES:
+        if ins[i].dtype != b_type:
+            ctx.fail("all bias tensors must have the same type")
+    if hidden.dtype != x.dtype or out.dtype != x.dtype:
+        ctx.fail("input, hidden state and output must have the same type")
+    return w_type, b_type
+
+
+def _check_integer(ins: list, w_type: DType, b_type: DType, ctx: OpContext) -> None:
+    """The integer kernels' types: int16 cell, int8/int16 input, symmetric per-tensor int8 weights."""
+    x, cell = ins[INPUT], ins[CELL_STATE]
+    if cell.dtype != DType.int16:
+        ctx.unsupported_type(cell, [DType.float32, DType.int16])
+    if x.dtype not in (DType.int8, DType.int16):
+        ctx.unsupported_type(x, [DType.int8, DType.int16])
+    if w_type != DType.int8:
+        ctx.unsupported_type(ins[INPUT_WEIGHTS[1]], [DType.int8])
+    want_bias = DType.int32 if x.dtype == DType.int8 else DType.int64
+    if b_type != want_bias:
+        ctx.unsupported_type(ins[BIASES[1]], [want_bias])
+    for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS:
+        q = ins[i].quantization
+        if q is not None and q.per_channel:
+            ctx.fail(f"per-channel weights {i}: TFLM's LSTM uses per-tensor gate multipliers only")
+        if ins[i].zero_point != 0:
+            ctx.fail(f"weights {i} have zero point {ins[i].zero_point}; TFLM requires symmetric weights")
+
+
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
 class UnidirectionalSequenceLstm(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> LstmParams:
         ins = list(node.inputs)
-        ctx.require(len(ins) == 24, f"UNIDIRECTIONAL_SEQUENCE_LSTM needs 24 inputs, got {len(ins)}")
-        ctx.require(len(node.outputs) == 1, "UNIDIRECTIONAL_SEQUENCE_LSTM has one output")
-        x, hidden, cell, out = ins[INPUT], ins[HIDDEN_STATE], ins[CELL_STATE], node.outputs[0]
-        ctx.require(x is not None and hidden is not None and cell is not None,
-                    "input, hidden state and cell state are required")
-        ctx.require(hidden.is_variable and cell.is_variable, "hidden and cell state must be variable tensors")
-        for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS + BIASES:
-            ctx.require(ins[i] is not None, f"input {i} is missing: TFLM supports only the LSTM with all four "
-                                            "gates (no CIFG)")
-        for group, what in ((PEEPHOLE, "peephole"), (PROJECTION, "projection"), (LAYER_NORM, "layer norm")):
-            if any(ins[i] is not None for i in group):
-                ctx.fail(f"{what} LSTM variants are not supported by TFLM")
-        opts = node.options
-        ctx.require(opts is not None, "missing UnidirectionalSequenceLSTMOptions")
-        act = int(opts.get("fused_activation_function", 0))
-        if act != ACT_TANH:
-            ctx.fail(f"cell gate activation {act} not supported (TFLM's LSTM supports TANH only)")
-        time_major = bool(opts.get("time_major", False))
-        cell_clip = float(np.float32(opts.get("cell_clip", 0.0)))
-
-        if len(x.shape) != 3:
-            ctx.shape_error(f"input must be 3-D, got {list(x.shape)}")
-        if len(hidden.shape) < 2:
-            ctx.shape_error(f"hidden state must be 2-D, got {list(hidden.shape)}")
-        batch, steps = (x.shape[1], x.shape[0]) if time_major else (x.shape[0], x.shape[1])
-        n_in, n_state = x.shape[2], hidden.shape[1]
-        for i in INPUT_WEIGHTS:
-            if tuple(ins[i].shape) != (n_state, n_in):
-                ctx.shape_error(f"input weights {i} {list(ins[i].shape)} should be {[n_state, n_in]}")
-        for i in RECURRENT_WEIGHTS:
-            if tuple(ins[i].shape) != (n_state, n_state):
-                ctx.shape_error(f"recurrent weights {i} {list(ins[i].shape)} should be {[n_state, n_state]}")
-        for i in BIASES:
-            if tuple(ins[i].shape) != (n_state,):
-                ctx.shape_error(f"bias {i} {list(ins[i].shape)} should be {[n_state]}")
-        if hidden.size != batch * n_state or cell.size != batch * n_state:
-            ctx.shape_error(f"state tensors must hold batch x state = {batch * n_state} elements")
-        if len(out.shape) != 3 or out.shape[0] != x.shape[0] or out.shape[1] != x.shape[1] or out.shape[2] != n_state:
-            ctx.shape_error(f"output {list(out.shape)} should be {[x.shape[0], x.shape[1], n_state]}")
-        for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS:
-            ctx.require(ins[i].is_constant, f"weights {i} must be constant")
-        w_type = ins[INPUT_WEIGHTS[1]].dtype
-        for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS:
-            if ins[i].dtype != w_type:
-                ctx.fail("all weight tensors must have the same type")
-        b_type = ins[BIASES[1]].dtype
-        for i in BIASES:
-            if ins[i].dtype != b_type:
-                ctx.fail("all bias tensors must have the same type")
-        if hidden.dtype != x.dtype or out.dtype != x.dtype:
-            ctx.fail("input, hidden state and output must have the same type")
+        x, hidden, cell = ins[INPUT], ins[HIDDEN_STATE], ins[CELL_STATE]
+        time_major, cell_clip = _check_variant(node, ctx)
+        batch, steps, n_in, n_state = _check_shapes(ins, node.outputs[0], time_major, ctx)
+        w_type, b_type = _check_types(ins, node.outputs[0], ctx)
         base = dict(time_major=time_major, batch=batch, time_steps=steps, input_dim=n_in, state_dim=n_state,
                     cell_clip=cell_clip)
         w_in = np.concatenate([ins[i].data for i in INPUT_WEIGHTS], axis=0)
@@ -166,21 +207,7 @@ class UnidirectionalSequenceLstm(Op):
                     ctx.unsupported_type(t, [DType.float32])
             return LstmParams(kind="float32", w_in=np.ascontiguousarray(w_in, np.float32),
                               w_rec=np.ascontiguousarray(w_rec, np.float32), bias=bias.astype(np.float32), **base)
-        if cell.dtype != DType.int16:
-            ctx.unsupported_type(cell, [DType.float32, DType.int16])
-        if x.dtype not in (DType.int8, DType.int16):
-            ctx.unsupported_type(x, [DType.int8, DType.int16])
-        if w_type != DType.int8:
-            ctx.unsupported_type(ins[INPUT_WEIGHTS[1]], [DType.int8])
-        want_bias = DType.int32 if x.dtype == DType.int8 else DType.int64
-        if b_type != want_bias:
-            ctx.unsupported_type(ins[BIASES[1]], [want_bias])
-        for i in INPUT_WEIGHTS + RECURRENT_WEIGHTS:
-            q = ins[i].quantization
-            if q is not None and q.per_channel:
-                ctx.fail(f"per-channel weights {i}: TFLM's LSTM uses per-tensor gate multipliers only")
-            if ins[i].zero_point != 0:
-                ctx.fail(f"weights {i} have zero point {ins[i].zero_point}; TFLM requires symmetric weights")
+        _check_integer(ins, w_type, b_type, ctx)
         in_pairs = [_fc_multiplier(x.scale, ins[i].scale) for i in INPUT_WEIGHTS]
         rec_pairs = [_fc_multiplier(hidden.scale, ins[i].scale) for i in RECURRENT_WEIGHTS]
         cell_scale = float(np.float32(cell.scale))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from mcuml.errors import UsageError
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Operator, Subgraph, Tensor
 from mcuml.plan.core import UsageRecord, align_up, model_lifetimes, needs_allocating, tensor_lifetimes
@@ -138,7 +139,7 @@ REFERENCE_SCRATCH: dict[str, ScratchRule] = {
 def scratch_requests(sg: Subgraph, kernels: str = "reference", target: str = "host") -> list[tuple[int, int]]:
     """``(op index, bytes)`` for every scratch request, in TFLM's request order."""
     if kernels not in KERNEL_SETS:
-        raise ValueError(f"kernels must be one of {KERNEL_SETS}, not {kernels!r}")
+        raise UsageError(f"kernels must be one of {KERNEL_SETS}, not {kernels!r}")
     cmsis = None
     if kernels == "cmsis-nn":
         from mcuml.plan.cmsis import cmsis_scratch as cmsis

@@ -132,7 +132,7 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
     total = sum(cycles)
     hz = b.clock_hz
     layers = []
-    for i, (node, cyc, (kc, group)) in enumerate(zip(ops, cycles, raw)):
+    for i, (node, cyc, (_, group)) in enumerate(zip(ops, cycles, raw)):
         f = layer_features(node)
         consts = [t for t in node.inputs if t is not None and t.is_constant]
         ms = cyc / hz * 1e3

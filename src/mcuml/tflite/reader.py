@@ -107,97 +107,101 @@ def _index(i: int, n: int, what: str, allow_none: bool = False) -> int | None:
 
 
 def _to_ir(mt: Any) -> Model:
+    """The flatbuffers object tree -> IR, table by table, every index checked."""
     buffers = [Buffer(bytes(b.data.tobytes() if isinstance(b.data, np.ndarray) else (b.data or b"")),
                       int(b.offset or 0), int(b.size or 0)) for b in (mt.buffers or [])]
     if not buffers:
         buffers = [Buffer()]
-    codes = []
-    for oc in mt.operatorCodes or []:
-        codes.append(OperatorCode(builtin_code=int(oc.builtinCode), custom_code=_s(oc.customCode),
-                                  version=int(oc.version), deprecated_builtin_code=int(oc.deprecatedBuiltinCode)))
-    opt_names = _schema.builtin_options_names()
-    opt2_names = _schema.builtin_options2_names()
-    subgraphs = []
-    for si, sgt in enumerate(mt.subgraphs or []):
-        tensors = []
-        for ti, tt in enumerate(sgt.tensors or []):
-            if tt.shape is not None and len(tt.shape) > MAX_RANK:
-                raise ModelFormatError(f"subgraph {si} tensor {ti}: rank {len(tt.shape)} is over {MAX_RANK}")
-            shape = _tuple(tt.shape)
-            if len(shape) > MAX_RANK or any(d < 0 or d >= MAX_DIM for d in shape):
-                raise ModelFormatError(f"subgraph {si} tensor {ti}: invalid shape {list(shape)[:MAX_RANK + 1]}")
-            bi = _index(int(tt.buffer), len(buffers), f"subgraph {si} tensor {ti}: buffer")
-            q = None
-            if tt.quantization is not None:
-                qt = tt.quantization
-                q = Quantization(scale=_tuple(qt.scale, float), zero_point=_tuple(qt.zeroPoint, int),
-                                 quantized_dimension=int(qt.quantizedDimension), min=_tuple(qt.min, float),
-                                 max=_tuple(qt.max, float),
-                                 details=None if qt.details is None else (int(qt.detailsType), qt.details))
-            extras = {}
-            for k in ("sparsity", "variantTensors"):
-                v = getattr(tt, k, None)
-                if v is not None:
-                    extras[k] = v
-            # buffer 0 is the schema's empty sentinel: such tensors have no buffer (None) in the IR
-            buf = None if bi == 0 and not buffers[0].data else buffers[bi]
-            t = Tensor(name=_s(tt.name) or "", shape=shape, dtype=DType.parse(int(tt.type)), buffer=buf,
-                       quantization=q, is_variable=bool(tt.isVariable),
-                       shape_signature=None if tt.shapeSignature is None else _tuple(tt.shapeSignature),
-                       has_rank=bool(tt.hasRank), extras=extras)
-            if t.is_constant and isinstance(t.dtype, DType) and t.dtype not in (DType.string, DType.int4, DType.int2) \
-                    and len(t.buffer.data) < t.nbytes:
-                raise ModelFormatError(f"subgraph {si} tensor {ti} ({t.name!r}): buffer has {len(t.buffer.data)} "
-                                       f"bytes, shape {list(shape)} needs {t.nbytes}")
-            tensors.append(t)
-        nt = len(tensors)
-        ops = []
-        for oi, ot in enumerate(sgt.operators or []):
-            ci = _index(int(ot.opcodeIndex), len(codes), f"subgraph {si} operator {oi}: opcode")
-            ins = [None if i is None else tensors[i] for i in
-                   (_index(int(i), nt, f"subgraph {si} operator {oi}: input tensor", True) for i in _tuple(ot.inputs))]
-            outs = [tensors[_index(int(i), nt, f"subgraph {si} operator {oi}: output tensor")]
-                    for i in _tuple(ot.outputs)]
-            inter = [tensors[_index(int(i), nt, f"subgraph {si} operator {oi}: intermediate tensor")]
-                     for i in _tuple(ot.intermediates)]
-            extras = {}
-            if ot.mutatingVariableInputs is not None:
-                extras["mutatingVariableInputs"] = _tuple(ot.mutatingVariableInputs, bool)
-            for k in ("customOptionsFormat", "largeCustomOptionsOffset", "largeCustomOptionsSize"):
-                v = getattr(ot, k, 0)
-                if v:
-                    extras[k] = int(v)
-            custom = None
-            if ot.customOptions is not None:
-                co = ot.customOptions
-                custom = co.tobytes() if isinstance(co, np.ndarray) else bytes(co)
-            ops.append(Operator(opcode=codes[ci], inputs=ins, outputs=outs,
-                                options=_options(ot.builtinOptions, int(ot.builtinOptionsType), opt_names),
-                                custom_options=custom, intermediates=inter,
-                                options_2=_options(getattr(ot, "builtinOptions2", None),
-                                                   int(getattr(ot, "builtinOptions2Type", 0) or 0), opt2_names),
-                                extras=extras))
-        sg = Subgraph(name=_s(sgt.name) or "", tensors=tensors,
-                      inputs=[tensors[_index(int(i), nt, f"subgraph {si} input tensor")] for i in _tuple(sgt.inputs)],
-                      outputs=[tensors[_index(int(i), nt, f"subgraph {si} output tensor")] for i in _tuple(sgt.outputs)],
-                      operators=ops)
-        _validate_graph(sg, si)
-        subgraphs.append(sg)
+    codes = [OperatorCode(builtin_code=int(oc.builtinCode), custom_code=_s(oc.customCode), version=int(oc.version),
+                          deprecated_builtin_code=int(oc.deprecatedBuiltinCode)) for oc in mt.operatorCodes or []]
+    names = (_schema.builtin_options_names(), _schema.builtin_options2_names())
+    subgraphs = [_subgraph(si, sgt, buffers, codes, names) for si, sgt in enumerate(mt.subgraphs or [])]
     metadata = [Metadata(_s(m.name) or "", buffers[_index(int(m.buffer), len(buffers), "metadata buffer")])
                 for m in mt.metadata or []]
-    sigs = []
-    for sd in mt.signatureDefs or []:
-        sgi = _index(int(sd.subgraphIndex), len(subgraphs), "signature subgraph")
-        sg = subgraphs[sgi]
-
-        def tmap(lst, sg=sg):
-            return [(_s(x.name) or "", sg.tensors[_index(int(x.tensorIndex), len(sg.tensors), "signature tensor")])
-                    for x in lst or []]
-        sigs.append(SignatureDef(key=_s(sd.signatureKey) or "", subgraph=sg, inputs=tmap(sd.inputs),
-                                 outputs=tmap(sd.outputs)))
+    sigs = [_signature_def(sd, subgraphs) for sd in mt.signatureDefs or []]
     return Model(version=int(mt.version), description=_s(mt.description) or "", subgraphs=subgraphs,
                  buffers=buffers, operator_codes=codes, metadata=metadata, signature_defs=sigs,
                  metadata_buffer=_tuple(mt.metadataBuffer))
+
+
+def _subgraph(si: int, sgt: Any, buffers: list[Buffer], codes: list[OperatorCode], names: tuple) -> Subgraph:
+    tensors = [_tensor(si, ti, tt, buffers) for ti, tt in enumerate(sgt.tensors or [])]
+    nt = len(tensors)
+    ops = [_operator(si, oi, ot, tensors, codes, names) for oi, ot in enumerate(sgt.operators or [])]
+    sg = Subgraph(name=_s(sgt.name) or "", tensors=tensors,
+                  inputs=[tensors[_index(int(i), nt, f"subgraph {si} input tensor")] for i in _tuple(sgt.inputs)],
+                  outputs=[tensors[_index(int(i), nt, f"subgraph {si} output tensor")] for i in _tuple(sgt.outputs)],
+                  operators=ops)
+    _validate_graph(sg, si)
+    return sg
+
+
+def _tensor(si: int, ti: int, tt: Any, buffers: list[Buffer]) -> Tensor:
+    if tt.shape is not None and len(tt.shape) > MAX_RANK:
+        raise ModelFormatError(f"subgraph {si} tensor {ti}: rank {len(tt.shape)} is over {MAX_RANK}")
+    shape = _tuple(tt.shape)
+    if len(shape) > MAX_RANK or any(d < 0 or d >= MAX_DIM for d in shape):
+        raise ModelFormatError(f"subgraph {si} tensor {ti}: invalid shape {list(shape)[:MAX_RANK + 1]}")
+    bi = _index(int(tt.buffer), len(buffers), f"subgraph {si} tensor {ti}: buffer")
+    q = None
+    if tt.quantization is not None:
+        qt = tt.quantization
+        q = Quantization(scale=_tuple(qt.scale, float), zero_point=_tuple(qt.zeroPoint, int),
+                         quantized_dimension=int(qt.quantizedDimension), min=_tuple(qt.min, float),
+                         max=_tuple(qt.max, float),
+                         details=None if qt.details is None else (int(qt.detailsType), qt.details))
+    extras = {}
+    for k in ("sparsity", "variantTensors"):
+        v = getattr(tt, k, None)
+        if v is not None:
+            extras[k] = v
+    # buffer 0 is the schema's empty sentinel: such tensors have no buffer (None) in the IR
+    buf = None if bi == 0 and not buffers[0].data else buffers[bi]
+    t = Tensor(name=_s(tt.name) or "", shape=shape, dtype=DType.parse(int(tt.type)), buffer=buf,
+               quantization=q, is_variable=bool(tt.isVariable),
+               shape_signature=None if tt.shapeSignature is None else _tuple(tt.shapeSignature),
+               has_rank=bool(tt.hasRank), extras=extras)
+    if t.is_constant and isinstance(t.dtype, DType) and t.dtype not in (DType.string, DType.int4, DType.int2) \
+            and len(t.buffer.data) < t.nbytes:
+        raise ModelFormatError(f"subgraph {si} tensor {ti} ({t.name!r}): buffer has {len(t.buffer.data)} "
+                               f"bytes, shape {list(shape)} needs {t.nbytes}")
+    return t
+
+
+def _operator(si: int, oi: int, ot: Any, tensors: list[Tensor], codes: list[OperatorCode], names: tuple) -> Operator:
+    nt = len(tensors)
+    ci = _index(int(ot.opcodeIndex), len(codes), f"subgraph {si} operator {oi}: opcode")
+    ins = [None if i is None else tensors[i] for i in
+           (_index(int(i), nt, f"subgraph {si} operator {oi}: input tensor", True) for i in _tuple(ot.inputs))]
+    outs = [tensors[_index(int(i), nt, f"subgraph {si} operator {oi}: output tensor")] for i in _tuple(ot.outputs)]
+    inter = [tensors[_index(int(i), nt, f"subgraph {si} operator {oi}: intermediate tensor")]
+             for i in _tuple(ot.intermediates)]
+    extras = {}
+    if ot.mutatingVariableInputs is not None:
+        extras["mutatingVariableInputs"] = _tuple(ot.mutatingVariableInputs, bool)
+    for k in ("customOptionsFormat", "largeCustomOptionsOffset", "largeCustomOptionsSize"):
+        v = getattr(ot, k, 0)
+        if v:
+            extras[k] = int(v)
+    custom = None
+    if ot.customOptions is not None:
+        co = ot.customOptions
+        custom = co.tobytes() if isinstance(co, np.ndarray) else bytes(co)
+    return Operator(opcode=codes[ci], inputs=ins, outputs=outs,
+                    options=_options(ot.builtinOptions, int(ot.builtinOptionsType), names[0]),
+                    custom_options=custom, intermediates=inter,
+                    options_2=_options(getattr(ot, "builtinOptions2", None),
+                                       int(getattr(ot, "builtinOptions2Type", 0) or 0), names[1]),
+                    extras=extras)
+
+
+def _signature_def(sd: Any, subgraphs: list[Subgraph]) -> SignatureDef:
+    sg = subgraphs[_index(int(sd.subgraphIndex), len(subgraphs), "signature subgraph")]
+
+    def tmap(lst: Any) -> list:
+        return [(_s(x.name) or "", sg.tensors[_index(int(x.tensorIndex), len(sg.tensors), "signature tensor")])
+                for x in lst or []]
+    return SignatureDef(key=_s(sd.signatureKey) or "", subgraph=sg, inputs=tmap(sd.inputs), outputs=tmap(sd.outputs))
 
 
 def _validate_graph(sg: Subgraph, si: int) -> None:

@@ -7,12 +7,13 @@ converter writes it (``force_align: 16`` in ``schema.fbs``), because TFLM reads 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import flatbuffers
 import numpy as np
 
-from mcuml.ir.model import Buffer, Model, Options, Tensor
+from mcuml.ir.model import (Buffer, Metadata, Model, Operator, OperatorCode, Options, Quantization, SignatureDef,
+                            Subgraph, Tensor)
 from mcuml.tflite import schema as _schema
 
 BUFFER_ALIGNMENT = 16
@@ -64,124 +65,141 @@ def _from_plain(s: Any, opts: Options) -> Any:
 
 
 def write_model(model: Model) -> bytes:
-    s = _schema.schema()
-    buffers: list[Buffer] = list(model.buffers) or [Buffer()]
-    buf_ix = {id(b): i for i, b in enumerate(buffers)}
+    """Serialize ``model``: one ``_Writer`` method per schema table, in the order the indices are assigned."""
+    return _Writer(model).build()
 
-    def bix(b: Buffer | None) -> int:
+
+class _Writer:
+    """Builds the flatbuffers object tree of one model, assigning buffer and operator-code indices."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.s = _schema.schema()
+        self.buffers: list[Buffer] = list(model.buffers) or [Buffer()]
+        self.buf_ix = {id(b): i for i, b in enumerate(self.buffers)}
+        self.codes = list(model.operator_codes)
+        self.code_ix = {id(c): i for i, c in enumerate(self.codes)}
+        self.opt_names = _schema.builtin_options_names()
+        self.opt2_names = _schema.builtin_options2_names()
+
+    def build(self) -> bytes:
+        model, s = self.model, self.s
+        mt = s.ModelT()
+        mt.version = model.version
+        mt.description = _utf8(model.description)
+        mt.subgraphs = [self.subgraph(sg) for sg in model.subgraphs]  # assigns buffers and codes first
+        mt.metadata = [self.metadata(m) for m in model.metadata] or None
+        mt.signatureDefs = [self.signature_def(sd) for sd in model.signature_defs] or None
+        mt.metadataBuffer = list(model.metadata_buffer) if model.metadata_buffer else None
+        mt.operatorCodes = [self.operator_code(c) for c in self.codes]
+        aligned = _aligned_buffer_cls(s)
+        mt.buffers = [self.buffer(aligned, b) for b in self.buffers]
+        builder = flatbuffers.Builder(1024 + sum(len(b.data) + BUFFER_ALIGNMENT for b in self.buffers))
+        builder.Finish(mt.Pack(builder), file_identifier=b"TFL3")
+        return bytes(builder.Output())
+
+    def buffer_index(self, b: Buffer | None) -> int:
         if b is None:
             return 0
-        if id(b) not in buf_ix:
-            buf_ix[id(b)] = len(buffers)
-            buffers.append(b)
-        return buf_ix[id(b)]
+        if id(b) not in self.buf_ix:
+            self.buf_ix[id(b)] = len(self.buffers)
+            self.buffers.append(b)
+        return self.buf_ix[id(b)]
 
-    codes = list(model.operator_codes)
-    code_ix = {id(c): i for i, c in enumerate(codes)}
-    opt_names = _schema.builtin_options_names()
-    opt2_names = _schema.builtin_options2_names()
-
-    mt = s.ModelT()
-    mt.version = model.version
-    mt.description = _utf8(model.description)
-    mt.subgraphs = []
-    for sg in model.subgraphs:
+    def subgraph(self, sg: Subgraph) -> Any:
         t_ix = {id(t): i for i, t in enumerate(sg.tensors)}
 
-        def tix(t: Tensor | None, t_ix=t_ix, sg=sg) -> int:
+        def tix(t: Tensor | None) -> int:
             if t is None:
                 return -1
             if id(t) not in t_ix:
                 raise ValueError(f"{t!r} is used in subgraph {sg.name!r} but not in its tensor list")
             return t_ix[id(t)]
 
-        sgt = s.SubGraphT()
+        sgt = self.s.SubGraphT()
         sgt.name = _utf8(sg.name)
-        sgt.tensors = []
-        for t in sg.tensors:
-            tt = s.TensorT()
-            tt.shape = list(t.shape)
-            tt.type = int(t.dtype)
-            tt.buffer = bix(t.buffer)
-            tt.name = _utf8(t.name)
-            tt.isVariable = t.is_variable
-            tt.shapeSignature = None if t.shape_signature is None else list(t.shape_signature)
-            tt.hasRank = t.has_rank
-            for k, v in t.extras.items():
-                setattr(tt, k, v)
-            q = t.quantization
-            if q is not None:
-                qt = s.QuantizationParametersT()
-                qt.scale = list(q.scale) if q.scale else None
-                qt.zeroPoint = list(q.zero_point) if q.zero_point else None
-                qt.min = list(q.min) if q.min else None
-                qt.max = list(q.max) if q.max else None
-                qt.quantizedDimension = q.quantized_dimension
-                if q.details is not None:
-                    qt.detailsType, qt.details = q.details
-                tt.quantization = qt
-            sgt.tensors.append(tt)
+        sgt.tensors = [self.tensor(t) for t in sg.tensors]
         sgt.inputs = [tix(t) for t in sg.inputs]
         sgt.outputs = [tix(t) for t in sg.outputs]
-        sgt.operators = []
-        for op in sg.operators:
-            ot = s.OperatorT()
-            if id(op.opcode) not in code_ix:
-                code_ix[id(op.opcode)] = len(codes)
-                codes.append(op.opcode)
-            ot.opcodeIndex = code_ix[id(op.opcode)]
-            ot.inputs = [tix(t) for t in op.inputs]
-            ot.outputs = [tix(t) for t in op.outputs]
-            ot.intermediates = [tix(t) for t in op.intermediates] if op.intermediates else None
-            ot.builtinOptionsType, ot.builtinOptions = _options_obj(s, op.options, opt_names)
-            if hasattr(ot, "builtinOptions2Type"):
-                ot.builtinOptions2Type, ot.builtinOptions2 = _options_obj(s, op.options_2, opt2_names)
-            ot.customOptions = None if op.custom_options is None else np.frombuffer(op.custom_options, np.uint8)
-            for k, v in op.extras.items():
-                setattr(ot, k, list(v) if isinstance(v, tuple) else v)
-            sgt.operators.append(ot)
-        mt.subgraphs.append(sgt)
-    mt.metadata = []
-    for m in model.metadata:
-        mdt = s.MetadataT()
+        sgt.operators = [self.operator(op, tix) for op in sg.operators]
+        return sgt
+
+    def tensor(self, t: Tensor) -> Any:
+        tt = self.s.TensorT()
+        tt.shape = list(t.shape)
+        tt.type = int(t.dtype)
+        tt.buffer = self.buffer_index(t.buffer)
+        tt.name = _utf8(t.name)
+        tt.isVariable = t.is_variable
+        tt.shapeSignature = None if t.shape_signature is None else list(t.shape_signature)
+        tt.hasRank = t.has_rank
+        for k, v in t.extras.items():
+            setattr(tt, k, v)
+        if t.quantization is not None:
+            tt.quantization = self.quantization(t.quantization)
+        return tt
+
+    def quantization(self, q: Quantization) -> Any:
+        qt = self.s.QuantizationParametersT()
+        qt.scale = list(q.scale) if q.scale else None
+        qt.zeroPoint = list(q.zero_point) if q.zero_point else None
+        qt.min = list(q.min) if q.min else None
+        qt.max = list(q.max) if q.max else None
+        qt.quantizedDimension = q.quantized_dimension
+        if q.details is not None:
+            qt.detailsType, qt.details = q.details
+        return qt
+
+    def operator(self, op: Operator, tix: Callable[[Tensor | None], int]) -> Any:
+        ot = self.s.OperatorT()
+        if id(op.opcode) not in self.code_ix:
+            self.code_ix[id(op.opcode)] = len(self.codes)
+            self.codes.append(op.opcode)
+        ot.opcodeIndex = self.code_ix[id(op.opcode)]
+        ot.inputs = [tix(t) for t in op.inputs]
+        ot.outputs = [tix(t) for t in op.outputs]
+        ot.intermediates = [tix(t) for t in op.intermediates] if op.intermediates else None
+        ot.builtinOptionsType, ot.builtinOptions = _options_obj(self.s, op.options, self.opt_names)
+        if hasattr(ot, "builtinOptions2Type"):
+            ot.builtinOptions2Type, ot.builtinOptions2 = _options_obj(self.s, op.options_2, self.opt2_names)
+        ot.customOptions = None if op.custom_options is None else np.frombuffer(op.custom_options, np.uint8)
+        for k, v in op.extras.items():
+            setattr(ot, k, list(v) if isinstance(v, tuple) else v)
+        return ot
+
+    def metadata(self, m: Metadata) -> Any:
+        mdt = self.s.MetadataT()
         mdt.name = _utf8(m.name)
-        mdt.buffer = bix(m.buffer)
-        mt.metadata.append(mdt)
-    mt.metadata = mt.metadata or None
-    sg_ix = {id(sg): i for i, sg in enumerate(model.subgraphs)}
-    sigs = []
-    for sd in model.signature_defs:
-        sdt = s.SignatureDefT()
+        mdt.buffer = self.buffer_index(m.buffer)
+        return mdt
+
+    def signature_def(self, sd: SignatureDef) -> Any:
+        sdt = self.s.SignatureDefT()
         sdt.signatureKey = _utf8(sd.key)
-        sdt.subgraphIndex = sg_ix[id(sd.subgraph)]
+        sdt.subgraphIndex = {id(sg): i for i, sg in enumerate(self.model.subgraphs)}[id(sd.subgraph)]
         t_ix = {id(t): i for i, t in enumerate(sd.subgraph.tensors)}
         for attr, lst in (("inputs", sd.inputs), ("outputs", sd.outputs)):
-            out = []
+            maps = []
             for name, t in lst:
-                tm = s.TensorMapT()
+                tm = self.s.TensorMapT()
                 tm.name = _utf8(name)
                 tm.tensorIndex = t_ix[id(t)]
-                out.append(tm)
-            setattr(sdt, attr, out)
-        sigs.append(sdt)
-    mt.signatureDefs = sigs or None
-    mt.metadataBuffer = list(model.metadata_buffer) if model.metadata_buffer else None
-    mt.operatorCodes = []
-    for c in codes:
-        oc = s.OperatorCodeT()
+                maps.append(tm)
+            setattr(sdt, attr, maps)
+        return sdt
+
+    def operator_code(self, c: OperatorCode) -> Any:
+        oc = self.s.OperatorCodeT()
         oc.builtinCode = c.builtin_code
         oc.deprecatedBuiltinCode = c.deprecated_builtin_code
         oc.customCode = _utf8(c.custom_code)
         oc.version = c.version
-        mt.operatorCodes.append(oc)
-    aligned = _aligned_buffer_cls(s)
-    mt.buffers = []
-    for b in buffers:
+        return oc
+
+    @staticmethod
+    def buffer(aligned: type, b: Buffer) -> Any:
         bt = aligned()
         bt.data = b.data if b.data else None
         bt.offset = b.offset
         bt.size = b.size
-        mt.buffers.append(bt)
-    builder = flatbuffers.Builder(1024 + sum(len(b.data) + BUFFER_ALIGNMENT for b in buffers))
-    builder.Finish(mt.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+        return bt
