@@ -19,6 +19,7 @@ from mcuml.ops._pool_common import Pool2D
 
 @register("AVERAGE_POOL_2D")
 class AveragePool2D(Pool2D):
+    trusts_stored_output_shape = True  # pooling_common.cc, as MAX_POOL_2D
     types = (DType.float32, DType.int8, DType.int16)
 
     def eval(self, p: PoolParams, inputs, outputs) -> None:

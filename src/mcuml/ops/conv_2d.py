@@ -22,6 +22,7 @@ from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 from mcuml.ops._conv_common import conv_geometry, conv_io
+from mcuml.ops._shape_util import windowed_output_shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,13 @@ def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, e
 
 @register("CONV_2D")
 class Conv2D(Op):
+    trusts_stored_output_shape = True  # conv_common.cc: padding from the computed size, loops over the stored one
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        w = node.inputs[1] if len(node.inputs) > 1 else None
+        return None if w is None or len(w.shape) != 4 else windowed_output_shape(node, w.shape[1], w.shape[2],
+                                                                                  w.shape[0])
+
     def prepare(self, node: Operator, ctx: OpContext) -> ConvParams:
         x, w, bias, y = conv_io(node, ctx)
         n, in_h, in_w, in_c = x.shape

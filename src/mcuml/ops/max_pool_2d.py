@@ -18,6 +18,7 @@ from mcuml.ops._pool_common import Pool2D
 
 @register("MAX_POOL_2D")
 class MaxPool2D(Pool2D):
+    trusts_stored_output_shape = True  # pooling_common.cc: padding from the computed size, loops over the stored one
     types = (DType.float32, DType.int8, DType.int16)
 
     def eval(self, p: PoolParams, inputs, outputs) -> None:
