@@ -109,7 +109,19 @@ def _layers(keras, tf) -> dict[str, tuple[list[tuple[int, ...]], Callable]]:
         "hard_swish": act("hard_swish"),
         "leaky_relu": one(vec, lambda x: L.LeakyReLU(0.2)(L.Dense(8)(x))),
         "prelu": one(img, lambda x: L.PReLU(shared_axes=[1, 2])(x)),
+        # a dilated convolution written out: the converter keeps SPACE_TO_BATCH_ND -> CONV_2D -> MUL ->
+        # BATCH_TO_SPACE_ND when an op sits between (paddings 0: TFLM's pad value is uninitialised memory)
+        "space_to_batch_conv": one(img, lambda x: L.Lambda(_s2b_conv(tf))(x)),
     }
+
+
+def _s2b_conv(tf):
+    w = tf.constant(np.random.default_rng(5).standard_normal((3, 3, 4, 5)).astype(np.float32) * 0.3)
+
+    def f(x):
+        y = tf.nn.conv2d(tf.space_to_batch_nd(x, [2, 2], [[0, 0], [0, 0]]), w, 1, "VALID")
+        return tf.batch_to_space(tf.nn.relu(y) * 2.0, [2, 2], [[0, 0], [0, 0]])
+    return f
 
 
 def _converter(tf, fn, mode: str, data: list[list[np.ndarray]], ops: list, quantized_io: bool):
