@@ -57,9 +57,12 @@ ARENA_XFAIL: dict[tuple[str, str], str] = {
     ("global_avg_pool1d", "int8"): "MEAN: 16 B under (limited by planner scratch)",
     ("global_avg_pool2d", "int8"): "MEAN: 16 B under (limited by planner scratch)",
     ("global_max_pool2d", "int8"): "REDUCE_MAX: 128 B under (limited by planner scratch)",
-    ("gru_unrolled", "float32"): "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
-    ("gru_unrolled", "int8"): "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
-    ("gru_unrolled", "int16x8"): "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
+    ("gru_unrolled", "float32"):
+        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
+    ("gru_unrolled", "int8"):
+        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
+    ("gru_unrolled", "int16x8"):
+        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
     ("hard_swish", "float32"): "FULLY_CONNECTED/HARD_SWISH: 32 B under (limited by planner scratch)",
     ("hard_swish", "int8"): "FULLY_CONNECTED/HARD_SWISH: 16 B under (limited by FULLY_CONNECTED prepare)",
     ("hard_swish", "int16x8"): "FULLY_CONNECTED/HARD_SWISH: 32 B under (limited by planner scratch)",
@@ -74,12 +77,18 @@ ARENA_XFAIL: dict[tuple[str, str], str] = {
     ("layer_norm", "float32"): "MEAN/NEG/SQUARED_DIFFERENCE/ADD/RSQRT/MUL: 144 B under (limited by planner scratch)",
     ("layer_norm", "int8"): "MEAN/NEG/SQUARED_DIFFERENCE/ADD/RSQRT/MUL: 144 B under (limited by planner scratch)",
     ("layer_norm", "int16x8"): "MEAN/NEG/SQUARED_DIFFERENCE/ADD/RSQRT/MUL: 144 B under (limited by planner scratch)",
-    ("lstm_unrolled", "float32"): "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
-    ("lstm_unrolled", "int8"): "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
-    ("lstm_unrolled", "int16x8"): "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
-    ("multi_head_attention", "float32"): "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 768 B under (limited by planner scratch)",
-    ("multi_head_attention", "int8"): "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 448 B under (limited by planner scratch)",
-    ("multi_head_attention", "int16x8"): "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 576 B under (limited by planner scratch)",
+    ("lstm_unrolled", "float32"):
+        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
+    ("lstm_unrolled", "int8"):
+        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
+    ("lstm_unrolled", "int16x8"):
+        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
+    ("multi_head_attention", "float32"):
+        "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 768 B under (limited by planner scratch)",
+    ("multi_head_attention", "int8"):
+        "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 448 B under (limited by planner scratch)",
+    ("multi_head_attention", "int16x8"):
+        "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 576 B under (limited by planner scratch)",
     ("prelu", "float32"): "PRELU: 40 B under (limited by final)",
     ("prelu", "int8"): "PRELU: 40 B under (limited by final)",
     ("prelu", "int16x8"): "PRELU: 40 B under (limited by final)",
