@@ -11,6 +11,9 @@ Read from TFLM's Prepare code (tensorflow/lite/micro/kernels, snapshot 90b983c2)
   SQUEEZE, RESHAPE, SELECT_V2, STRIDED_SLICE.
 * reject a mismatch in Prepare: CEIL, EXP, ROUND, CUMSUM, LOG_SOFTMAX, FILL, EXPAND_DIMS, PAD/PADV2/MIRROR_PAD
   (``pad_common.cc``), SVDF, CIRCULAR_BUFFER, BROADCAST_TO, ADD_N.
+* not classified yet (``trusts_stored_output_shape`` stays False, mcuml keeps validating the output shape): the
+  kernels that neither check nor rewrite but whose Eval would index the inputs with a foreign shape, e.g.
+  FULLY_CONNECTED, TRANSPOSE_CONV, CONCATENATION, RESIZE_*, TRANSPOSE and the element-wise ops.
 
 Where TFLM trusts the stored shape, mcuml runs it the same way (bit-exact with the wheel) and ``check`` warns,
 naming the node and both shapes. The dilated-convolution pattern the TF converter emits
