@@ -156,22 +156,6 @@ def _model_warnings(model: Model, size: int | None, warnings: list) -> None:
                                   "usually less accurate", 0, "warning"))
 
 
-def _stored_shape_warnings(model: Model, warnings: list) -> None:
-    """Ops whose TFLM kernel trusts a stored output shape that differs from the one the op computes."""
-    from mcuml.ops import lookup
-
-    for si, sg in enumerate(model.subgraphs):
-        for ni, node in enumerate(sg.operators):
-            op = lookup(node.name)
-            if op is None or not op.trusts_stored_output_shape or not node.outputs or node.outputs[0] is None:
-                continue
-            computed, stored = op.computed_output_shape(node), tuple(node.outputs[0].shape)
-            if computed is not None and tuple(computed) != stored:
-                warnings.append(OpProblem(node.name, ni, f"stored output shape {list(stored)} differs from the "
-                                          f"computed shape {list(computed)}: TFLM trusts the stored shape and runs "
-                                          "it, so the device output will differ from TFLite's", si, "warning"))
-
-
 def _check_structure(model: Model, problems: list, warnings: list) -> None:
     if model.version != 3:
         problems.append(OpProblem("", -1, f"schema version {model.version}; TFLM only loads version 3", 0))
@@ -280,6 +264,22 @@ def check(model: Model | Any, *, interpreter: bool = False, size: int | None = N
                        warnings=tuple(warnings), custom_ops=tuple(dict.fromkeys(custom)),
                        runs_on_mcuml=(not interp) if interpreter else None, interpreter_problems=tuple(interp),
                        mcuml_missing_ops=_missing_kernels(model) if interpreter else ())
+
+
+def _stored_shape_warnings(model: Model, warnings: list) -> None:
+    """Ops whose TFLM kernel trusts a stored output shape that differs from the one the op computes."""
+    from mcuml.ops import lookup
+
+    for si, sg in enumerate(model.subgraphs):
+        for ni, node in enumerate(sg.operators):
+            op = lookup(node.name)
+            if op is None or not op.trusts_stored_output_shape or not node.outputs or node.outputs[0] is None:
+                continue
+            computed, stored = op.computed_output_shape(node), tuple(node.outputs[0].shape)
+            if computed is not None and tuple(computed) != stored:
+                warnings.append(OpProblem(node.name, ni, f"stored output shape {list(stored)} differs from the "
+                                          f"computed shape {list(computed)}: TFLM trusts the stored shape and runs "
+                                          "it, so the device output will differ from TFLite's", si, "warning"))
 
 
 __all__ = ["CheckResult", "check"]

@@ -144,8 +144,8 @@ class Outcome:
         """Same verdict; when both refuse, check names the op whose Prepare/Eval the wheel reports failing."""
         if self.check_runs != self.wheel_runs:
             return False
-        failing = re.search(r"Node (\S+) \(number \d+\) failed", self.wheel_reason)
-        return self.wheel_runs or failing is None or failing.group(1) in self.check_reason
+        failing = re.search(r"Node (\S+) \(number \d+\) failed|builtin opcode '(\w+)'", self.wheel_reason)
+        return self.wheel_runs or failing is None or (failing.group(1) or failing.group(2)) in self.check_reason
 
     @property
     def outputs_ok(self) -> bool:

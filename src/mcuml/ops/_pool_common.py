@@ -9,7 +9,6 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.pool import PoolParams, pool_cost_elementwise, prepare_pool
 from mcuml.ops._base import Cost, Op, OpContext, io_bytes, param_bytes
-from mcuml.ops._shape_util import windowed_output_shape
 
 
 class Pool2D(Op):
@@ -21,6 +20,8 @@ class Pool2D(Op):
         return prepare_pool(node, ctx, self.types)
 
     def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        from mcuml.ops._shape_util import windowed_output_shape
+
         o, x = node.options, node.inputs[0] if node.inputs else None
         if o is None or x is None or len(x.shape) != 4:
             return None

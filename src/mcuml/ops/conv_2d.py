@@ -22,7 +22,6 @@ from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 from mcuml.ops._conv_common import conv_geometry, conv_io
-from mcuml.ops._shape_util import windowed_output_shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +53,6 @@ def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, e
 
 @register("CONV_2D")
 class Conv2D(Op):
-    trusts_stored_output_shape = True  # conv_common.cc: padding from the computed size, loops over the stored one
-
-    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
-        w = node.inputs[1] if len(node.inputs) > 1 else None
-        return None if w is None or len(w.shape) != 4 else windowed_output_shape(node, w.shape[1], w.shape[2],
-                                                                                  w.shape[0])
-
     def prepare(self, node: Operator, ctx: OpContext) -> ConvParams:
         x, w, bias, y = conv_io(node, ctx)
         n, in_h, in_w, in_c = x.shape
@@ -105,6 +97,15 @@ class Conv2D(Op):
             fast = K.float_requant(requant, b, raw_b, np.abs(wmat).sum(axis=1).reshape(oc) * 255)
         return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
                           tuple(y.shape), fast)
+
+    trusts_stored_output_shape = True  # conv_common.cc: padding from the computed size, loops over the stored one
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        from mcuml.ops._shape_util import windowed_output_shape
+
+        w = node.inputs[1] if len(node.inputs) > 1 else None
+        return None if w is None or len(w.shape) != 4 else windowed_output_shape(node, w.shape[1], w.shape[2],
+                                                                                  w.shape[0])
 
     def eval(self, p: ConvParams, inputs, outputs) -> None:
         x = inputs[0]

@@ -23,7 +23,6 @@ from mcuml.kernels.scratch import buffer
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 from mcuml.ops._conv_common import conv_geometry, conv_io
-from mcuml.ops._shape_util import windowed_output_shape
 
 DW_CHUNK_BYTES = 1 << 23  # samples per int8 slab (measured: 2 MiB as fast on one thread, 8 MiB ~25% faster on
 # two run() workers, which contend for the GIL between NumPy calls: fewer, longer calls)
@@ -99,13 +98,6 @@ def _phase_tap_views(xp: np.ndarray, win: K.Window, shape: tuple[int, ...]) -> l
 
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Op):
-    trusts_stored_output_shape = True  # depthwise_conv_common.cc, as CONV_2D
-
-    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
-        w = node.inputs[1] if len(node.inputs) > 1 else None
-        return None if w is None or len(w.shape) != 4 else windowed_output_shape(node, w.shape[1], w.shape[2],
-                                                                                  w.shape[3])
-
     def prepare(self, node: Operator, ctx: OpContext) -> DepthwiseParams:
         x, w, bias, y = conv_io(node, ctx)
         n, in_h, in_w, in_c = x.shape
@@ -147,6 +139,15 @@ class DepthwiseConv2D(Op):
             flat = _flat_taps(win, taps, oc)
         return DepthwiseParams(win, mult, taps.astype(dtype), b, in_zp, requant, 0.0, 0.0, tuple(y.shape), fast,
                                wide, flat, _as_int16_pairs(flat, taps), _as_int16_pairs(wide, taps))
+
+    trusts_stored_output_shape = True  # depthwise_conv_common.cc, as CONV_2D
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        from mcuml.ops._shape_util import windowed_output_shape
+
+        w = node.inputs[1] if len(node.inputs) > 1 else None
+        return None if w is None or len(w.shape) != 4 else windowed_output_shape(node, w.shape[1], w.shape[2],
+                                                                                  w.shape[3])
 
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]

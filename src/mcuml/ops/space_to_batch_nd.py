@@ -72,12 +72,6 @@ def _computed(node: Operator, to_batch: bool) -> tuple[int, ...] | None:
 
 @register("SPACE_TO_BATCH_ND")
 class SpaceToBatchND(IndexMapOp):
-    # space_to_batch_nd.cc checks ranks and types only; the reference loop runs over the stored output shape
-    trusts_stored_output_shape = True
-
-    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
-        return _computed(node, True)
-
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "paddings")
         if ys[3] != xs[3]:
@@ -87,16 +81,15 @@ class SpaceToBatchND(IndexMapOp):
         idx = np.where(valid[..., None], base[..., None] + np.arange(xs[3]), -1)
         return IndexMapParams.build(idx, 0)
 
-
-@register("BATCH_TO_SPACE_ND")
-class BatchToSpaceND(IndexMapOp):
-    # batch_to_space_nd.cc checks ranks and types only; the reference loop runs over the input and writes the
-    # positions inside the stored output shape (later input batches overwrite earlier ones; unwritten stay as-is)
+    # space_to_batch_nd.cc checks ranks and types only; the reference loop runs over the stored output shape
     trusts_stored_output_shape = True
 
     def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
-        return _computed(node, False)
+        return _computed(node, True)
 
+
+@register("BATCH_TO_SPACE_ND")
+class BatchToSpaceND(IndexMapOp):
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "crops")
         if ys[3] != xs[3]:
@@ -108,3 +101,10 @@ class BatchToSpaceND(IndexMapOp):
         pix[out_pos] = in_pos
         idx = np.where(pix[:, None] >= 0, pix[:, None] * xs[3] + np.arange(xs[3]), -1)
         return IndexMapParams.build(idx, 0)
+
+    # batch_to_space_nd.cc checks ranks and types only; the reference loop runs over the input and writes the
+    # positions inside the stored output shape (later input batches overwrite earlier ones; unwritten stay as-is)
+    trusts_stored_output_shape = True
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        return _computed(node, False)
