@@ -4,7 +4,9 @@ these tests need no TensorFlow). For every model, against the TFLM wheel:
 
 (a) the predicted host arena lies in [wheel minimum, minimum + 16 B] (minimum by bisection, one subprocess
     per model, starting from the prediction);
-(b) ``check``'s verdict equals whether the wheel's AllocateTensors succeeds;
+(b) ``check``'s verdict equals whether the wheel runs the model (AllocateTensors and one invoke: REDUCE_MAX,
+    RESIZE_BILINEAR and SPACE_TO_BATCH_ND refuse int16 only in Eval), and when both refuse, check names the op
+    the wheel reports;
 (c) mcuml's outputs equal the wheel's: exactly for int8/int16; float32 exactly or within 1e-6 relative.
 
 (b) and (c) run on every model; (a) costs a subprocess per model, so by default it runs on one mode per layer
