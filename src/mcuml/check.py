@@ -11,6 +11,8 @@ What TFLM checks, and where (tflite-micro):
 * schema version 3 (``micro_interpreter.cc``), static shapes (TFLM has no dynamic tensors and
   uses ``shape``; a -1 in ``shape_signature`` outside the batch dimension means the stored
   shape is a placeholder), and subgraphs beyond 0 only as IF/WHILE/CALL_ONCE bodies.
+* stored output shapes: where the kernel trusts the flatbuffer's output shape (``Op.trusts_stored_output_shape``)
+  and the op computes another one, TFLM runs a different computation than TFLite: a warning.
 
 Custom ops TFLM ships as optional libraries (Signal, CIRCULAR_BUFFER...) are "needs
 registration" notes, not failures.
@@ -256,11 +258,28 @@ def check(model: Model | Any, *, interpreter: bool = False, size: int | None = N
         for ni, node in enumerate(sg.operators):
             _check_op(node, si, ni, problems, registrations, custom)
     _model_warnings(model, size, warnings)
+    _stored_shape_warnings(model, warnings)
     interp = _check_interpreter(model) if interpreter else []
     return CheckResult(runs_on_tflm=not problems, problems=tuple(problems), registrations=tuple(registrations),
                        warnings=tuple(warnings), custom_ops=tuple(dict.fromkeys(custom)),
                        runs_on_mcuml=(not interp) if interpreter else None, interpreter_problems=tuple(interp),
                        mcuml_missing_ops=_missing_kernels(model) if interpreter else ())
+
+
+def _stored_shape_warnings(model: Model, warnings: list) -> None:
+    """Ops whose TFLM kernel trusts a stored output shape that differs from the one the op computes."""
+    from mcuml.ops import lookup
+
+    for si, sg in enumerate(model.subgraphs):
+        for ni, node in enumerate(sg.operators):
+            op = lookup(node.name)
+            if op is None or not op.trusts_stored_output_shape or not node.outputs or node.outputs[0] is None:
+                continue
+            computed, stored = op.computed_output_shape(node), tuple(node.outputs[0].shape)
+            if computed is not None and tuple(computed) != stored:
+                warnings.append(OpProblem(node.name, ni, f"stored output shape {list(stored)} differs from the "
+                                          f"computed shape {list(computed)}: TFLM trusts the stored shape and runs "
+                                          "it, so the device output will differ from TFLite's", si, "warning"))
 
 
 __all__ = ["CheckResult", "check"]

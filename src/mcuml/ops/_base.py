@@ -84,6 +84,15 @@ class Op:
     def prepare(self, node: Operator, ctx: OpContext) -> Any:
         raise NotImplementedError
 
+    # True where TFLM's Prepare neither rejects nor rewrites a stored output shape that differs from what the op
+    # computes, and Eval loops over the stored shape (from the kernel sources; tests/ops/test_stored_shapes.py);
+    # mcuml then runs the stored shape too and ``check`` warns, via ``computed_output_shape``.
+    trusts_stored_output_shape: ClassVar[bool] = False
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        """The output shape the op computes from its inputs and options (TFLite's resize), or None if unknown."""
+        return None
+
     def eval(self, params: Any, inputs: list[np.ndarray | None], outputs: list[np.ndarray]) -> None:
         raise NotImplementedError
 

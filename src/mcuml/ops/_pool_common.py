@@ -19,6 +19,14 @@ class Pool2D(Op):
     def prepare(self, node: Operator, ctx: OpContext) -> PoolParams:
         return prepare_pool(node, ctx, self.types)
 
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        from mcuml.ops._shape_util import windowed_output_shape
+
+        o, x = node.options, node.inputs[0] if node.inputs else None
+        if o is None or x is None or len(x.shape) != 4:
+            return None
+        return windowed_output_shape(node, int(o.get("filter_height", 1)), int(o.get("filter_width", 1)), x.shape[3])
+
     def cost(self, node: Operator) -> Cost:
         return Cost(elementwise=pool_cost_elementwise(node), param_bytes=param_bytes(node),
                     bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))

@@ -120,3 +120,16 @@ def axis_option(node: Operator, rank: int, ctx: OpContext) -> int:
     """The ``axis`` builtin option (default 0), wrapped into ``[0, rank)``."""
     o = node.options
     return norm_axis(int(o.get("axis", 0)) if o is not None else 0, rank, ctx)
+
+
+def windowed_output_shape(node: Operator, k_h: int, k_w: int, out_c: int) -> tuple[int, ...] | None:
+    """NHWC output shape of a conv/pool window over input 0 (``ComputeOutSize``), from the node's options."""
+    from mcuml.kernels.conv import compute_out_size
+
+    x, o = node.inputs[0] if node.inputs else None, node.options
+    if x is None or len(x.shape) != 4 or o is None:
+        return None
+    pad, sh, sw = int(o.get("padding", 0)), int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+    dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
+    return (x.shape[0], compute_out_size(pad, x.shape[1], k_h, sh, dh), compute_out_size(pad, x.shape[2], k_w, sw, dw),
+            out_c)

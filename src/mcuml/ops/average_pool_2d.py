@@ -37,3 +37,5 @@ class AveragePool2D(Pool2D):
         half = n // 2
         acc = np.where(acc > 0, (acc + half) // n, -((half - acc) // n))
         outputs[0][...] = np.clip(acc, p.act_min, p.act_max).astype(p.dtype).reshape(shape)
+
+    trusts_stored_output_shape = True  # pooling_common.cc, as MAX_POOL_2D

@@ -99,6 +99,15 @@ class Conv2D(Op):
         return ConvParams(win, groups, np.ascontiguousarray(wmat, dtype=dtype), b, in_zp, requant, 0.0, 0.0,
                           tuple(y.shape), fast)
 
+    trusts_stored_output_shape = True  # conv_common.cc: padding from the computed size, loops over the stored one
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        from mcuml.ops._shape_util import windowed_output_shape
+
+        w = node.inputs[1] if len(node.inputs) > 1 else None
+        return None if w is None or len(w.shape) != 4 else windowed_output_shape(node, w.shape[1], w.shape[2],
+                                                                                  w.shape[0])
+
     def eval(self, p: ConvParams, inputs, outputs) -> None:
         x = inputs[0]
         bsz = x.shape[0]

@@ -289,6 +289,15 @@ class DepthwiseConv2D(Op):
         can = available_strategies(p)
         return replace(p, single=choose_strategy(win, oc, False, can), batched=choose_strategy(win, oc, True, can))
 
+    trusts_stored_output_shape = True  # depthwise_conv_common.cc, as CONV_2D
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        from mcuml.ops._shape_util import windowed_output_shape
+
+        w = node.inputs[1] if len(node.inputs) > 1 else None
+        return None if w is None or len(w.shape) != 4 else windowed_output_shape(node, w.shape[1], w.shape[2],
+                                                                                  w.shape[3])
+
     def eval(self, p: DepthwiseParams, inputs, outputs) -> None:
         x = inputs[0]
         bsz = x.shape[0]

@@ -28,3 +28,5 @@ class MaxPool2D(Pool2D):
         view = K.windows(K.pad_input(x, p.win, lowest), p.win)
         m = view.max(axis=(3, 4))
         outputs[0][...] = np.clip(m, p.act_min, p.act_max).reshape((bsz, *p.out_shape))
+
+    trusts_stored_output_shape = True  # pooling_common.cc: padding from the computed size, loops over the stored one

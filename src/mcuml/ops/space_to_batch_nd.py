@@ -53,24 +53,47 @@ def _space_positions(batch: tuple[int, ...], space: tuple[int, ...], bh: int, bw
     return b % space[0], sh, sw, valid
 
 
+def _computed(node: Operator, to_batch: bool) -> tuple[int, ...] | None:
+    """What TFLite's Prepare resizes the output to (``space_to_batch_nd.cc`` / ``batch_to_space_nd.cc`` of TFLite)."""
+    x = node.inputs[0] if node.inputs else None
+    if x is None or len(node.inputs) < 3 or any(t is None or t.buffer is None for t in node.inputs[1:3]) \
+            or not 3 <= len(x.shape) <= 4:
+        return None
+    block = np.frombuffer(node.inputs[1].buffer.data, np.int32)
+    pads = np.frombuffer(node.inputs[2].buffer.data, np.int32).reshape(-1, 2)
+    if block.size != len(x.shape) - 2 or pads.shape[0] != block.size or (block <= 0).any():
+        return None
+    if to_batch:
+        space = [(d + int(p.sum())) // int(b) for d, p, b in zip(x.shape[1:-1], pads, block)]
+        return (x.shape[0] * int(block.prod()), *space, x.shape[-1])
+    space = [d * int(b) - int(p.sum()) for d, p, b in zip(x.shape[1:-1], pads, block)]
+    return (x.shape[0] // int(block.prod()), *space, x.shape[-1])
+
+
 @register("SPACE_TO_BATCH_ND")
 class SpaceToBatchND(IndexMapOp):
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "paddings")
-        if ys[0] != xs[0] * bh * bw or ys[3] != xs[3]:
-            ctx.shape_error(f"output {list(node.outputs[0].shape)} does not fit the block shape")
+        if ys[3] != xs[3]:
+            ctx.shape_error(f"output {list(node.outputs[0].shape)} has a different depth than the input")
         in_b, ih, iw, valid = _space_positions(ys, xs, bh, bw, top, left)
         base = ((in_b * xs[1] + np.clip(ih, 0, xs[1] - 1)) * xs[2] + np.clip(iw, 0, xs[2] - 1)) * xs[3]
         idx = np.where(valid[..., None], base[..., None] + np.arange(xs[3]), -1)
         return IndexMapParams.build(idx, 0)
+
+    # space_to_batch_nd.cc checks ranks and types only; the reference loop runs over the stored output shape
+    trusts_stored_output_shape = True
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        return _computed(node, True)
 
 
 @register("BATCH_TO_SPACE_ND")
 class BatchToSpaceND(IndexMapOp):
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "crops")
-        if xs[0] != ys[0] * bh * bw or ys[3] != xs[3]:
-            ctx.shape_error(f"output {list(node.outputs[0].shape)} does not fit the block shape")
+        if ys[3] != xs[3]:
+            ctx.shape_error(f"output {list(node.outputs[0].shape)} has a different depth than the input")
         ob, oh, ow, valid = _space_positions(xs, ys, bh, bw, top, left)
         out_pos = ((ob * ys[1] + oh) * ys[2] + ow)[valid]
         in_pos = np.arange(xs[0] * xs[1] * xs[2]).reshape(xs[:3])[valid]
@@ -78,3 +101,10 @@ class BatchToSpaceND(IndexMapOp):
         pix[out_pos] = in_pos
         idx = np.where(pix[:, None] >= 0, pix[:, None] * xs[3] + np.arange(xs[3]), -1)
         return IndexMapParams.build(idx, 0)
+
+    # batch_to_space_nd.cc checks ranks and types only; the reference loop runs over the input and writes the
+    # positions inside the stored output shape (later input batches overwrite earlier ones; unwritten stay as-is)
+    trusts_stored_output_shape = True
+
+    def computed_output_shape(self, node: Operator) -> tuple[int, ...] | None:
+        return _computed(node, False)
