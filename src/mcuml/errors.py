@@ -86,6 +86,19 @@ class DoesNotFitError(McumlError):
     exit_code = 1
 
 
+class NotRunnableError(McumlError):
+    """Stock TFLM cannot run the model (``mcuml check``'s verdict): a finding, exit 1; ``--force`` goes on."""
+
+    exit_code = 1
+
+    def __init__(self, command: str, reasons: tuple[str, ...]) -> None:
+        shown = "; ".join(reasons[:3]) + (f"; ... ({len(reasons)} problems)" if len(reasons) > 3 else "")
+        super().__init__(f"TFLM cannot run this model, so {command} has nothing honest to report: {shown}",
+                         hint=f"fix the model (see `mcuml check`), or pass --force to {command} it anyway",
+                         reasons=list(reasons))
+        self.reasons = tuple(reasons)
+
+
 class MismatchError(McumlError):
     """mcuml and the reference disagree (a finding)."""
 
