@@ -22,7 +22,11 @@ def command(model_path: str, planner: str, reorder: bool, target: str, kernels: 
     from pathlib import Path
 
     from mcuml import load_model
+    from mcuml.memmap import check_plot_path
     from mcuml.plan import plan_model, plot_plan
+
+    if plot:
+        check_plot_path(plot)  # before any work: a .jpg would get SVG text
 
     report, out = plan_model(load_model(model_path), planner=planner, reorder=reorder, target=target,
                              kernels=kernels, name=Path(model_path).name)
@@ -38,7 +42,10 @@ def command(model_path: str, planner: str, reorder: bool, target: str, kernels: 
 def _render(r) -> None:
     click.echo(r.render_ascii())
     click.echo(f"\n{r.model} [{r.target}, {r.kernels}, {r.planner}{', reordered' if r.reorder else ''}]")
-    click.echo(f"head {r.head_bytes} B (greedy {r.greedy_head_bytes}, lower bound {r.lower_bound_bytes}), "
-               f"tail {r.tail_bytes} B")
-    click.echo(f"arena {r.arena_bytes} B (original {r.baseline_arena_bytes} B); "
-               f"recommended kTensorArenaSize {r.recommended_arena_bytes}")
+    click.echo(f"head {r.head_bytes:,} B (activations & scratch; greedy {r.greedy_head_bytes:,}, lower bound "
+               f"{r.lower_bound_bytes:,}), tail {r.tail_bytes:,} B (persistent)")
+    click.echo(f"arena {r.arena_bytes:,} B minimum (original {r.baseline_arena_bytes:,} B); "
+               f"kTensorArenaSize {r.recommended_arena_bytes:,} B (arena + margin, what codegen writes)")
+    if r.target == "host":
+        click.echo("note: host = 64-bit; `fit`, `codegen` and `deploy` use --target cortex-m (32-bit, "
+                   "cmsis-nn kernels by default)")

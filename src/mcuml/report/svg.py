@@ -86,7 +86,7 @@ def arena_plan(records: Sequence[tuple[int, int, int, str]], offsets: Sequence[i
     ymax = max(scale_to or size + tail, 1)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
            f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="11">',
-           f'<text x="0" y="14" font-weight="bold">{escape(title)}</text>',
+           f'<text x="4" y="14" font-weight="bold">{escape(title)}</text>',
            f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#999"/>']
     for k, ((sz, first, last, label), off) in enumerate(zip(records, offsets)):
         first = max(first, 0)
