@@ -96,8 +96,11 @@ def build_report(model_path: str | os.PathLike[str], board: str, *, kernels: str
     from mcuml.profile import profile
     from mcuml.report.html import render
 
+    from mcuml.verdict import tflm_verdict
+
     data = read_bytes(model_path)
     model = load_model(data)
+    tflm_verdict(model, "report", force=force)
     b = get_board(board)
     deployed = optimized_model or model
     deployed_bytes = optimized_model.to_bytes() if optimized_model is not None else data

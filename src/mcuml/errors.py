@@ -37,7 +37,11 @@ class ModelFormatError(McumlError):
 
 
 class UnsupportedOpError(McumlError):
-    """One or more operators cannot be handled; ``problems`` lists every one of them."""
+    """One or more operators cannot be handled; ``problems`` lists every one of them.
+
+    A finding about the model (exit 1), like every "TFLM / mcuml cannot run it" verdict."""
+
+    exit_code = 1
 
     def __init__(self, message: str, problems: "tuple[OpProblem, ...]" = (), **kw: object) -> None:
         super().__init__(message, **kw)
