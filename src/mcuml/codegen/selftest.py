@@ -108,7 +108,7 @@ def self_test_code(v: SelfTestVector) -> str:
     body.append(f'  Serial.print(differ == 0 ? "Self-test PASSED: " : "Self-test FAILED: ");\n'
                 "  Serial.print(static_cast<unsigned long>(differ));\n"
                 f'  Serial.print(" of {total} output values differ from mcuml\'s prediction, largest difference ");\n'
-                "  Serial.println(worst, 6);\n  return differ == 0;\n")
+                "  Serial.print(static_cast<float>(worst), 6);\n  Serial.println();\n  return differ == 0;\n")
     return ("// The self-test: runs the embedded input once and compares every output value with the one mcuml\n"
             "// predicted (integer outputs exactly). A failure means this build computes something else than TFLM's\n"
             "// reference kernels do on the host: a library version or kernel-set difference, or a corrupted model.\n"
