@@ -117,12 +117,8 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
     else:
         arena = choose_arena(model, target="cortex-m", kernels=kernels, arena_bytes=arena_bytes, estimate=estimate)
         if target == "arduino":
-            vector = None
-            if self_test:
-                from mcuml.codegen.selftest import self_test_vector
-
-                vector = self_test_vector(model)
-            files = arduino(data, name, arena=arena, board=board_name, source=path.name, self_test=vector)
+            files = arduino(data, name, arena=arena, board=board_name, source=path.name,
+                            self_test=_self_test_vector(model) if self_test else None)
         else:
             # ``arena_bytes`` is meant for the board; a 64-bit host build needs its own (larger) number
             try:
@@ -152,6 +148,12 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
         arena=arena, host_arena_bytes=host.arena_bytes if host else None, board=board_name, optimized=optimized,
         baseline_arena_bytes=int(baseline.recommended_arena_bytes) if baseline is not None else None,
         warnings=warnings, forced=bool(forced_why), tflm_problems=vd.reasons, self_test=self_test)
+
+
+def _self_test_vector(model: Any) -> Any:
+    from mcuml.codegen.selftest import self_test_vector
+
+    return self_test_vector(model)
 
 
 def _check_arena_size(model: Any, kernels: str, arena_bytes: int, estimate: Any, force: bool) -> list[str]:

@@ -203,19 +203,8 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
     else:
         n_cal = 0
         say("converting to float32")
-    float_tflite = None
-    try:
-        with quiet_native_output():
-            tflite = bytes(converter.convert())
-            if quantize == "int8" and data is not None and layer_samples > 0:
-                say("converting to float32 too (the per-layer reference)")
-                float_tflite = bytes(tf.lite.TFLiteConverter.from_saved_model(tmp.name).convert())
-    except Exception as e:  # the converter raises ConverterError and friends with MLIR diagnostics
-        raise ConversionError(f"the TensorFlow converter failed: {_first_line(e)}",
-                              hint="ops outside TFLITE_BUILTINS_INT8 cannot be fully quantized; "
-                                   "try --float to see the op set") from None
-    finally:
-        tmp.cleanup()
+    tflite, float_tflite = _run_converter(tf, converter, tmp, quantize == "int8" and data is not None
+                                          and layer_samples > 0)
 
     model, result = check_tflm(tflite, say, require_tflm, problem_ops=True,
                                hint="replace those layers (see mcuml.zoo for TFLM-friendly templates)")
@@ -235,6 +224,23 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
         runs_on_tflm=result.runs_on_tflm, problems=result.problems, warnings=result.warnings,
         calibration_samples=n_cal, agreement=agreement, seconds=time.perf_counter() - t0, tflite=tflite,
         report=report, accuracy_warning=accuracy_warning(agreement, report))
+
+
+def _run_converter(tf: Any, converter: Any, tmp: Any, with_float: bool) -> tuple[bytes, bytes | None]:
+    """(converted bytes, float conversion of the same SavedModel or None), TF's native logging kept quiet."""
+    float_tflite = None
+    try:
+        with quiet_native_output():
+            tflite = bytes(converter.convert())
+            if with_float:  # the per-layer reference
+                float_tflite = bytes(tf.lite.TFLiteConverter.from_saved_model(tmp.name).convert())
+    except Exception as e:  # the converter raises ConverterError and friends with MLIR diagnostics
+        raise ConversionError(f"the TensorFlow converter failed: {_first_line(e)}",
+                              hint="ops outside TFLITE_BUILTINS_INT8 cannot be fully quantized; "
+                                   "try --float to see the op set") from None
+    finally:
+        tmp.cleanup()
+    return tflite, float_tflite
 
 
 def _layer_report(model: Any, float_tflite: bytes | None, data: CalibrationData | None, n: int,
