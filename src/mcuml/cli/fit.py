@@ -29,7 +29,9 @@ def render(r) -> None:
     click.echo(f"  total {f.total_bytes:,} of {f.capacity_bytes:,} B, margin {f.margin_bytes:+,} B (capacity - total)")
     click.echo("SRAM components:")
     click.echo(f"  kTensorArenaSize {m.ktensorarena_bytes:,} B = arena {m.arena_bytes:,} (head {m.arena_planned_bytes:,}"
-               f" + tail {m.arena_persistent_bytes:,}) + margin {m.arena_margin_bytes:,}; {m.arena_source}")
+               f" + tail {m.arena_persistent_bytes:,}"
+               + (f" + transient {m.arena_transient_bytes:,}" if m.arena_transient_bytes else "")
+               + f") + margin {m.arena_margin_bytes:,}; {m.arena_source}")
     click.echo(f"  TFLM static {m.runtime_static_bytes:,} B"
                + (f", {r.runtime_name} {m.os_ram_bytes:,} B" if m.os_ram_bytes else "")
                + f", stack {m.stack_bytes:,} B" + (f" + ISR stack {m.isr_stack_bytes:,} B" if m.isr_stack_bytes else "")
