@@ -49,6 +49,7 @@ def cards(check: Any, fit: Any, profile: Any, arena: Any) -> str:
                else f'<span class="bad">{escape(fit.verdict)}</span>' if check.runs_on_tflm
                else '<span class="bad">TFLM cannot run this model</span>')
     dc = profile.duty_cycle
+    part = " (partial)" if profile.uncosted else ""  # nodes without a cost model are left out of time and energy
     out = [_card("verdict", verdict),
            _card("flash used", f"{fit.flash.total_bytes:,} / {fit.flash.capacity_bytes:,} B",
                  "ok" if fit.flash.fits else "bad"),
@@ -56,11 +57,12 @@ def cards(check: Any, fit: Any, profile: Any, arena: Any) -> str:
                  "ok" if fit.ram.fits else "bad"),
            _card("kTensorArenaSize", f"{arena.recommended_arena_bytes:,} B"),
            _card("minimal arena", f"{arena.arena_bytes:,} B"),
-           _card("est. latency", f"{profile.total_ms:,.2f} ms" + (" (partial)" if profile.uncosted else "")),
-           _card("energy / inference", f"{profile.energy_mj:.3f} mJ"),
+           _card("est. latency", f"{profile.total_ms:,.2f} ms{part}"),
+           _card("energy / inference", f"{profile.energy_mj:.3f} mJ{part}"),
            _card("MACs", f"{profile.total_macs:,}")]
     if dc is not None and dc.battery_life_days is not None:
-        out.append(_card("battery life", f"{dc.battery_life_days:,.1f} days @ {dc.rate_hz:g} Hz"))
+        out.append(_card("battery life", f"{dc.battery_life_days:,.1f} days @ {dc.rate_hz:g} Hz"
+                               + (" (at most)" if part else "")))
     return "".join(out)
 
 
