@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from oracle import model_path
 
 from mcuml.cli import main
 from mcuml.report.browser import chromium, load_page
-from oracle import model_path
 
 VWW = "mlcommons_tiny/vww_96_int8.tflite"
 
@@ -44,7 +44,7 @@ def test_plan_svg_renders_in_chromium(tmp_path):
     _plan_svg(tmp_path)
     page = load_page(tmp_path / "plan.svg", tmp_path / "shot.png")
     assert not page.console_errors and not page.page_requests
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     img = np.asarray(Image.open(tmp_path / "shot.png").convert("RGB")).astype(int)
     assert img.std() > 10 and len({tuple(p) for p in img.reshape(-1, 3)[::97]}) > 20  # colours, not blank

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import model_path
 
 from mcuml.cli import main
 from mcuml.convert.calibration import from_arrays
 from mcuml.errors import InputError
-from oracle import model_path
 
 HELLO = "tflite_micro/hello_world_int8.tflite"
 
 
 def test_codegen_arena_size_below_the_predicted_minimum(tmp_path, capsys):
-    from mcuml.arena import predict_arena
     from mcuml import load_model
+    from mcuml.arena import predict_arena
 
     p = model_path(HELLO)
     need = predict_arena(load_model(p), target="cortex-m", kernels="cmsis-nn").arena_bytes

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from oracle import SHARED, model_path
 
 from mcuml.cli import main
-from oracle import SHARED, model_path
 
 NOT_RUNNABLE = sorted(e["file"] for e in json.loads((SHARED / "models" / "manifest.json").read_text())
                       if not e["tflm_runs"])

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from oracle import model_path
 
 from mcuml.boards import get_board, get_runtime, list_boards, runtime_ids
 from mcuml.cli import main
 from mcuml.errors import McumlError
 from mcuml.fit import fit
-from oracle import model_path
 
 VWW = "tinyengine/vww.tflite"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from codegen_util import have
+from oracle import model_path, tflm_run
 
 from mcuml import load_model
 from mcuml.cli import main
 from mcuml.codegen import generate
 from mcuml.codegen.selftest import self_test_vector
-from oracle import model_path, tflm_run
 
 STUBS = Path(__file__).parent / "stubs"
 MODELS = ["tflite_micro/hello_world_int8.tflite", "tflite_micro/person_detect.tflite",

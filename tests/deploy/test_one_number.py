@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from oracle import model_path
 
 from mcuml.cli import main
-from oracle import model_path
 
 
 def _cli_json(capsys, args: list[str]) -> dict:

@@ -8,7 +8,8 @@ sequences line up; outputs are matched by tensor name, else by position when the
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 from mcuml.report import sections
 
@@ -32,7 +33,7 @@ class PlanView:
     tail: int = 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _resource(name: str) -> str:
     return resources.files("mcuml").joinpath(f"data/report/{name}").read_text(encoding="utf-8")
 
