@@ -38,7 +38,7 @@ def render(r) -> None:
         con.print(f"at {d.rate_hz:g} Hz: duty {d.duty:.1%}{'' if d.feasible else ' (CANNOT keep up)'}, "
                   f"average {d.average_mw:.3f} mW (sleep {d.sleep_mw:g} mW)"
                   + (f", battery {d.battery_mah:g} mAh @ {d.battery_v:g} V lasts {d.battery_life_h:,.0f} h "
-                     f"({d.battery_life_days:,.1f} days)" if d.battery_life_h is not None else ""))
+                     f"({d.battery_life_days:,.1f} days{', at most: nodes left out' if r.uncosted else ''})" if d.battery_life_h is not None else ""))
     for n in r.notes:
         con.print(f"note: {n}")
 
