@@ -40,6 +40,10 @@ def test_commands_exit_1_with_the_reasons(rel, tmp_path, capsys):
     assert not (tmp_path / "dep" / "report.html").exists()
     for cmd in ("run", "compare"):  # mcuml cannot run it either: the same exit code
         assert main([cmd, p]) == 1, cmd
+    capsys.readouterr()
+    assert main(["plan", p]) == 1  # plan still shows its figures, with a warning
+    cap = capsys.readouterr()
+    assert "arena" in cap.out and "TFLM cannot run this model" in cap.err
 
 
 @pytest.mark.parametrize("rel", sorted(REASON))

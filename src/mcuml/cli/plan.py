@@ -28,7 +28,11 @@ def command(model_path: str, planner: str, reorder: bool, target: str, kernels: 
     if plot:
         check_plot_path(plot)  # before any work: a .jpg would get SVG text
 
-    report, out = plan_model(load_model(model_path), planner=planner, reorder=reorder, target=target,
+    from mcuml.check import check
+
+    model = load_model(model_path)
+    chk = check(model)  # the plan is still shown (it is an analysis), but the verdict sets the exit code
+    report, out = plan_model(model, planner=planner, reorder=reorder, target=target,
                              kernels=kernels, name=Path(model_path).name)
     if output:
         Path(output).write_bytes(out.to_bytes())
@@ -37,6 +41,10 @@ def command(model_path: str, planner: str, reorder: bool, target: str, kernels: 
         plot_plan(report, plot)
         log(f"wrote {plot}")
     emit(report, as_json, _render)
+    if not chk.runs_on_tflm:
+        log(f"warning: TFLM cannot run this model ({len(chk.problems)} problem(s), see `mcuml check`): "
+            "an arena for a build that fails on the board")
+        raise SystemExit(1)
 
 
 def _render(r) -> None:
