@@ -80,7 +80,8 @@ def main() -> None:
         ray.shutdown()
     result = {
         "model": os.path.relpath(args.model, ROOT.parent), "samples": args.samples, "repeat": args.repeat,
-        "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2), "machine": platform.machine(), "ray": ray.__version__,
+        "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
+        "machine": platform.machine(), "ray": ray.__version__,
         "local_s": round(t_local, 3), "ray_1_worker_s": round(times[1], 3), "ray_2_workers_s": round(times[2], 3),
         "speedup_1_to_2_workers": round(times[1] / times[2], 3),
         "actor_start_s": {str(w): round(phase[w][0], 3) for w in (1, 2)},

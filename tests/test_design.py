@@ -27,8 +27,10 @@ def test_candidates_fit_the_board_best_first(nano_image):
     for c in r.candidates:
         assert c.fits and c.flash_bytes <= c.flash_capacity == 1024 * 1024
         assert c.sram_bytes <= c.sram_capacity == 256 * 1024 and not c.reasons
+    assert r.max_latency_ms == 1000.0  # the default budget (issue 16.4)
     for c in r.rejected:
-        assert c.reasons and not c.fits
+        assert c.reasons and not (c.fits and c.meets_latency)
+    assert all(c.latency_ms <= 1000.0 for c in r.candidates)
     macs = [c.macs for c in r.candidates]
     assert macs == sorted(macs, reverse=True)
     assert {c.template for c in r.candidates} == {"cnn", "resnet8", "mobilenet_v1"}

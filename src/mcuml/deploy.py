@@ -23,23 +23,31 @@ class DeployResult:
     board: str
     board_name: str
     kernels: str
+    runtime: str              # runtime profile the budgets are for (see `mcuml fit --runtime`)
+    runtime_name: str
     runs_on_tflm: bool
     fits: bool
     ok: bool  # runs on TFLM and fits the board
+    verdict: str              # fit's one-line verdict ("DOES NOT FIT (Arduino mbed core); fits bare metal")
     reasons: tuple[str, ...]  # why not, when not ok
-    flash_bytes: int
+    flash_bytes: int          # fit's flash total for the deployed model (what the sketch embeds)
     flash_capacity_bytes: int
-    sram_bytes: int
+    sram_bytes: int           # fit's SRAM total (counts kTensorArenaSize)
     sram_capacity_bytes: int
-    arena_bytes: int  # predicted minimal kTensorArenaSize (32-bit, chosen kernels)
-    recommended_arena_bytes: int
-    baseline_arena_bytes: int  # before optimization (greedy, original op order)
-    optimized: bool
+    model_bytes: int          # the embedded .tflite (the optimized one when optimized)
+    arena_bytes: int  # predicted minimal arena of the deployed model (32-bit, chosen kernels)
+    recommended_arena_bytes: int  # kTensorArenaSize written into the generated code
+    baseline_arena_bytes: int  # the original model's minimal arena (greedy plan, original op order)
+    baseline_recommended_arena_bytes: int  # kTensorArenaSize the original model would need
+    optimized: bool           # the generated code embeds the optimized model (``deployed_model``)
+    deployed_model: str       # path of the .tflite the generated code embeds
     latency_ms: float
     energy_mj: float
     battery_life_days: float | None
     report: str | None
     files: tuple[str, ...]
+    forced: bool = False      # TFLM cannot run the model; deployed anyway (--force)
+    self_test: bool = False
 
 
 def _noop(msg: str) -> None:
@@ -59,17 +67,26 @@ def _plan_views(model, kernels: str, optimized_model):
                     ("deployed model (mcuml's plan as offline-plan metadata)", optimized_model)):
         if m is None:
             continue
+        from mcuml.arena import predict_arena
+
         recs = usage_records(m, kernels=kernels, target="cortex-m")
         plan = plan_greedy(recs)
+        tail = predict_arena(m, target="cortex-m", kernels=kernels).tail_bytes
         views.append(PlanView(name, tuple((r.size, r.first_use, r.last_use, r.label) for r in recs),
-                              tuple(plan.offsets), plan.size))
+                              tuple(plan.offsets), plan.size, ops=tuple(op.name for op in m.main.operators),
+                              tail=tail))
     return views
 
 
 def build_report(model_path: str | os.PathLike[str], board: str, *, kernels: str = "cmsis-nn",
                  rate_hz: float | None = 1.0, battery: tuple[float, float] | None = (1000.0, 3.7),
-                 optimized_model=None, title: str | None = None) -> tuple[str, object, object, object, object]:
-    """HTML report text plus the (check, fit, profile, arena) results it shows."""
+                 optimized_model=None, title: str | None = None, runtime: str | None = None,
+                 force: bool = False) -> tuple[str, object, object, object, object]:
+    """HTML report text plus the (check, fit, profile, arena) results it shows.
+
+    Every figure is for the model the generated code embeds: the file's own bytes, or
+    ``optimized_model`` serialized exactly as deploy writes it, so report, fit and sketch agree.
+    """
     from mcuml.arena import predict_arena
     from mcuml.boards import get_board
     from mcuml.check import check
@@ -79,15 +96,19 @@ def build_report(model_path: str | os.PathLike[str], board: str, *, kernels: str
     from mcuml.profile import profile
     from mcuml.report.html import render
 
+    from mcuml.verdict import tflm_verdict
+
     data = read_bytes(model_path)
     model = load_model(data)
+    tflm_verdict(model, "report", force=force)
     b = get_board(board)
     deployed = optimized_model or model
+    deployed_bytes = optimized_model.to_bytes() if optimized_model is not None else data
     chk = check(model, size=len(data))
     ins = inspect(model, size=len(data))
-    fr = fit(deployed, b, kernels)
-    pr = profile(deployed, b, kernels, rate_hz=rate_hz, battery_mah=battery[0] if battery else None,
-                 battery_v=battery[1] if battery else 3.7)
+    fr = fit(deployed_bytes, b, kernels, runtime=runtime, force=force)
+    pr = profile(deployed_bytes, b, kernels, rate_hz=rate_hz, battery_mah=battery[0] if battery else None,
+                 battery_v=battery[1] if battery else 3.7, force=force)
     ar = predict_arena(deployed, target="cortex-m", kernels=kernels)
     html = render(title=title or f"mcuml report: {Path(model_path).name} on {b.name}", model_name=Path(model_path).name,
                   model_bytes=len(data), board=b, kernels=kernels, check=chk, inspect=ins, fit=fr, profile=pr,
@@ -98,9 +119,11 @@ def build_report(model_path: str | os.PathLike[str], board: str, *, kernels: str
 
 def report(model_path: str | os.PathLike[str], board: str, out: str | os.PathLike[str], *,
            kernels: str = "cmsis-nn", rate_hz: float | None = 1.0,
-           battery: tuple[float, float] | None = (1000.0, 3.7)) -> str:
-    """Write the self-contained HTML report; returns its path."""
-    html, *_ = build_report(model_path, board, kernels=kernels, rate_hz=rate_hz, battery=battery)
+           battery: tuple[float, float] | None = (1000.0, 3.7), runtime: str | None = None,
+           force: bool = False) -> str:
+    """Write the self-contained HTML report; returns its path (TFLM cannot run the model: exit 1 unless force)."""
+    html, *_ = build_report(model_path, board, kernels=kernels, rate_hz=rate_hz, battery=battery, runtime=runtime,
+                            force=force)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(html, encoding="utf-8")
     return str(out)
@@ -108,28 +131,32 @@ def report(model_path: str | os.PathLike[str], board: str, out: str | os.PathLik
 
 def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.PathLike[str], *,
            kernels: str = "cmsis-nn", optimize: bool = True, name: str | None = None, rate_hz: float | None = 1.0,
-           battery: tuple[float, float] | None = (1000.0, 3.7), progress: Progress = _noop) -> DeployResult:
-    """Run the whole workflow for ``model_path`` on ``board`` and write everything into ``out_dir``."""
+           battery: tuple[float, float] | None = (1000.0, 3.7), progress: Progress = _noop,
+           runtime: str | None = None, force: bool = False, self_test: bool = False) -> DeployResult:
+    """Run the whole workflow for ``model_path`` on ``board`` and write everything into ``out_dir``.
+
+    A model TFLM cannot run raises :class:`~mcuml.errors.NotRunnableError` (exit 1, nothing written)
+    unless ``force``; ``self_test`` gives the sketch a start-up check of one input's output.
+    """
     from mcuml.arena import predict_arena
     from mcuml.boards import get_board
-    from mcuml.check import check
+    from mcuml.verdict import tflm_verdict
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     data = read_bytes(model_path)
     model = load_model(data)
+    progress(f"[1/6] check: can stock TFLM run {Path(model_path).name}?")
+    vd = tflm_verdict(model, "deploy", force=force)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     b = get_board(board)
     stem = name or Path(model_path).stem
     files: list[str] = []
-
-    progress(f"[1/6] check: can stock TFLM run {Path(model_path).name}?")
-    chk = check(model, size=len(data))
-    reasons = [f"node {p.node} ({p.op}): {p.reason}" for p in chk.problems]
+    reasons = [vd.label(), *vd.reasons] if vd.forced else []
 
     progress("[2/6] plan: arena with TFLM's greedy planner, then mcuml's optimal plan")
     baseline = predict_arena(model, target="cortex-m", kernels=kernels)
-    deployed_model, deployed_path = model, Path(model_path)
-    if optimize and chk.runs_on_tflm:
+    deployed_model, deployed_path, ar = model, Path(model_path), baseline
+    if optimize and vd.runs_on_tflm:
         from mcuml.plan import optimize_model
 
         opt = optimize_model(model, planner="optimal", reorder=True, target="cortex-m", kernels=kernels)
@@ -138,43 +165,62 @@ def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.Pat
             deployed_path = out / f"{stem}_optimized.tflite"
             deployed_path.write_bytes(opt.model.to_bytes())
             files.append(str(deployed_path))
-            progress(f"      arena {baseline.arena_bytes:,} B -> {opt.arena.arena_bytes:,} B")
+            progress(f"      embeds the optimized model {deployed_path.name}: arena {baseline.arena_bytes:,} B -> "
+                     f"{opt.arena.arena_bytes:,} B")
     optimized = deployed_model is not model
 
     progress(f"[3/6] fit + [4/6] profile on {b.name}")
     html, chk, fr, pr, ar = build_report(model_path, board, kernels=kernels, rate_hz=rate_hz, battery=battery,
-                                         optimized_model=deployed_model if optimized else None)
-    if not fr.fits:
-        if not fr.flash.fits:
-            reasons.append(f"flash: needs {fr.flash.total_bytes:,} B of {fr.flash.capacity_bytes:,} B "
-                           f"({-fr.flash.margin_bytes:,} B over)")
-        if not fr.ram.fits:
-            reasons.append(f"SRAM: needs {fr.ram.total_bytes:,} B of {fr.ram.capacity_bytes:,} B "
-                           f"({-fr.ram.margin_bytes:,} B over)")
+                                         optimized_model=deployed_model if optimized else None, runtime=runtime,
+                                         force=force)
+    reasons += _misfit_reasons(fr)
 
     progress("[5/6] codegen: C array, Arduino sketch, TFLM app")
-    if chk.runs_on_tflm:
-        from mcuml.codegen import generate
-
-        for target, sub in (("c-array", "c_array"), ("arduino", "arduino"), ("tflm-app", "tflm_app")):
-            try:
-                res = generate(deployed_path, target, out / sub, name=stem, board=board, kernels=kernels)
-            except McumlError as e:
-                reasons.append(f"codegen {target}: {e.message}")
-                continue
-            files.extend(str(Path(res.out_dir) / f) for f in res.files)
+    reasons += _codegen(deployed_path, out, stem, board, kernels, files, force, self_test)
 
     progress("[6/6] report")
     report_path = out / "report.html"
     report_path.write_text(html, encoding="utf-8")
     files.append(str(report_path))
     dc = pr.duty_cycle
-    ok = chk.runs_on_tflm and fr.fits
     return DeployResult(
-        model=str(model_path), board=b.id, board_name=b.name, kernels=kernels, runs_on_tflm=chk.runs_on_tflm,
-        fits=fr.fits, ok=ok, reasons=tuple(reasons), flash_bytes=fr.flash.total_bytes,
-        flash_capacity_bytes=fr.flash.capacity_bytes, sram_bytes=fr.ram.total_bytes,
-        sram_capacity_bytes=fr.ram.capacity_bytes, arena_bytes=ar.arena_bytes,
+        model=str(model_path), board=b.id, board_name=b.name, kernels=kernels, runtime=fr.runtime,
+        runtime_name=fr.runtime_name, runs_on_tflm=vd.runs_on_tflm, fits=fr.fits,
+        ok=vd.runs_on_tflm and fr.fits, verdict=fr.verdict, reasons=tuple(reasons),
+        flash_bytes=fr.flash.total_bytes, flash_capacity_bytes=fr.flash.capacity_bytes,
+        sram_bytes=fr.ram.total_bytes, sram_capacity_bytes=fr.ram.capacity_bytes,
+        model_bytes=fr.flash.model_bytes, arena_bytes=ar.arena_bytes,
         recommended_arena_bytes=ar.recommended_arena_bytes, baseline_arena_bytes=baseline.arena_bytes,
-        optimized=optimized, latency_ms=pr.total_ms, energy_mj=pr.energy_mj,
-        battery_life_days=dc.battery_life_days if dc else None, report=str(report_path), files=tuple(files))
+        baseline_recommended_arena_bytes=baseline.recommended_arena_bytes, optimized=optimized,
+        deployed_model=str(deployed_path), latency_ms=pr.total_ms, energy_mj=pr.energy_mj,
+        battery_life_days=dc.battery_life_days if dc else None, report=str(report_path), files=tuple(files),
+        forced=vd.forced, self_test=self_test)
+
+
+def _misfit_reasons(fr) -> list[str]:
+    out = []
+    if not fr.flash.fits:
+        out.append(f"flash ({fr.runtime_name}): needs {fr.flash.total_bytes:,} B of {fr.flash.capacity_bytes:,} B "
+                   f"({-fr.flash.margin_bytes:,} B over)")
+    if not fr.ram.fits:
+        out.append(f"SRAM ({fr.runtime_name}): needs {fr.ram.total_bytes:,} B of {fr.ram.capacity_bytes:,} B "
+                   f"({-fr.ram.margin_bytes:,} B over)")
+    if not fr.fits and fr.fits_bare_metal:
+        out.append("fits bare metal (--runtime bare-metal)")
+    return out
+
+
+def _codegen(path: Path, out: Path, stem: str, board: str, kernels: str, files: list[str], force: bool,
+             self_test: bool) -> list[str]:
+    from mcuml.codegen import generate
+
+    reasons = []
+    for target, sub in (("c-array", "c_array"), ("arduino", "arduino"), ("tflm-app", "tflm_app")):
+        try:
+            res = generate(path, target, out / sub, name=stem, board=board, kernels=kernels, force=force,
+                           self_test=self_test and target == "arduino")
+        except McumlError as e:
+            reasons.append(f"codegen {target}: {e.message}")
+            continue
+        files.extend(str(Path(res.out_dir) / f) for f in res.files)
+    return reasons

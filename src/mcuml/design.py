@@ -23,6 +23,8 @@ from typing import Callable, Sequence
 from mcuml.errors import InputError
 
 PREFER = ("capacity", "latency", "size")
+# Without a budget "capacity" ranks multi-second models first; one inference per second is the usual ceiling.
+DEFAULT_MAX_LATENCY_MS = 1000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +128,15 @@ def _key(prefer: str) -> Callable[[Candidate], tuple]:
 
 
 def design(board: str, task: str, input_shape: str | Sequence[int] | None = None, classes: int = 10, *,
-           max_latency_ms: float | None = None, kernels: str = "cmsis-nn", prefer: str = "capacity",
+           max_latency_ms: float | None = DEFAULT_MAX_LATENCY_MS, kernels: str = "cmsis-nn", prefer: str = "capacity",
            templates: Sequence[str] | None = None, widths: Sequence[float] | None = None,
            depths: Sequence[int] | None = None, app_ram_bytes: int = 0,
            progress: Callable[[str], None] | None = None) -> DesignResult:
-    """Candidates of ``task``'s templates over the width/depth grid that fit ``board``, best first."""
+    """Candidates of ``task``'s templates over the width/depth grid that fit ``board``, best first.
+
+    ``max_latency_ms`` defaults to :data:`DEFAULT_MAX_LATENCY_MS` (None: no budget). An input shape
+    no template can take (wrong rank, too small for every grid point) is an :class:`InputError`.
+    """
     from mcuml import zoo
     from mcuml.boards import get_board
 
@@ -147,13 +153,19 @@ def design(board: str, task: str, input_shape: str | Sequence[int] | None = None
             raise InputError(f"template(s) {', '.join(wrong)} are not for task {task!r}")
     # one input for every template of the task (the first template's default when not given)
     shape = parse_shape(input_shape) if input_shape is not None else (tmpls[0].default_input if tmpls else ())
-    accepted, rejected = [], []
+    ranks = {len(t.default_input) for t in tmpls}
+    if tmpls and len(shape) not in ranks:
+        example = "x".join(map(str, tmpls[0].default_input))
+        raise InputError(f"--input {'x'.join(map(str, shape))}: {task} templates take "
+                         f"{sorted(ranks)[0]}-D per-sample inputs, not {len(shape)}-D", hint=f"e.g. --input {example}")
+    accepted, rejected, skipped = [], [], []
     for t in tmpls:
         for depth in (depths or t.depths):
             for width in (widths or t.widths):
                 try:
                     arch = zoo.build(t.name, input_shape=shape, classes=classes, width=width, depth=depth)
                 except InputError as e:  # e.g. too deep for a small input: skip this grid point
+                    skipped.append(f"{t.name}(width={width:g}, depth={depth}): {e.message}")
                     if progress:
                         progress(f"skip {t.name}(width={width:g}, depth={depth}): {e.message}")
                     continue
@@ -162,6 +174,9 @@ def design(board: str, task: str, input_shape: str | Sequence[int] | None = None
                     progress(f"{c.label}: flash {c.flash_bytes:,} B, SRAM {c.sram_bytes:,} B, "
                              f"{c.latency_ms:.1f} ms{'' if not c.reasons else ' - ' + '; '.join(c.reasons)}")
                 (accepted if c.fits and c.meets_latency else rejected).append(c)
+    if not accepted and not rejected and skipped:
+        raise InputError(f"no template can be built for input {'x'.join(map(str, shape))}: {skipped[0]}",
+                         hint="use a larger input or other --template choices")
     accepted.sort(key=_key(prefer))
     rejected.sort(key=lambda c: (c.flash_bytes / c.flash_capacity + c.sram_bytes / c.sram_capacity))
     return DesignResult(

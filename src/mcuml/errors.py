@@ -37,7 +37,11 @@ class ModelFormatError(McumlError):
 
 
 class UnsupportedOpError(McumlError):
-    """One or more operators cannot be handled; ``problems`` lists every one of them."""
+    """One or more operators cannot be handled; ``problems`` lists every one of them.
+
+    A finding about the model (exit 1), like every "TFLM / mcuml cannot run it" verdict."""
+
+    exit_code = 1
 
     def __init__(self, message: str, problems: "tuple[OpProblem, ...]" = (), **kw: object) -> None:
         super().__init__(message, **kw)
@@ -94,6 +98,19 @@ class DoesNotFitError(McumlError):
     """The model does not fit the board (a finding, not a failure)."""
 
     exit_code = 1
+
+
+class NotRunnableError(McumlError):
+    """Stock TFLM cannot run the model (``mcuml check``'s verdict): a finding, exit 1; ``--force`` goes on."""
+
+    exit_code = 1
+
+    def __init__(self, command: str, reasons: tuple[str, ...]) -> None:
+        shown = "; ".join(reasons[:3]) + (f"; ... ({len(reasons)} problems)" if len(reasons) > 3 else "")
+        super().__init__(f"TFLM cannot run this model, so {command} has nothing honest to report: {shown}",
+                         hint=f"fix the model (see `mcuml check`), or pass --force to {command} it anyway",
+                         reasons=list(reasons))
+        self.reasons = tuple(reasons)
 
 
 class MismatchError(McumlError):

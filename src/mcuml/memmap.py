@@ -15,9 +15,10 @@ from pathlib import Path
 COLORS = {
     "weights": "#4e79a7", "graph": "#a0cbe8", "runtime": "#f28e2b", "app": "#ffbe7d",
     "arena": "#59a14f", "persistent": "#8cd17d", "static": "#e15759", "stack": "#ff9d9a", "free": "#eeeeee",
+    "os": "#b07aa1", "reserved": "#9d7660", "margin": "#c9e7b9",
 }
 _CHARS = {"weights": "W", "graph": "g", "runtime": "R", "app": "a", "arena": "A", "persistent": "p",
-          "static": "s", "stack": "k"}
+          "static": "s", "stack": "k", "os": "o", "reserved": "b", "margin": "m"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,22 @@ def render_svg(bars: tuple[MemoryBar, ...] | list[MemoryBar], title: str = "", w
             f'font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n{body}\n</svg>\n')
 
 
+PLOT_SUFFIXES = (".svg", ".png")
+
+
+def check_plot_path(path: str | Path) -> None:
+    """A picture path must end in .svg or .png (what gets written); anything else is a usage error."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_SUFFIXES:
+        from mcuml.errors import McumlError
+
+        raise McumlError(f"cannot write a picture to {str(path)!r}: {suffix or 'no extension'} is not supported",
+                         hint="use a .svg (no dependency) or .png (needs matplotlib) path", path=str(path))
+
+
 def save_plot(bars: tuple[MemoryBar, ...] | list[MemoryBar], path: str | Path, title: str = "") -> Path:
     """Write the picture: ``.svg`` by hand, ``.png`` (or other raster formats) through matplotlib."""
+    check_plot_path(path)
     p = Path(path)
     if p.suffix.lower() == ".svg":
         p.write_text(render_svg(bars, title))

@@ -18,7 +18,7 @@ from oracle import model_path, require_tools
 from mcuml import __version__
 from mcuml.codegen import ArenaChoice, CodegenResult, arduino, generate, tflm_app
 from mcuml.codegen.resolver import BUILTIN_ADD_METHODS, CUSTOM_ADD_METHODS
-from mcuml.errors import UnsupportedOpError
+from mcuml.errors import NotRunnableError, UnsupportedOpError
 
 GOLDEN = Path(__file__).parent / "golden"
 STUBS = Path(__file__).parent / "stubs"
@@ -163,7 +163,10 @@ def test_unsupported_ops_fail_with_every_op_listed(tmp_path: Path) -> None:
     assert {p.op for p in e.value.problems} == {"GELU", "TILE"}
     path = tmp_path / "bad.tflite"
     path.write_bytes(data)
-    assert generate(path, "c-array", tmp_path / "out").files == ("bad.h", "bad.cc")  # c-array needs no kernels
+    with pytest.raises(NotRunnableError):  # every codegen target honours the TFLM verdict ...
+        generate(path, "c-array", tmp_path / "out")
+    r = generate(path, "c-array", tmp_path / "out", force=True)  # ... unless forced (c-array needs no kernels)
+    assert r.files == ("bad.h", "bad.cc") and r.forced and r.warnings[0].startswith("FORCED")
 
 
 def test_generate_writes_files_and_reports(tmp_path: Path) -> None:

@@ -125,3 +125,30 @@ def test_cli_convert(tmp_path):
     assert check(out).runs_on_tflm
     assert main(["convert", str(tmp_path / "imu.keras"), "-o", str(out)]) == 2  # int8 without calibration
     assert main(["convert", str(tmp_path / "imu.keras"), "-o", str(out), "--float", "--method", "mse"]) == 2
+
+
+def test_convert_is_quiet_reports_layers_and_warns_on_low_agreement(tmp_path, capfd):
+    """Issue 16.4: no TensorFlow log lines on the terminal, a per-layer error, a warning below 90 % agreement."""
+    from mcuml.cli import main
+    from mcuml.convert.common import Agreement, accuracy_warning
+
+    _, model, x = _keras("imu_cnn", n=16)
+    model.save(tmp_path / "imu.keras")
+    np.savez(tmp_path / "cal.npz", input_0=x)
+    capfd.readouterr()
+    assert main(["convert", str(tmp_path / "imu.keras"), "-o", str(tmp_path / "imu.tflite"), "--calibration",
+                 str(tmp_path / "cal.npz")]) == 0
+    cap = capfd.readouterr()
+    # what TF's converter (C++/absl) and Keras print when let through, e.g. "fully_quantize: 0, inference_type: 6"
+    markers = ("fully_quantize", "inference_type", "I0000", "W0000", "absl", "tensorflow/", "oneDNN", "1/1 ")
+    noise = [ln for ln in (cap.out + cap.err).splitlines() if any(m in ln for m in markers)]
+    assert not noise, noise
+    assert all(ln.startswith("convert: ") for ln in cap.err.splitlines() if ln.strip()), cap.err
+    assert "lowest SQNR layers: " in cap.out
+    r = convert_keras(model, calibration=x)
+    assert r.report is not None and len(r.report.layers) >= 4
+    assert {"CONV_2D", "FULLY_CONNECTED"} <= {e.op for e in r.report.layers}
+    assert all(e.sqnr_db > 10 for e in r.report.layers) and r.accuracy_warning is None
+    low = Agreement(metric="top1", samples=100, top1_agreement=0.59, relative_error=0.4, max_abs_error=1.0)
+    w = accuracy_warning(low, r.report)
+    assert "59.0%" in w and "below 90%" in w and "lowest SQNR" in w

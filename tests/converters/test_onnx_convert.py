@@ -236,3 +236,22 @@ def test_cli_converts_onnx_with_calibration(mixed, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["runs_on_tflm"] is True and out.exists()
     assert main(["check", str(out)]) == 0
+
+
+def test_nhwc_calibration_for_an_nchw_model_is_refused_with_a_hint(tmp_path, capsys):
+    """Issue 16.4: NHWC samples for an NCHW model used to be reshaped silently (pixels scrambled)."""
+    from mcuml.cli import main
+
+    torch.manual_seed(0)
+    (tmp_path / "c.onnx").write_bytes(_export(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()), (1, 3, 8, 8)))
+    nchw = np.random.default_rng(1).standard_normal((16, 3, 8, 8)).astype(np.float32)
+    np.savez(tmp_path / "nhwc.npz", input_0=nchw.transpose(0, 2, 3, 1))
+    np.savez(tmp_path / "nchw.npz", input_0=nchw)
+    args = ["convert", str(tmp_path / "c.onnx"), "-q", "--calibration"]
+    assert main([*args, str(tmp_path / "nhwc.npz"), "-o", str(tmp_path / "bad.tflite")]) == 2
+    err = capsys.readouterr().err
+    assert "looks NHWC for a NCHW model" in err and "--calibration-layout nhwc" in err
+    assert not (tmp_path / "bad.tflite").exists()
+    assert main([*args, str(tmp_path / "nhwc.npz"), "--calibration-layout", "nhwc", "-o", str(tmp_path / "a.tflite")]) == 0
+    assert main([*args, str(tmp_path / "nchw.npz"), "-o", str(tmp_path / "b.tflite")]) == 0
+    assert (tmp_path / "a.tflite").read_bytes() == (tmp_path / "b.tflite").read_bytes()

@@ -49,8 +49,8 @@ def test_deploy_model_that_does_not_fit_exits_1_and_says_by_how_much(tmp_path, c
     p = model_path("tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite")
     assert main(["deploy", str(p), "--board", "nano33ble", "-o", str(tmp_path), "--no-optimize"]) == 1
     out = capsys.readouterr().out
-    assert re.search(r"flash: needs [\d,]+ B of [\d,]+ B \([\d,]+ B over\)", out)
-    assert re.search(r"SRAM: needs [\d,]+ B of [\d,]+ B \([\d,]+ B over\)", out)
+    assert re.search(r"flash \(Arduino mbed core\): needs [\d,]+ B of [\d,]+ B \([\d,]+ B over\)", out)
+    assert re.search(r"SRAM \(Arduino mbed core\): needs [\d,]+ B of [\d,]+ B \([\d,]+ B over\)", out)
 
 
 def test_deploy_optimizes_and_the_deployed_model_runs_in_tflm(tmp_path):

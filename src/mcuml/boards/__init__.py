@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from mcuml.errors import BoardNotFoundError
+from mcuml.errors import BoardNotFoundError, McumlError
 
 CORE_CLASSES = ("cortex-m0+", "cortex-m4", "cortex-m7", "cortex-m33", "xtensa-lx6", "xtensa-lx7")
 
@@ -47,6 +47,9 @@ class Board:
     power_note: str
     notes: str
     sources: dict[str, Any] = field(default_factory=dict)
+    runtime: str = "bare-metal"     # the runtime users of this board usually run (Arduino boards: the core)
+    runtimes: tuple[str, ...] = ("bare-metal",)
+    runtime_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def clock_hz(self) -> float:
@@ -58,15 +61,63 @@ def _norm(s: str) -> str:
     return re.sub(r"[^a-z0-9+]", "", s.lower())
 
 
+@dataclass(frozen=True, slots=True)
+class RuntimeProfile:
+    """What the software under the model takes on one board: OS / Arduino core code, RAM, stacks (bytes).
+
+    ``stack_bytes`` is the stack TFLM runs on (Mbed's main thread, the Arduino loop task...); None means
+    there is no fixed one and TFLM's measured peak is what counts. ``approximate`` marks figures
+    taken from typical builds rather than from this exact configuration; ``sources`` says which.
+    """
+
+    id: str
+    name: str
+    description: str
+    flash_bytes: int              # core / OS code and constants
+    flash_reserved_bytes: int     # flash the application cannot use (bootloader)
+    static_ram_bytes: int         # .data + .bss of the core / OS (without the stacks below)
+    ram_reserved_bytes: int       # RAM the linker script keeps away from the application
+    heap_bytes: int               # heap the runtime itself allocates at start-up
+    stack_bytes: int | None       # the stack setup()/loop() / main run on
+    isr_stack_bytes: int
+    approximate: bool
+    notes: str
+    sources: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    return json.loads(resources.files("mcuml").joinpath("data/boards.json").read_text())
+
+
 @functools.lru_cache(maxsize=1)
 def _load() -> tuple[Board, ...]:
-    raw = json.loads(resources.files("mcuml").joinpath("data/boards.json").read_text())
     out = []
-    for d in raw["boards"]:
+    for d in _raw()["boards"]:
         d = dict(d)
         d["aliases"] = tuple(d.get("aliases", ()))
+        d["runtimes"] = tuple(d.get("runtimes", ("bare-metal",)))
         out.append(Board(**d))
     return tuple(out)
+
+
+def runtime_ids() -> tuple[str, ...]:
+    """Every runtime profile id (``bare-metal``, ``arduino-mbed``, ...)."""
+    return tuple(_raw()["runtimes"])
+
+
+def get_runtime(board: str | Board, runtime: str | None = None) -> RuntimeProfile:
+    """The runtime profile ``runtime`` (default: the board's usual one) with the board's overrides applied."""
+    b = get_board(board)
+    rid = (runtime or b.runtime).strip().lower().replace("_", "-").replace(" ", "-")
+    rid = {"baremetal": "bare-metal", "arduino": b.runtime if b.runtime.startswith("arduino") else "arduino",
+           "mbed": "mbed-os", "idf": "esp-idf"}.get(rid, rid)
+    table = _raw()["runtimes"]
+    if rid not in table:
+        raise McumlError(f"unknown runtime {runtime!r}", hint="use one of " + ", ".join(table))
+    d = {"flash_reserved_bytes": 0, "ram_reserved_bytes": 0, **table[rid], **b.runtime_overrides.get(rid, {})}
+    d["sources"] = tuple(d.get("sources", ()))
+    return RuntimeProfile(id=rid, **d)
 
 
 def list_boards() -> tuple[Board, ...]:
@@ -114,4 +165,5 @@ def get_board(name: str | Board) -> Board:
     raise BoardNotFoundError(f"unknown board {name!r}", hint=hint, board=name, suggestions=ids)
 
 
-__all__ = ["Board", "BoardCatalog", "CORE_CLASSES", "catalog", "get_board", "list_boards"]
+__all__ = ["Board", "BoardCatalog", "CORE_CLASSES", "RuntimeProfile", "catalog", "get_board", "get_runtime",
+           "list_boards", "runtime_ids"]

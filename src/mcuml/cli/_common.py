@@ -15,6 +15,12 @@ import numpy as np
 SCHEMA_VERSION = 1
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+force_option = click.option("--force", is_flag=True,
+                            help="Go on when TFLM cannot run the model (the output says FORCED; exit 1).")
+runtime_option = click.option(
+    "--runtime", default=None, metavar="ID",
+    help="What runs under the model: bare-metal, arduino-mbed, arduino-esp32, zephyr, mbed-os, esp-idf... "
+         "(default: the board's usual runtime; see `mcuml boards BOARD`).")
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -15,10 +15,15 @@ def render_list(r) -> None:
     """Print the board list as a table."""
     from rich.table import Table
 
-    t = Table("id", "name", "MCU", "core", "MHz", "flash", "SRAM", "FPU", "DSP", title="boards")
+    t = Table(title="boards")
+    # ids are what users type: never truncated or wrapped
+    t.add_column("id", no_wrap=True, min_width=max((len(b.id) for b in r.boards), default=2))
+    for col in ("name", "MCU", "core", "MHz", "flash", "SRAM", "FPU", "DSP"):
+        t.add_column(col)
+    t.add_column("runtime", no_wrap=True)
     for b in r.boards:
         t.add_row(b.id, b.name, b.mcu, b.core, f"{b.clock_mhz:g}", _kib(b.flash_bytes), _kib(b.sram_bytes), b.fpu,
-                  "yes" if b.dsp else "no")
+                  "yes" if b.dsp else "no", b.runtime)
     console().print(t)
 
 
@@ -37,6 +42,23 @@ def render_one(b) -> None:
     rows += [(f"source ({k})", ", ".join(v) if isinstance(v, list) else v) for k, v in b.sources.items()]
     for k, v in rows:
         click.echo(f"{k:<18} {v}")
+    _render_runtimes(b)
+
+
+def _render_runtimes(b) -> None:
+    """The runtime profiles `fit --runtime` accepts for this board, the default first."""
+    from mcuml.boards import get_runtime
+
+    click.echo(f"runtimes           default {b.runtime}; also " + ", ".join(r for r in b.runtimes if r != b.runtime))
+    for rid in b.runtimes:
+        rt = get_runtime(b, rid)
+        stack = f"{rt.stack_bytes:,} B" if rt.stack_bytes is not None else "TFLM's peak"
+        click.echo(f"  {rt.id:<16} {rt.description}{' (approximate)' if rt.approximate else ''}")
+        click.echo(f"  {'':<16} flash {rt.flash_bytes:,} B + reserved {rt.flash_reserved_bytes:,} B; RAM statics "
+                   f"{rt.static_ram_bytes:,} B + reserved {rt.ram_reserved_bytes:,} B + heap {rt.heap_bytes:,} B; "
+                   f"stack {stack} + ISR {rt.isr_stack_bytes:,} B")
+        for src in rt.sources:
+            click.echo(f"  {'':<16} source: {src}")
 
 
 @click.command("boards")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import click
 
-from mcuml.cli._common import console, emit, json_option, log
+from mcuml.cli._common import console, emit, force_option, json_option, log
 
 
 def _render(r) -> None:
     out = console()
+    if r.forced:
+        out.print("[bold red]FORCED[/bold red]: this code will not run as generated:")
+        for p in r.tflm_problems:
+            out.print(f"  {p}")
     out.print(f"[bold]{r.target}[/bold] for [bold]{r.name}[/bold] ({r.model_bytes:,} model bytes) in {r.out_dir}")
     for f in r.files:
         out.print(f"  wrote {f}")
@@ -34,8 +38,11 @@ def _render(r) -> None:
 @click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), help="Kernel set the arena is sized for.")
 @click.option("--arena-size", type=click.IntRange(min=1), help="Use this kTensorArenaSize instead of predicting.")
 @click.option("--optimized", is_flag=True, help="Embed the model rewritten by the optimal plan (smaller arena).")
+@click.option("--self-test", is_flag=True,
+              help="Arduino: embed one input and its expected output (mcuml's bit-exact run), checked at start-up.")
+@force_option
 @json_option
-def command(model, target, out_dir, name, board, kernels, arena_size, optimized, as_json) -> None:
+def command(model, target, out_dir, name, board, kernels, arena_size, optimized, self_test, force, as_json) -> None:
     """Generate a C array, an Arduino sketch or a plain TFLM app for MODEL.
 
     Example: mcuml codegen person_detect.tflite --target arduino -o sketches/
@@ -43,7 +50,9 @@ def command(model, target, out_dir, name, board, kernels, arena_size, optimized,
     from mcuml.codegen import generate
 
     result = generate(model, target, out_dir, name=name, board=board, optimized=optimized, kernels=kernels,
-                      arena_bytes=arena_size)
+                      arena_bytes=arena_size, force=force, self_test=self_test)
     for w in result.warnings:
-        log(f"warning: {w} (see `mcuml fit`)")
+        log(f"warning: {w}")
     emit(result, as_json, _render)
+    if result.forced:
+        raise SystemExit(1)

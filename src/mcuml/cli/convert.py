@@ -17,8 +17,10 @@ from mcuml.cli._common import console, emit, json_option, log
               help="Full-integer int8 (needs --calibration) or float32.")
 @click.option("--calibration", type=click.Path(exists=True),
               help="Representative data: .npz with input_0… (sample axis first, float32) or a directory of them.")
-@click.option("--io", type=click.Choice(["int8", "float"]), default="int8", show_default=True,
-              help="Input/output tensor type of an int8 model.")
+@click.option("--io", type=click.Choice(["int8", "float"]), default=None,
+              help="Input/output tensor type of an int8 model [default: int8; float models have float I/O].")
+@click.option("--calibration-layout", type=click.Choice(["nhwc", "nchw"]), default=None,
+              help="ONNX only: the layout 4-D calibration samples are stored in, when not the model's own.")
 @click.option("--max-calibration", default=500, show_default=True, help="Calibration samples used.")
 @click.option("--evaluate-samples", default=1000, show_default=True,
               help="Samples used to compare the int8 outputs with the float model's.")
@@ -27,8 +29,9 @@ from mcuml.cli._common import console, emit, json_option, log
 @click.option("--per-tensor", is_flag=True, help="ONNX only: per-tensor instead of per-channel weights.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @json_option
-def command(model: str, output: str, int8: bool, calibration: str | None, io: str, max_calibration: int,
-            evaluate_samples: int, method: str | None, per_tensor: bool, quiet: bool, as_json: bool) -> None:
+def command(model: str, output: str, int8: bool, calibration: str | None, io: str | None,
+            calibration_layout: str | None, max_calibration: int, evaluate_samples: int, method: str | None,
+            per_tensor: bool, quiet: bool, as_json: bool) -> None:
     """Convert MODEL (.keras/.h5, a SavedModel directory, or .onnx) to a .tflite TFLM can run.
 
     After converting, the result is checked against stock TFLM (conversion fails if TFLM cannot
@@ -37,12 +40,17 @@ def command(model: str, output: str, int8: bool, calibration: str | None, io: st
     """
     from mcuml.convert import convert, source_kind
 
-    if source_kind(model) != "onnx" and (method is not None or per_tensor):
-        raise click.UsageError("--method and --per-tensor apply to ONNX models only")
-    result = convert(model, output, quantize="int8" if int8 else "float", calibration=calibration, io=io,
+    if not int8 and io == "int8":
+        raise click.UsageError("--io int8 needs an int8 model: drop --float (a float model has float I/O)")
+    if source_kind(model) != "onnx" and (method is not None or per_tensor or calibration_layout is not None):
+        raise click.UsageError("--method, --per-tensor and --calibration-layout apply to ONNX models only")
+    result = convert(model, output, quantize="int8" if int8 else "float", calibration=calibration, io=io or "int8",
                      max_calibration=max_calibration, evaluate_samples=evaluate_samples, method=method,
-                     per_tensor=per_tensor, progress=None if quiet else (lambda m: log(f"convert: {m}")))
+                     per_tensor=per_tensor, calibration_layout=calibration_layout,
+                     progress=None if quiet else (lambda m: log(f"convert: {m}")))
     emit(result, as_json, _render)
+    if getattr(result, "accuracy_warning", None):
+        log(f"warning: {result.accuracy_warning}")
     if not result.runs_on_tflm:  # only reachable if a converter was asked not to fail
         sys.exit(1)
 

@@ -15,7 +15,8 @@ from mcuml.cli._common import console, emit, json_option, log
 @click.option("--input", "input_shape", default=None,
               help="Per-sample input shape, e.g. 32x32x3 (default: the template's own, e.g. 49x10x1 for audio).")
 @click.option("--classes", default=10, show_default=True, help="Output classes (ignored for anomaly).")
-@click.option("--max-latency-ms", type=float, default=None, help="Drop candidates slower than this.")
+@click.option("--max-latency-ms", type=float, default=1000.0, show_default=True,
+              help="Drop candidates slower than this (0: no latency budget).")
 @click.option("--kernels", type=click.Choice(["cmsis-nn", "reference"]), default="cmsis-nn", show_default=True)
 @click.option("--prefer", type=click.Choice(["capacity", "latency", "size"]), default="capacity", show_default=True,
               help="Order: most MACs first (capacity), fastest first, or smallest first.")
@@ -32,7 +33,7 @@ def command(board: str, task: str, input_shape: str | None, classes: int, max_la
     """
     from mcuml.design import design
 
-    result = design(board, task, input_shape, classes, max_latency_ms=max_latency_ms, kernels=kernels,
+    result = design(board, task, input_shape, classes, max_latency_ms=max_latency_ms or None, kernels=kernels,
                     prefer=prefer, templates=templates or None,
                     progress=(lambda m: log(f"design: {m}")) if verbose else None)
     emit(result, as_json, lambda r: _render(r, top))

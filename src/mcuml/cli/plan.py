@@ -22,9 +22,17 @@ def command(model_path: str, planner: str, reorder: bool, target: str, kernels: 
     from pathlib import Path
 
     from mcuml import load_model
+    from mcuml.memmap import check_plot_path
     from mcuml.plan import plan_model, plot_plan
 
-    report, out = plan_model(load_model(model_path), planner=planner, reorder=reorder, target=target,
+    if plot:
+        check_plot_path(plot)  # before any work: a .jpg would get SVG text
+
+    from mcuml.check import check
+
+    model = load_model(model_path)
+    chk = check(model)  # the plan is still shown (it is an analysis), but the verdict sets the exit code
+    report, out = plan_model(model, planner=planner, reorder=reorder, target=target,
                              kernels=kernels, name=Path(model_path).name)
     if output:
         Path(output).write_bytes(out.to_bytes())
@@ -33,12 +41,19 @@ def command(model_path: str, planner: str, reorder: bool, target: str, kernels: 
         plot_plan(report, plot)
         log(f"wrote {plot}")
     emit(report, as_json, _render)
+    if not chk.runs_on_tflm:
+        log(f"warning: TFLM cannot run this model ({len(chk.problems)} problem(s), see `mcuml check`): "
+            "an arena for a build that fails on the board")
+        raise SystemExit(1)
 
 
 def _render(r) -> None:
     click.echo(r.render_ascii())
     click.echo(f"\n{r.model} [{r.target}, {r.kernels}, {r.planner}{', reordered' if r.reorder else ''}]")
-    click.echo(f"head {r.head_bytes} B (greedy {r.greedy_head_bytes}, lower bound {r.lower_bound_bytes}), "
-               f"tail {r.tail_bytes} B")
-    click.echo(f"arena {r.arena_bytes} B (original {r.baseline_arena_bytes} B); "
-               f"recommended kTensorArenaSize {r.recommended_arena_bytes}")
+    click.echo(f"head {r.head_bytes:,} B (activations & scratch; greedy {r.greedy_head_bytes:,}, lower bound "
+               f"{r.lower_bound_bytes:,}), tail {r.tail_bytes:,} B (persistent)")
+    click.echo(f"arena {r.arena_bytes:,} B minimum (original {r.baseline_arena_bytes:,} B); "
+               f"kTensorArenaSize {r.recommended_arena_bytes:,} B (arena + margin, what codegen writes)")
+    if r.target == "host":
+        click.echo("note: host = 64-bit; `fit`, `codegen` and `deploy` use --target cortex-m (32-bit, "
+                   "cmsis-nn kernels by default)")

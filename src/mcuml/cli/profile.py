@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mcuml.cli._common import console, emit, json_option, parse_battery
+from mcuml.cli._common import console, emit, force_option, json_option, parse_battery
 
 
 def _shape(shapes) -> str:
@@ -15,23 +15,31 @@ def render(r) -> None:
     """Print the per-layer table, the latency/energy line and the duty cycle."""
     from rich.table import Table
 
-    t = Table("#", "op", "in", "out", "MACs", "params", "cycles", "ms", "share", "mJ",
+    t = Table("#", "op", "in", "out", "MACs", "param B", "cycles", "ms", "share", "mJ",
               title=f"{r.model} on {r.board_name} ({r.kernels}, {r.clock_mhz:g} MHz)")
     for lp in r.layers:
+        na = not lp.costed
         t.add_row(str(lp.index), lp.op, _shape(lp.input_shapes), _shape(lp.output_shapes), f"{lp.macs:,}",
-                  f"{lp.params:,}", f"{lp.cycles:,}", f"{lp.ms:.3f}", f"{lp.share:.1%}", f"{lp.energy_mj:.4f}")
-    t.add_row("", "total", "", "", f"{r.total_macs:,}", "", f"{r.total_cycles:,}", f"{r.total_ms:.3f}", "100%",
-              f"{r.energy_mj:.4f}")
+                  f"{lp.param_bytes:,}", "n/a" if na else f"{lp.cycles:,}", "n/a (no cost model)" if na else
+                  f"{lp.ms:.3f}", "n/a" if na else f"{lp.share:.1%}", "n/a" if na else f"{lp.energy_mj:.4f}")
+    t.add_row("", "total", "", "", f"{r.total_macs:,}", f"{sum(lp.param_bytes for lp in r.layers):,}",
+              f"{r.total_cycles:,}", f"{r.total_ms:.3f}", "100%", f"{r.energy_mj:.4f}")
     con = console()
+    if r.forced:
+        con.print("FORCED: TFLM cannot run this model; the estimate is for a build that fails on the board:")
+        for p in r.tflm_problems:
+            con.print(f"  {p}")
     con.print(t)
-    con.print(f"latency {r.total_ms:.2f} ms (range {r.ms_low:.2f}-{r.ms_high:.2f}), {r.energy_mj:.3f} mJ per "
+    low = f" (excludes {len(r.uncosted)} node(s) with no cost model: more than this)" if r.uncosted else ""
+    con.print(f"latency {r.total_ms:.2f} ms{low} (range {r.ms_low:.2f}-{r.ms_high:.2f}), {r.energy_mj:.3f} mJ per "
               f"inference at {r.active_mw:g} mW; interpreter overhead {r.interpreter_cycles:,} cycles")
     d = r.duty_cycle
     if d is not None:
         con.print(f"at {d.rate_hz:g} Hz: duty {d.duty:.1%}{'' if d.feasible else ' (CANNOT keep up)'}, "
                   f"average {d.average_mw:.3f} mW (sleep {d.sleep_mw:g} mW)"
                   + (f", battery {d.battery_mah:g} mAh @ {d.battery_v:g} V lasts {d.battery_life_h:,.0f} h "
-                     f"({d.battery_life_days:,.1f} days)" if d.battery_life_h is not None else ""))
+                     f"({d.battery_life_days:,.1f} days{', at most: nodes left out' if r.uncosted else ''})"
+                     if d.battery_life_h is not None else ""))
     for n in r.notes:
         con.print(f"note: {n}")
 
@@ -42,12 +50,17 @@ def render(r) -> None:
 @click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="cmsis-nn", show_default=True)
 @click.option("--rate", type=float, default=None, help="Inferences per second (duty cycle, average power).")
 @click.option("--battery", default=None, metavar="MAH[,V]", help="Battery capacity (and voltage, default 3.7 V).")
+@force_option
 @json_option
-def command(model: str, board: str, kernels: str, rate: float | None, battery: str | None, as_json: bool) -> None:
+def command(model: str, board: str, kernels: str, rate: float | None, battery: str | None, force: bool,
+            as_json: bool) -> None:
     """Estimate per-layer latency and energy of MODEL on BOARD (calibrated TFLM cycle model)."""
     from mcuml.profile import profile
 
     mah, volts = parse_battery(battery)
     if mah is not None and rate is None:
         raise click.UsageError("--battery needs --rate")
-    emit(profile(model, board, kernels, rate_hz=rate, battery_mah=mah, battery_v=volts), as_json, render)
+    r = profile(model, board, kernels, rate_hz=rate, battery_mah=mah, battery_v=volts, force=force)
+    emit(r, as_json, render)
+    if r.forced:
+        raise SystemExit(1)

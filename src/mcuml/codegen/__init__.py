@@ -40,6 +40,9 @@ class CodegenResult:
     optimized: bool
     baseline_arena_bytes: int | None   # --optimized: the arena the original model would have needed
     warnings: tuple[str, ...] = ()     # e.g. the arena exceeds the board's largest RAM block
+    forced: bool = False               # written although TFLM cannot run the model / the arena is too small
+    tflm_problems: tuple[str, ...] = ()
+    self_test: bool = False            # the sketch checks one embedded input against its expected output
 
 
 def _board(board: str | None) -> Any:
@@ -62,14 +65,19 @@ def _default_kernels(target: str, board_obj: Any) -> str:
 
 def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str | None = None,
              board: str | None = None, optimized: bool = False, *, kernels: str | None = None,
-             arena_bytes: int | None = None) -> CodegenResult:
+             arena_bytes: int | None = None, force: bool = False, self_test: bool = False) -> CodegenResult:
     """Generate ``target`` code for the model at ``model_path`` into ``out_dir``; returns what was written.
 
     ``kernels`` (reference | cmsis-nn) picks the kernel set the arena is predicted for (default: from the
     board, else cmsis-nn for Arduino and reference for tflm-app). ``arena_bytes`` overrides the 32-bit
     prediction (tflm-app still predicts its 64-bit host arena).
     ``optimized`` embeds the model rewritten by ``mcuml.plan.optimize_model`` (smaller arena).
+    A model TFLM cannot run, or an ``arena_bytes`` below the predicted minimum, raises unless ``force``
+    (then the result is marked ``forced`` and says why in ``warnings``). ``self_test`` (Arduino) embeds
+    one input with the output mcuml's bit-exact interpreter computes for it, checked at start-up.
     """
+    from mcuml.verdict import tflm_verdict
+
     from mcuml.tflite.reader import load_model
 
     if target not in TARGETS:
@@ -82,6 +90,7 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
     except OSError as e:
         raise McumlError(f"cannot read {str(path)!r}: {e.strerror or e}") from None
     model = load_model(data)
+    vd = tflm_verdict(model, "codegen", force=force)
     name = name or path.stem
     board_obj = _board(board)
     board_name = str(getattr(board_obj, "name", board)) if board is not None else None
@@ -95,6 +104,11 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
         model, data = opt.model, opt.model.to_bytes()
         estimate, baseline = opt.arena, getattr(opt, "baseline", None)
 
+    forced_why = [vd.label()] if vd.forced else []
+    if arena_bytes is not None and target != "c-array":
+        forced_why += _check_arena_size(model, kernels, int(arena_bytes), estimate, force)
+    if self_test and target != "arduino":
+        raise McumlError("--self-test is for the Arduino sketch", hint="use --target arduino")
     arena = host = None
     if target == "c-array":
         files = c_array(data, name, source=path.name)
@@ -103,7 +117,8 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
     else:
         arena = choose_arena(model, target="cortex-m", kernels=kernels, arena_bytes=arena_bytes, estimate=estimate)
         if target == "arduino":
-            files = arduino(data, name, arena=arena, board=board_name, source=path.name)
+            files = arduino(data, name, arena=arena, board=board_name, source=path.name,
+                            self_test=_self_test_vector(model) if self_test else None)
         else:
             # ``arena_bytes`` is meant for the board; a 64-bit host build needs its own (larger) number
             try:
@@ -122,7 +137,7 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
 
     from mcuml.codegen._facts import model_facts
 
-    warnings = _board_warnings(board_obj, len(data), arena.arena_bytes if arena else None)
+    warnings = tuple(forced_why) + _board_warnings(board_obj, len(data), arena.arena_bytes if arena else None)
 
     facts = model_facts(model, data)
     methods = () if target == "c-array" else tuple(e.method for e in resolver_entries(facts.ops))
@@ -132,7 +147,31 @@ def generate(model_path: str | Path, target: str, out_dir: str | Path, name: str
         kernels=kernels if arena is not None else None, arena_bytes=arena.arena_bytes if arena else None,
         arena=arena, host_arena_bytes=host.arena_bytes if host else None, board=board_name, optimized=optimized,
         baseline_arena_bytes=int(baseline.recommended_arena_bytes) if baseline is not None else None,
-        warnings=warnings)
+        warnings=warnings, forced=bool(forced_why), tflm_problems=vd.reasons, self_test=self_test)
+
+
+def _self_test_vector(model: Any) -> Any:
+    from mcuml.codegen.selftest import self_test_vector
+
+    return self_test_vector(model)
+
+
+def _check_arena_size(model: Any, kernels: str, arena_bytes: int, estimate: Any, force: bool) -> list[str]:
+    """A user arena below mcuml's predicted minimum fails ``AllocateTensors()`` on the board: refuse it."""
+    if arena_bytes <= 0:
+        raise McumlError(f"arena size must be positive, got {arena_bytes}")
+    from mcuml.arena import predict_arena
+
+    est = estimate or predict_arena(model, target="cortex-m", kernels=kernels)
+    if arena_bytes >= est.arena_bytes:
+        return []
+    msg = (f"--arena-size {arena_bytes:,} B is below the predicted minimum {est.arena_bytes:,} B "
+           f"(32-bit, {kernels} kernels): AllocateTensors() would fail")
+    if not force:
+        raise McumlError(msg, hint=f"use at least {est.arena_bytes:,} B (recommended "
+                                   f"{est.recommended_arena_bytes:,} B), or --force", arena_bytes=arena_bytes,
+                         predicted_bytes=est.arena_bytes)
+    return [f"FORCED: {msg}"]
 
 
 def _board_warnings(board_obj: Any, model_bytes: int, arena_bytes: int | None) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from mcuml.codegen._app import (
 )
 from mcuml.codegen._facts import ModelFacts
 from mcuml.codegen.c_array import c_array
+from mcuml.codegen.selftest import SelfTestVector, self_test_code, self_test_header
 from mcuml.ir import Model
 
 _SKETCH = """\
@@ -44,7 +45,7 @@ _SKETCH = """\
 
 // Step 2: the model. It is a const array, so it stays in flash and costs no RAM.
 #include "{model_header}"
-
+{st_include}
 // Step 3: the tensor arena: the one block of RAM where TFLM keeps every tensor and its own bookkeeping.
 {arena_comment}// If AllocateTensors() still fails, TFLM prints how many bytes were missing: add them here.
 constexpr size_t kTensorArenaSize = {arena};
@@ -61,7 +62,7 @@ static tflite::MicroInterpreter* interpreter = nullptr;
 {fill}
 // Step 6: print every output (the first values of big ones) and, for vectors, the index of the largest.
 {print}
-static void Halt(const char* message) {{
+{st_fn}static void Halt(const char* message) {{
   Serial.println(message);
   while (true) delay(1000);
 }}
@@ -103,7 +104,7 @@ void setup() {{
   Serial.print(" of ");
   Serial.print(static_cast<unsigned long>(kTensorArenaSize));
   Serial.println(" bytes");
-}}
+{st_call}}}
 
 void loop() {{
   FillInputs();
@@ -145,10 +146,11 @@ def _print_outputs(facts: ModelFacts) -> str:
 
 
 def arduino(model_or_bytes: Model | bytes, name: str, *, arena: ArenaChoice, board: str | None = None,
-            source: str | None = None) -> dict[str, str]:
+            source: str | None = None, self_test: SelfTestVector | None = None) -> dict[str, str]:
     """``{"NAME/NAME.ino": ..., "NAME/NAME_model.h": ..., "NAME/NAME_model.cpp": ...}``.
 
     ``arena`` is the size decision (see :func:`mcuml.codegen.generate`, which predicts it for the board).
+    ``self_test`` adds ``NAME/NAME_selftest.h`` and a ``RunSelfTest()`` that ``setup()`` calls once.
     """
     src = app_source(model_or_bytes, name)
     data, ident, facts, entries = src.data, src.ident, src.facts, src.entries
@@ -158,7 +160,12 @@ def arduino(model_or_bytes: Model | bytes, name: str, *, arena: ArenaChoice, boa
         facts=cpp_comment(facts.comment_lines()), model_header=f"{ident}_model.h", model_array=f"{ident}_model",
         arena_comment=cpp_comment(arena.comment()), arena=arena.arena_bytes,
         resolver=make_static(resolver_code(entries)), io=make_static(io_code(facts)),
-        fill=make_static(fill_inputs_code(facts)), print=make_static(_print_outputs(facts)))
+        fill=make_static(fill_inputs_code(facts)), print=make_static(_print_outputs(facts)),
+        st_include=f'#include "{ident}_selftest.h"\n' if self_test else "",
+        st_fn=make_static(self_test_code(self_test)) if self_test else "",
+        st_call='  if (!RunSelfTest()) Halt("self-test failed: see the line above");\n' if self_test else "")
     files = {f"{ident}/{ident}.ino": sketch}
+    if self_test:
+        files[f"{ident}/{ident}_selftest.h"] = self_test_header(ident, self_test)
     files.update({f"{ident}/{k}": v for k, v in array.items()})
     return files

@@ -38,13 +38,15 @@ def source_kind(src: str | os.PathLike[str]) -> str:
 def convert(src: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, quantize: str = "int8",
             calibration: Any = None, io: str = "int8", max_calibration: int = 500,
             evaluate_samples: int | None = None, progress: Callable[[str], None] | None = None,
-            require_tflm: bool = True, method: str | None = None, per_tensor: bool = False) -> Any:
+            require_tflm: bool = True, method: str | None = None, per_tensor: bool = False,
+            calibration_layout: str | None = None) -> Any:
     """Convert ``src`` to ``.tflite`` with the converter for its type (see the module docstring).
 
     Common options: ``quantize``, ``calibration``, ``io``, ``max_calibration``, ``evaluate_samples``
     (default: the converter's own, 1000 for Keras and 500 for ONNX), ``progress``, ``require_tflm``.
     ONNX only (InputError for a Keras model): ``method`` (calibration: minmax|percentile|mse) and
-    ``per_tensor`` weights; :func:`mcuml.convert.onnx.convert_onnx` takes the rest of its knobs directly.
+    ``per_tensor`` weights, ``calibration_layout`` (the layout of the calibration data, e.g. NHWC for an NCHW
+    model: transposed before use); :func:`mcuml.convert.onnx.convert_onnx` takes the rest of its knobs directly.
     """
     if not Path(src).exists():
         raise InputError(f"model {str(src)!r} does not exist")
@@ -53,11 +55,13 @@ def convert(src: str | os.PathLike[str], out: str | os.PathLike[str] | None = No
     if evaluate_samples is not None:
         common["evaluate_samples"] = evaluate_samples
     if source_kind(src) == "keras":
-        if method is not None or per_tensor:
-            raise InputError("method and per_tensor apply to ONNX models only")
+        if method is not None or per_tensor or calibration_layout is not None:
+            raise InputError("method, per_tensor and calibration_layout apply to ONNX models only")
         from mcuml.convert.keras import convert_keras
 
         return convert_keras(src, out, **common)
     from mcuml.convert.onnx import convert_onnx  # type: ignore[import-not-found]
 
+    if calibration_layout is not None:
+        common["calibration_layout"] = calibration_layout
     return convert_onnx(src, out, method=method or "minmax", per_tensor=per_tensor, **common)

@@ -52,12 +52,16 @@ class CalibrationData:
         for i in range(self.take(max_samples).n_samples):
             yield [a[i:i + 1] for a in self.inputs]
 
-    def fit_shapes(self, shapes: Sequence[Sequence[int | None]]) -> "CalibrationData":
+    def fit_shapes(self, shapes: Sequence[Sequence[int | None]], layout: str | None = None) -> "CalibrationData":
         """Check against the model's per-sample input shapes (batch axis first, may be None/-1) and reshape.
 
-        Samples stored flat or with a different but size-compatible layout are reshaped; anything
-        else is an :class:`InputError` naming the input and both shapes.
+        Samples stored flat are reshaped. Samples whose axes are a permutation of the model's (NHWC
+        data for an NCHW model, say) are an error with a hint, never silently reshaped (that would
+        scramble the pixels), unless ``layout`` names the data's layout (``"nhwc"`` or ``"nchw"``):
+        then 4-D samples are transposed to the model's. Anything else is an :class:`InputError`.
         """
+        if layout is not None and layout not in LAYOUTS:
+            raise InputError(f"calibration layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
         if len(shapes) != self.n_inputs:
             raise InputError(f"the model has {len(shapes)} input(s), the calibration data {self.source} "
                              f"has {self.n_inputs}", hint="name the arrays input_0, input_1, …")
@@ -70,13 +74,36 @@ class CalibrationData:
                                      f"(N, {', '.join('?' if d < 0 else str(d) for d in tail)})")
                 out.append(a)
                 continue
-            want = int(np.prod(tail, dtype=np.int64))
-            per = int(np.prod(a.shape[1:], dtype=np.int64))
-            if per != want:
-                raise InputError(f"calibration input_{i} has per-sample shape {tuple(a.shape[1:])}; the model "
-                                 f"expects {tail}")
-            out.append(a.reshape((a.shape[0], *tail)))
+            out.append(_fit_one(i, a, tail, layout))
         return CalibrationData(tuple(out), self.source)
+
+
+LAYOUTS = ("nhwc", "nchw")
+_TO = {("nhwc", "nchw"): (0, 3, 1, 2), ("nchw", "nhwc"): (0, 2, 3, 1)}
+
+
+def _fit_one(i: int, a: np.ndarray, tail: tuple[int, ...], layout: str | None) -> np.ndarray:
+    """One input's samples in the model's per-sample shape ``tail`` (see :meth:`CalibrationData.fit_shapes`)."""
+    got = tuple(int(d) for d in a.shape[1:])
+    if got == tail:
+        return a
+    if int(np.prod(got, dtype=np.int64)) != int(np.prod(tail, dtype=np.int64)):
+        raise InputError(f"calibration input_{i} has per-sample shape {got}; the model expects {tail}")
+    if len(got) == 3 and len(tail) == 3 and sorted(got) == sorted(tail):
+        model_layout = "nchw" if got == (tail[1], tail[2], tail[0]) else "nhwc" if got == (tail[2], tail[0],
+                                                                                            tail[1]) else None
+        if layout is not None and model_layout is not None and layout != model_layout:
+            return np.ascontiguousarray(a.transpose(_TO[(layout, model_layout)]))
+        other = {"nchw": "nhwc", "nhwc": "nchw"}.get(model_layout or "", "another layout")
+        raise InputError(
+            f"calibration input_{i} has per-sample shape {got} but the model expects {tail}: the data looks "
+            f"{other.upper()} for a {(model_layout or '?').upper()} model (reshaping would scramble the pixels)",
+            hint=f"transpose the data to {tail}, or pass --calibration-layout {other}" if model_layout
+            else f"store the samples as {tail}")
+    if a.ndim == 2 or layout is None and len(got) != len(tail):  # stored flat (or a reshape of flat): keep order
+        return a.reshape((a.shape[0], *tail))
+    raise InputError(f"calibration input_{i} has per-sample shape {got}; the model expects {tail}",
+                     hint="store the samples in the model's shape (or flat, one row per sample)")
 
 
 def from_arrays(arrays: np.ndarray | Sequence[np.ndarray], source: str = "<arrays>") -> CalibrationData:
@@ -112,7 +139,7 @@ def load_calibration(path: str | os.PathLike[str], *, max_samples: int | None = 
 
 
 def as_calibration(calibration: "CalibrationData | str | os.PathLike[str] | np.ndarray | Sequence[np.ndarray]",
-                   shapes: Sequence[Sequence[int | None]]) -> CalibrationData:
+                   shapes: Sequence[Sequence[int | None]], layout: str | None = None) -> CalibrationData:
     """Any accepted form (CalibrationData, a path, arrays) as CalibrationData fitted to the model's input shapes."""
     if isinstance(calibration, CalibrationData):
         data = calibration
@@ -120,7 +147,7 @@ def as_calibration(calibration: "CalibrationData | str | os.PathLike[str] | np.n
         data = load_calibration(calibration)
     else:
         data = from_arrays(calibration)
-    return data.fit_shapes(shapes)
+    return data.fit_shapes(shapes, layout)
 
 
 def save_calibration(path: str | os.PathLike[str], arrays: np.ndarray | Sequence[np.ndarray]) -> Path:

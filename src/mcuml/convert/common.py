@@ -7,8 +7,10 @@ dequantize out) and compare with the framework's float outputs (:func:`agreement
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -49,8 +51,9 @@ class ConversionResult:
     warnings: tuple[OpProblem, ...]
     calibration_samples: int
     agreement: Agreement | None
-    report: QuantReport | None = None    # ONNX int8: per-layer SQNR
+    report: QuantReport | None = None    # int8: per-layer SQNR against the float model
     seconds: float
+    accuracy_warning: str | None = None  # int8 agreement below LOW_AGREEMENT (the CLI prints it on stderr)
     tflite: bytes = field(default=b"", repr=False, metadata={"json_skip": True})
 
 
@@ -82,6 +85,48 @@ def check_tflm(tflite: bytes, say: Progress, require_tflm: bool, *, hint: str | 
         problems = [p.op for p in result.problems] if problem_ops else result.problems
         raise ConversionError(f"TFLM cannot run the converted model: {listed}", hint=hint, problems=problems)
     return model, result
+
+
+LOW_AGREEMENT = 0.90  # top-1 agreement with the float model below this is worth a warning
+
+
+def accuracy_warning(a: Agreement | None, report: Any = None) -> str | None:
+    """A warning when the int8 model's top-1 agreement with the float model is below LOW_AGREEMENT."""
+    if a is None or a.top1_agreement is None or a.top1_agreement >= LOW_AGREEMENT:
+        return None
+    worst = report.worst(3) if report is not None and hasattr(report, "worst") else ()
+    where = ("; lowest SQNR: " + ", ".join(f"{e.op} {e.tensor} {e.sqnr_db:.1f} dB" for e in worst)) if worst else ""
+    return (f"int8 top-1 agreement with the float model is only {a.top1_agreement:.1%} on {a.samples} samples "
+            f"(below {LOW_AGREEMENT:.0%}){where}: more/representative calibration data, per-channel weights or "
+            "quantization-aware training may help")
+
+
+@contextlib.contextmanager
+def quiet_native_output() -> Iterator[list[str]]:
+    """Send what native code (TF's converter, absl) writes to fd 1/2 into a buffer instead of the terminal.
+
+    Yields a list that holds the captured text afterwards (for error messages)."""
+    import sys
+    import tempfile
+
+    captured: list[str] = []
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 1)
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            tmp.seek(0)
+            captured.append(tmp.read().decode("utf-8", "replace"))
 
 
 def run_float_io(model: Any, xs: Sequence[np.ndarray]) -> list[np.ndarray]:

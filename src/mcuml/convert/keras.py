@@ -24,7 +24,8 @@ from typing import Any, Callable
 import numpy as np
 
 from mcuml.convert.calibration import CalibrationData, as_calibration
-from mcuml.convert.common import IO, Agreement, ConversionResult, Progress, check_tflm, import_extra, run_float_io
+from mcuml.convert.common import (IO, Agreement, ConversionResult, Progress, accuracy_warning, check_tflm, import_extra,
+                                  quiet_native_output, run_float_io)
 from mcuml.convert.common import agreement as _agreement
 from mcuml.errors import ConversionError, InputError
 
@@ -145,13 +146,16 @@ def _first_line(e: BaseException) -> str:
 def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quantize: str = "int8",
                   calibration: Any = None, io: str = "int8", max_calibration: int = 500,
                   evaluate_samples: int = 1000, progress: Progress | None = None,
-                  require_tflm: bool = True) -> ConversionResult:
+                  require_tflm: bool = True, layer_samples: int = 16) -> ConversionResult:
     """Convert a ``.keras``/``.h5`` file, a SavedModel directory or an in-memory Keras model.
 
     ``calibration``: a path (``.npz``/dir, see :mod:`mcuml.convert.calibration`), a
     :class:`CalibrationData` or arrays; required for int8. The first ``max_calibration`` samples
     calibrate; the first ``evaluate_samples`` measure the int8-vs-float agreement. Raises
     :class:`ConversionError` when the converter fails or (``require_tflm``) TFLM cannot run the result.
+    int8 with data: ``report`` holds the SQNR of every op output against the float conversion of the
+    same SavedModel on ``layer_samples`` samples, and ``accuracy_warning`` is set when the top-1
+    agreement is below 90 %. TensorFlow's own log lines are kept off the terminal.
     """
     say = progress or (lambda _msg: None)
     if quantize not in QUANTIZE:
@@ -159,7 +163,7 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
     if io not in IO:
         raise InputError(f"io must be one of {IO}, not {io!r}")
     if quantize == "float" and io == "int8":
-        io = "float"
+        io = "float"  # the library default; the CLI refuses an explicit --float --io int8
     if quantize == "int8" and calibration is None:
         raise InputError("int8 conversion needs calibration data (a representative dataset)",
                          hint="pass --calibration DATA.npz (arrays input_0…, sample axis first, float32), "
@@ -178,7 +182,8 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
 
     tmp = tempfile.TemporaryDirectory(prefix="mcuml-convert-")
     try:
-        source.export(tmp.name)
+        with quiet_native_output():
+            source.export(tmp.name)
     except ConversionError:
         raise
     except Exception as e:
@@ -198,21 +203,17 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
     else:
         n_cal = 0
         say("converting to float32")
-    try:
-        tflite = bytes(converter.convert())
-    except Exception as e:  # the converter raises ConverterError and friends with MLIR diagnostics
-        raise ConversionError(f"the TensorFlow converter failed: {_first_line(e)}",
-                              hint="ops outside TFLITE_BUILTINS_INT8 cannot be fully quantized; "
-                                   "try --float to see the op set") from None
-    finally:
-        tmp.cleanup()
+    tflite, float_tflite = _run_converter(tf, converter, tmp, quantize == "int8" and data is not None
+                                          and layer_samples > 0)
 
     model, result = check_tflm(tflite, say, require_tflm, problem_ops=True,
                                hint="replace those layers (see mcuml.zoo for TFLM-friendly templates)")
     agreement = None
     if data is not None:
         say(f"comparing with the float model on {min(data.n_samples, evaluate_samples)} samples")
-        agreement = evaluate_agreement(model, source.float_fn, data.take(evaluate_samples))
+        with quiet_native_output():  # Keras' predict() progress bars and TF's log lines
+            agreement = evaluate_agreement(model, source.float_fn, data.take(evaluate_samples))
+    report = _layer_report(model, float_tflite, data, layer_samples, agreement, say)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_bytes(tflite)
@@ -221,7 +222,39 @@ def convert_keras(src: Any, out: str | os.PathLike[str] | None = None, *, quanti
         source=src_name, output=str(out) if out is not None else None, quantize=quantize, io=io,
         size_bytes=len(tflite), ops=ops, input_shapes=tuple(tuple(t.shape) for t in model.main.inputs),
         runs_on_tflm=result.runs_on_tflm, problems=result.problems, warnings=result.warnings,
-        calibration_samples=n_cal, agreement=agreement, seconds=time.perf_counter() - t0, tflite=tflite)
+        calibration_samples=n_cal, agreement=agreement, seconds=time.perf_counter() - t0, tflite=tflite,
+        report=report, accuracy_warning=accuracy_warning(agreement, report))
+
+
+def _run_converter(tf: Any, converter: Any, tmp: Any, with_float: bool) -> tuple[bytes, bytes | None]:
+    """(converted bytes, float conversion of the same SavedModel or None), TF's native logging kept quiet."""
+    float_tflite = None
+    try:
+        with quiet_native_output():
+            tflite = bytes(converter.convert())
+            if with_float:  # the per-layer reference
+                float_tflite = bytes(tf.lite.TFLiteConverter.from_saved_model(tmp.name).convert())
+    except Exception as e:  # the converter raises ConverterError and friends with MLIR diagnostics
+        raise ConversionError(f"the TensorFlow converter failed: {_first_line(e)}",
+                              hint="ops outside TFLITE_BUILTINS_INT8 cannot be fully quantized; "
+                                   "try --float to see the op set") from None
+    finally:
+        tmp.cleanup()
+    return tflite, float_tflite
+
+
+def _layer_report(model: Any, float_tflite: bytes | None, data: CalibrationData | None, n: int,
+                  agreement: Agreement | None, say: Progress) -> Any:
+    """The per-layer SQNR report (None without a float conversion or data)."""
+    if float_tflite is None or data is None or agreement is None:
+        return None
+    from mcuml.convert.keras_layers import keras_layer_errors
+    from mcuml.convert.onnx import QuantReport
+    from mcuml.tflite.reader import load_model
+
+    say(f"per-layer error against the float conversion on {min(n, data.n_samples)} samples")
+    layers = keras_layer_errors(model, load_model(float_tflite), list(data.take(n).inputs))
+    return QuantReport("TF converter (representative dataset)", False, min(n, data.n_samples), layers, agreement)
 
 
 def evaluate_agreement(model: Any, float_fn: Callable[[list[np.ndarray]], list[np.ndarray]],

@@ -163,7 +163,8 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
                  quantize: str | None = None, calibration: Any = None, io: str = "int8", per_tensor: bool = False,
                  method: str = "minmax", percentile: float = 99.99, max_calibration: int = 500,
                  evaluate_samples: int = 500, layer_samples: int = 64, classifier: bool | None = None,
-                 bias_correction: bool = True, progress: Progress | None = None, require_tflm: bool = True) -> ConversionResult:
+                 bias_correction: bool = True, progress: Progress | None = None, require_tflm: bool = True,
+                 calibration_layout: str | None = None) -> ConversionResult:
     """Convert an ONNX model (path, bytes or ``onnx.ModelProto``) to ``.tflite``; write it to ``out`` if given.
 
     ``int8`` (or ``quantize="int8"|"float"``): full-integer PTQ calibrated on ``calibration`` (an
@@ -172,6 +173,8 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
     ``evaluate_samples`` measure agreement with onnxruntime. ``io="float"`` adds QUANTIZE/DEQUANTIZE.
     ``classifier`` (default: the model ends in Softmax) selects the top-1 metric. ``bias_correction``
     folds the mean effect of weight rounding into the biases (see :func:`mcuml.convert.ptq.quantize_weights`).
+    ``calibration_layout`` ("nhwc" | "nchw") says how 4-D calibration samples are stored when that is not
+    the ONNX model's own layout; data that only matches transposed is an error without it.
     """
     from mcuml.convert.onnx_graph import emit_float
     from mcuml.convert.onnx_import import load_onnx, read_graph
@@ -192,7 +195,7 @@ def convert_onnx(src: Any, out: str | os.PathLike[str] | None = None, *, int8: b
     tg = lower(g)
     if classifier is None:
         classifier = _is_classifier(tg)
-    data = as_calibration(calibration, shapes) if calibration is not None else None
+    data = as_calibration(calibration, shapes, calibration_layout) if calibration is not None else None
     ref = _ort_runner(proto) if data is not None else None
     report = None
     n_cal = 0

@@ -140,6 +140,7 @@ class PlanReport:
     records: tuple[dict[str, Any], ...] = ()
     offsets: tuple[int, ...] = ()
     arena: ArenaEstimate | None = None
+    ops: tuple[str, ...] = ()  # operator of each time step (picture ticks and the peak label)
 
     def render_ascii(self, width: int = 80) -> str:
         """A timeline like TFLM's ``GreedyMemoryPlanner::PrintMemoryPlan``: one line per time step."""
@@ -192,51 +193,50 @@ def plan_model(model: Model, *, planner: str = "greedy", reorder: bool = False, 
                   "tensor": r.tensor} for r in recs)
     report = PlanReport(name, planner, target, kernels, reorder, est.head_bytes, est.tail_bytes, est.arena_bytes,
                         est.recommended_arena_bytes, lower_bound(recs0), greedy_head, baseline.arena_bytes,
-                        rows, plan.offsets, est)
+                        rows, plan.offsets, est, tuple(op.name for op in out.main.operators))
     return report, out
 
 
 def plot_plan(report: PlanReport, path: str) -> None:
-    """Tensor lifetime x arena offset rectangles: SVG written by hand, PNG through matplotlib."""
+    """Tensor lifetime x arena offset rectangles with axes, op ticks, one colour per buffer, the peak op and
+    the persistent tail marked: SVG written by hand (the report's picture), PNG through matplotlib."""
+    from mcuml.memmap import check_plot_path
+
+    check_plot_path(path)
+    recs, offs = report.records, report.offsets
+    if str(path).lower().endswith(".png"):
+        _plot_png(report, path)
+        return
+    from mcuml.report.svg import arena_plan
+
+    svg = arena_plan(tuple((r["size"], r["first_use"], r["last_use"], r["label"]) for r in recs), offs,
+                     report.head_bytes, ops=report.ops, tail=report.tail_bytes, width=900, height=460,
+                     title=f"{report.model} [{report.target}, {report.kernels}, {report.planner}]: head "
+                           f"{report.head_bytes:,} B + tail {report.tail_bytes:,} B, arena {report.arena_bytes:,} B")
+    with open(path, "w") as f:
+        f.write(svg)
+
+
+def _plot_png(report: PlanReport, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     recs, offs = report.records, report.offsets
     t_max = max((r["last_use"] for r in recs), default=0) + 1
     top = max((o + r["size"] for r, o in zip(recs, offs)), default=1) or 1
-    if str(path).lower().endswith(".png"):
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(10, 6))
-        for r, o in zip(recs, offs):
-            ax.add_patch(plt.Rectangle((r["first_use"], o), r["last_use"] - r["first_use"] + 1, r["size"],
-                                       alpha=0.6, color="tab:gray" if r["tensor"] is None else "tab:blue", ec="k"))
-        ax.set_xlim(0, t_max)
-        ax.set_ylim(0, top)
-        ax.set_xlabel("time step")
-        ax.set_ylabel("arena offset (bytes)")
-        ax.set_title(f"{report.model} {report.planner}: head {report.head_bytes} B")
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        return
-    w, h, pad = 800, 480, 40
-    sx, sy = (w - 2 * pad) / t_max, (h - 2 * pad) / top
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
-             f'<text x="{pad}" y="{pad - 12}" font-size="13" font-family="sans-serif">'
-             f'{_esc(report.model)} — {report.planner}: head {report.head_bytes} B, arena {report.arena_bytes} B</text>',
-             f'<rect x="{pad}" y="{pad}" width="{w - 2 * pad}" height="{h - 2 * pad}" fill="none" stroke="#999"/>']
+    fig, ax = plt.subplots(figsize=(10, 6))
     for r, o in zip(recs, offs):
-        x = pad + r["first_use"] * sx
-        y = h - pad - (o + r["size"]) * sy
-        color = "#bbbbbb" if r["tensor"] is None else "#4e79a7"
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{(r["last_use"] - r["first_use"] + 1) * sx:.1f}" '
-                     f'height="{max(r["size"] * sy, 0.5):.1f}" fill="{color}" fill-opacity="0.7" stroke="#222" '
-                     f'stroke-width="0.5"><title>{_esc(r["label"])}: {r["size"]} B @ {o}, '
-                     f't {r["first_use"]}..{r["last_use"]}</title></rect>')
-    parts.append(f'<text x="{w / 2}" y="{h - 8}" font-size="11" text-anchor="middle">time step</text>')
-    parts.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(parts))
+        ax.add_patch(plt.Rectangle((r["first_use"], o), r["last_use"] - r["first_use"] + 1, r["size"],
+                                   alpha=0.6, color="tab:gray" if r["tensor"] is None else "tab:blue", ec="k"))
+    ax.set_xlim(0, t_max)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("time step")
+    ax.set_ylabel("arena offset (bytes)")
+    ax.set_title(f"{report.model} {report.planner}: head {report.head_bytes} B")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def _esc(s: str) -> str:

@@ -32,13 +32,14 @@ class LayerProfile:
     input_shapes: tuple[tuple[int, ...], ...]
     output_shapes: tuple[tuple[int, ...], ...]
     macs: int
-    params: int          # constant elements (weights, biases)
-    param_bytes: int
+    params: int          # constant elements (weights, biases): a count, not bytes
+    param_bytes: int     # their bytes (what `mcuml inspect` shows as "param B")
     cycles: int
     ms: float
     share: float         # of total cycles
     energy_mj: float
     model_group: str     # latency-model coefficient group that answered
+    costed: bool = True  # False: no cost model (TFLM cannot run it, or no coefficients); cycles are dispatch only
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,10 @@ class ProfileResult:
     active_mw: float
     duty_cycle: DutyCycle | None
     notes: tuple[str, ...]
+    uncosted: tuple[int, ...] = ()   # nodes the totals leave out (see LayerProfile.costed)
+    runs_on_tflm: bool = True
+    forced: bool = False             # TFLM cannot run the model; profiled anyway (--force)
+    tflm_problems: tuple[str, ...] = ()
 
 
 def load(model: Model | str | Path | bytes) -> tuple[Model, str, int]:
@@ -101,11 +106,26 @@ def _shape(t) -> tuple[int, ...]:
     return tuple(int(d) for d in t.shape)
 
 
+def _problem_nodes(m: Model) -> set[int]:
+    from mcuml.check import check
+
+    return {p.node for p in check(m).problems if p.subgraph == 0}
+
+
 def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str = "cmsis-nn",
             rate_hz: float | None = None, battery_mah: float | None = None,
-            battery_v: float = 3.7) -> ProfileResult:
-    """Per-layer cycles/time/energy of one inference on ``board``; duty cycle with ``rate_hz``."""
+            battery_v: float = 3.7, *, force: bool = False) -> ProfileResult:
+    """Per-layer cycles/time/energy of one inference on ``board``; duty cycle with ``rate_hz``.
+
+    A model TFLM cannot run raises :class:`~mcuml.errors.NotRunnableError` unless ``force``; nodes
+    with no cost model (the ones TFLM cannot run, ops without coefficients) are left out of the
+    totals and listed in ``uncosted``, never priced silently.
+    """
+    from mcuml.verdict import tflm_verdict
+
     m, name, _ = load(model)
+    vd = tflm_verdict(m, "profile", force=force)
+    bad = _problem_nodes(m) if not vd.runs_on_tflm else set()
     b = get_board(board)
     ks = normalize_kernels(kernels)
     cc = core_class(b.core_class)
@@ -118,9 +138,12 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
     per_op_overhead = overhead / max(len(ops), 1)
     raw: list[tuple[float, str]] = []
     soft_float = False
-    for node in ops:
+    for i, node in enumerate(ops):
         f = layer_features(node)
         est = estimate_layer(f, ks)
+        if i in bad or est.group == "none":
+            raw.append((0.0, "none"))
+            continue
         # float layers run reference code under either kernel set
         k_factor = cc.factor_reference if f.dtype == "float32" else factor
         cyc = est.cycles_m4 * k_factor * (1.0 + ws_penalty * est.branch_ratio)
@@ -141,7 +164,8 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
             input_shapes=tuple(_shape(t) for t in node.inputs if t is not None and not t.is_constant),
             output_shapes=tuple(_shape(t) for t in node.outputs), macs=node_macs(node),
             params=sum(t.size for t in consts), param_bytes=f.param_bytes, cycles=cyc, ms=ms,
-            share=cyc / total if total else 0.0, energy_mj=b.active_mw * ms / 1e3, model_group=group))
+            share=cyc / total if total else 0.0, energy_mj=b.active_mw * ms / 1e3, model_group=group,
+            costed=group != "none"))
     total_ms = total / hz * 1e3
     notes = [f"cycles: Cortex-M4 model x {factor:g} ({b.core_class}: {cc.note}); +/-{cc.uncertainty:.0%}"]
     if soft_float:
@@ -150,8 +174,13 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
         notes.append(f"{ws} flash wait states without cache: + {ws} cycles per taken branch")
     if b.core_class.startswith("xtensa") and ks == "cmsis-nn":
         notes.append("on Xtensa, 'cmsis-nn' stands for TFLM's optimized (ESP-NN) kernels")
+    uncosted = tuple(lp.index for lp in layers if not lp.costed)
+    if uncosted:
+        notes.insert(0, f"the totals leave out {len(uncosted)} node(s) mcuml cannot cost ("
+                     + ", ".join(f"{lp.index} {lp.op}" for lp in layers if not lp.costed)
+                     + "): only their dispatch overhead is counted, so the real latency is higher")
     unknown = sorted({f"{lp.op}/{lp.dtype} (used {lp.model_group})" for lp in layers
-                      if lp.model_group != f"{lp.op}/{lp.dtype}"})
+                      if lp.costed and lp.model_group != f"{lp.op}/{lp.dtype}"})
     if unknown:
         notes.append("no calibration data for " + ", ".join(unknown) + ": estimated from a broader group")
     energy = b.active_mw * total_ms / 1e3
@@ -161,7 +190,8 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
         layers=tuple(layers), total_macs=sum(lp.macs for lp in layers), total_cycles=total,
         kernel_cycles=int(round(sum(c for c, _ in raw))), interpreter_cycles=int(round(overhead)),
         total_ms=total_ms, ms_low=total_ms * (1 - cc.uncertainty), ms_high=total_ms * (1 + cc.uncertainty),
-        uncertainty=cc.uncertainty, energy_mj=energy, active_mw=b.active_mw, duty_cycle=duty, notes=tuple(notes))
+        uncertainty=cc.uncertainty, energy_mj=energy, active_mw=b.active_mw, duty_cycle=duty, notes=tuple(notes),
+        uncosted=uncosted, runs_on_tflm=vd.runs_on_tflm, forced=vd.forced, tflm_problems=vd.reasons)
 
 
 def _duty(t_ms: float, energy_mj: float, b: Board, rate_hz: float, mah: float | None, volts: float) -> DutyCycle:
