@@ -61,5 +61,5 @@ It must print exactly:
 
 {lines}
 
-and exit with status 0. (Add `-icount shift=0 -d exec` or a plugin for instruction counts of your own.)
+and exit with status 0 (a fault prints `MCUML FAULT` and exits with status 1).
 """
