@@ -68,7 +68,8 @@ def image(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(image):
-    return run_elf(image.elf, MM, stack_region=image.stack_region, read={"out": image.symbols["mcuml_output0"]})
+    return run_elf(image.elf, MM, stack_region=image.stack_region, read={"out": image.symbols["mcuml_output0"]},
+                   functions=True)
 
 
 def test_marker_cut_counts_are_exact(run):
@@ -77,6 +78,13 @@ def test_marker_cut_counts_are_exact(run):
     assert (seg[0].instructions, seg[0].static_cycles, seg[0].taken_branches) == (102, 102, 0)
     assert (seg[1].instructions, seg[1].static_cycles, seg[1].taken_branches) == (24, 24, 9)
     assert seg[1].cycles(2) == 42 and seg[1].cycles(3) == 51
+
+
+def test_function_profile(run):
+    prof = dict(zip([s.label for s in run.segments], run.functions))
+    assert prof[0] == {"layers": 102} and prof[1] == {"layers": 24}
+    assert prof[MARK_BEGIN].get("main", 0) > 0
+    assert all(sum(p.values()) == s.instructions for p, s in zip(run.functions, run.segments))
 
 
 def test_outputs_and_stack(run):

@@ -43,6 +43,7 @@ def test_outputs_match_and_rows_sum(which, request):
     assert r.layers[-1].op == CALL_ROW
     assert r.flash_bytes > 0 and r.sram_bytes > 0 and 0 < r.stack_bytes < 8192
     assert r.total_ms == pytest.approx(r.total_cycles / 64e3)
+    assert r.hot_functions and all(x.hot_function for x in r.layers if x.index >= 0)
 
 
 def test_ad01_counts_every_mac(ad01):

@@ -59,6 +59,7 @@ class EmuRun:
     data: dict[str, bytes]
     stack_bytes: int
     blocks_executed: int
+    functions: tuple[dict[str, int], ...] = ()  # per segment: function -> instructions (whole blocks)
 
 
 def _require():
@@ -83,8 +84,12 @@ class _Counter:
 
 
 def run_elf(elf: str | Path, mm: MemoryMap, *, stack_region: tuple[int, int], read: dict[str, tuple[int, int]],
-            timeout_s: float = 600.0) -> EmuRun:
-    """Run ``elf`` from reset until the ``MARK_END`` marker; read the ``read`` symbols (name -> (addr, size))."""
+            timeout_s: float = 600.0, functions: bool = False) -> EmuRun:
+    """Run ``elf`` from reset until the ``MARK_END`` marker; read the ``read`` symbols (name -> (addr, size)).
+
+    ``functions``: also attribute each segment's instructions to the ELF's functions (by the function a
+    block starts in; the per-function sums equal the segment counts).
+    """
     uc_mod = _require()
     from unicorn import arm_const as A
     from elftools.elf.elffile import ELFFile
@@ -141,14 +146,14 @@ def run_elf(elf: str | Path, mm: MemoryMap, *, stack_region: tuple[int, int], re
     if state["fault"] or not state["ended"]:
         why = state["fault"] or f"no end marker within {timeout_s:g} s (pc={uc.reg_read(A.UC_ARM_REG_PC):#x})"
         raise EmulationError(f"the firmware did not finish: {why}")
-    segments = _segments(uc, counter.done)
-    data = {n: bytes(uc.mem_read(a, s)) for n, (a, s) in read.items()}
-    return EmuRun(segments, data, _high_water(bytes(uc.mem_read(lo, hi - lo)), hi - lo), state["blocks"])
-
-
-def _segments(uc, done) -> tuple[Segment, ...]:
     cache: dict[int, Block] = {}
+    segments = _segments(uc, counter.done, cache)
+    data = {n: bytes(uc.mem_read(a, s)) for n, (a, s) in read.items()}
+    prof = _functions(elf, counter.done, cache) if functions else ()
+    return EmuRun(segments, data, _high_water(bytes(uc.mem_read(lo, hi - lo)), hi - lo), state["blocks"], prof)
 
+
+def _segments(uc, done, cache: dict[int, Block]) -> tuple[Segment, ...]:
     def block(k: int) -> Block:
         b = cache.get(k)
         if b is None:
@@ -170,6 +175,36 @@ def _segments(uc, done) -> tuple[Segment, ...]:
             tn, tc = block(split_in[0]).tail(split_in[1])
             n, c = n + tn, c + tc
         out.append(Segment(label, n, c, taken))
+    return tuple(out)
+
+
+def _functions(elf, done, cache: dict[int, Block]) -> tuple[dict[str, int], ...]:
+    """Per segment: instructions by the function (ELF symbol) each executed block starts in, cut like the counts."""
+    import bisect
+
+    from elftools.elf.elffile import ELFFile
+
+    with open(elf, "rb") as f:
+        syms = sorted((s["st_value"] & ~1, s["st_size"], s.name)
+                      for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()
+                      if s["st_info"]["type"] == "STT_FUNC")
+    starts = [a for a, _, _ in syms]
+
+    def func(addr: int) -> str:
+        i = bisect.bisect_right(starts, addr) - 1
+        return syms[i][2] if i >= 0 and addr < syms[i][0] + max(syms[i][1], 1) else "?"
+
+    out = []
+    for _label, hits, _taken, split_in, split_out in done:
+        prof: dict[str, int] = {}
+        for k, cnt in hits.items():
+            name = func(k >> 13)
+            prof[name] = prof.get(name, 0) + cnt * cache[k].n
+        for split, sign in ((split_out, -1), (split_in, 1)):  # the same exact cut as the segment counts
+            if split is not None:
+                name = func(split[0] >> 13)
+                prof[name] = prof.get(name, 0) + sign * cache[split[0]].tail(split[1])[0]
+        out.append({f: n for f, n in prof.items() if n})
     return tuple(out)
 
 

@@ -44,6 +44,16 @@ class LayerRow:
     macs: int
     macs_per_instruction: float
     share: float           # of total instructions
+    hot_function: str = ""  # the function (ELF symbol) that executed most of the layer's instructions
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRow:
+    """Instructions executed in one function over the invoke (callees not included)."""
+
+    function: str
+    instructions: int
+    share: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +83,7 @@ class MeasureResult:
     emulator: str
     out_dir: str | None
     qemu_outputs_match: bool | None = None
+    hot_functions: tuple[FunctionRow, ...] = ()  # the top functions of the invoke, most instructions first
     notes: tuple[str, ...] = ()
 
     @property
@@ -131,20 +142,27 @@ def _compare(got: list[np.ndarray], want: list[np.ndarray]) -> tuple[bool, float
     return ok, diff
 
 
-def _rows(model, eng, segments, refill: int, clock_mhz: float) -> tuple[list[LayerRow], int, int]:
+def _rows(model, eng, run, refill: int, clock_mhz: float) -> tuple[list[LayerRow], int, int, list[FunctionRow]]:
     from mcuml.profile.features import node_macs
 
     ops = model.main.operators
+    segments = run.segments
     begin = next(i for i, s in enumerate(segments) if s.label == MARK_BEGIN)
     window = segments[begin:]
     total_n = sum(s.instructions for s in window)
     total_c = sum(s.cycles(refill) for s in window)
     per: dict[int, list[int]] = {}
-    for s in window:
+    funcs: dict[int, dict[str, int]] = {}
+    overall: dict[str, int] = {}
+    for j, s in enumerate(window):
         k = s.label if s.label is not None and s.label >= 0 else -1
         acc = per.setdefault(k, [0, 0])
         acc[0] += s.instructions
         acc[1] += s.cycles(refill)
+        for f, n in (run.functions[begin + j].items() if run.functions else ()):
+            d = funcs.setdefault(k, {})
+            d[f] = d.get(f, 0) + n
+            overall[f] = overall.get(f, 0) + n
     rows = []
     for k in sorted(per, key=lambda i: (i < 0, i)):
         n, c = per[k]
@@ -153,9 +171,11 @@ def _rows(model, eng, segments, refill: int, clock_mhz: float) -> tuple[list[Lay
         node = eng.layer_nodes[k] if k >= 0 else -1
         op = (eng.layer_ops[k] if k >= 0 else CALL_ROW)
         macs = node_macs(ops[node]) if 0 <= node < len(ops) else 0
+        hot = max(funcs.get(k, {}).items(), key=lambda kv: kv[1], default=("", 0))[0]
         rows.append(LayerRow(k, node, op, n, c, c / (clock_mhz * 1e3), macs, macs / n if n else 0.0,
-                             n / total_n if total_n else 0.0))
-    return rows, total_n, total_c
+                             n / total_n if total_n else 0.0, hot))
+    top = sorted(overall.items(), key=lambda kv: -kv[1])[:12]
+    return rows, total_n, total_c, [FunctionRow(f, n, n / total_n if total_n else 0.0) for f, n in top]
 
 
 def measure(model_path: str | Path, board: str = "nano33ble", *, engine: str = "c", out_dir: str | Path | None = None,
@@ -201,7 +221,7 @@ def _measure_in(model_path, model, b, mm, xs, want, work: Path, *, opt, qemu, ti
     img = link([harness, *eng.sources], work, mm, opt=opt, include_dirs=(eng.include_dir,), name="fw")
     read = {f"out{i}": (img.symbols[f"mcuml_output{i}"][0], w.nbytes) for i, w in enumerate(want)}
     read["rc"] = (img.symbols["mcuml_rc"][0], 4)
-    run = run_elf(img.elf, mm, stack_region=img.stack_region, read=read, timeout_s=timeout_s)
+    run = run_elf(img.elf, mm, stack_region=img.stack_region, read=read, timeout_s=timeout_s, functions=True)
     got = [np.frombuffer(run.data[f"out{i}"], dtype=w.dtype).reshape(w.shape) for i, w in enumerate(want)]
     ok, diff = _compare(got, want)
     notes = []
@@ -210,7 +230,7 @@ def _measure_in(model_path, model, b, mm, xs, want, work: Path, *, opt, qemu, ti
         notes.append(f"{name}_invoke returned {rc}")
         ok = False
     refill = branch_refill(b.flash_wait_states, b.flash_cache)
-    rows, total_n, total_c = _rows(model, eng, run.segments, refill, b.clock_mhz)
+    rows, total_n, total_c, hot_functions = _rows(model, eng, run, refill, b.clock_mhz)
     macs = sum(r.macs for r in rows)
     io = sum(x.nbytes * 2 for x in xs) + sum(w.nbytes for w in want)
     qemu_ok = None
@@ -230,7 +250,7 @@ def _measure_in(model_path, model, b, mm, xs, want, work: Path, *, opt, qemu, ti
         io_bytes=io, branch_refill_cycles=refill, input_source=input_source,
         compiler_flags=f"arm-none-eabi-gcc {opt} -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16",
         emulator=f"unicorn {unicorn.__version__} (UC_HOOK_BLOCK counts)", out_dir=str(work) if keep else None,
-        qemu_outputs_match=qemu_ok, notes=tuple(notes))
+        qemu_outputs_match=qemu_ok, hot_functions=tuple(hot_functions), notes=tuple(notes))
 
 
 def require_match(r: MeasureResult) -> None:
@@ -240,4 +260,4 @@ def require_match(r: MeasureResult) -> None:
                             f"interpreter (max |diff| {r.max_abs_diff:g})")
 
 
-__all__ = ["LayerRow", "MeasureResult", "measure", "harness_source", "require_match", "MARK_END"]
+__all__ = ["FunctionRow", "LayerRow", "MeasureResult", "measure", "harness_source", "require_match", "MARK_END"]
