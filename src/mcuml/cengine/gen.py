@@ -124,12 +124,12 @@ def generate(model, name: str = "model", *, reorder: bool = True, inplace: bool 
     """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise InputError(f"name {name!r} is not a C identifier")
-    import mcuml
+    from mcuml.compile import compile as compile_model
 
     m = _load(model)
     problems: list[str] = []
     try:
-        cm = mcuml.compile(m)
+        cm = compile_model(m)
     except UnsupportedOpError as e:
         probs = getattr(e, "problems", ()) or ()
         problems = [f"{p.op} (node {p.node}): {p.reason}" for p in probs] or [e.message]
