@@ -34,8 +34,11 @@ class Layer:
     inputs: list[int]  # tensor indices of the activation inputs ({i0}, {i1}, ...)
     outputs: list[int]
     alias: bool = False  # the output *is* input 0 (RESHAPE family): no call, same buffer
-    inplace: tuple[int, ...] = ()  # input positions the output may overwrite when the input dies here
-    comment: str = ""
+    inplace: tuple[int, ...] = ()  # input positions the output may overwrite when the input dies here (same size)
+    scratch: int = 0  # bytes of arena scratch ({s0}) during this layer
+    inplace_call: str = ""  # variant writing over input 0 (row ring), used when the planner merges the two
+    inplace_scratch: int = 0  # its scratch bytes
+    meta: dict = field(default_factory=dict)  # what fusion passes need (kernel kind, struct refs)
 
 
 def c_float(v: float) -> str:

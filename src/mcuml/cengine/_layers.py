@@ -84,7 +84,39 @@ def conv(g, bn) -> Layer:
                   fbias=g.pool.array(wrap32(p.bias), "int32_t", "fb"))
     fields.update(_requant_fields(g.pool, p.requant, oc))
     ref = g.pool.struct("mcuml_conv_s8_t", fields)
-    return Layer(node.name, bn.index, f"mcuml_{kind}_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs)
+    lay = Layer(node.name, bn.index, f"mcuml_{kind}_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs,
+                meta=dict(kind=f"{kind}_s8", ref=ref, out_c=oc))
+    if x.shape[0] == 1:
+        win = p.win
+        geo = (win.out_h, win.stride_h, win.pad_h, win.k_h, win.dil_h, win.in_h, win.in_w * x.shape[3], win.out_w * oc)
+        rows, rev = min((ring_rows(*geo, False), 0), (ring_rows(*geo, True), 1))
+        ring = rows * win.out_w * oc
+        if ring < min(x.nbytes, y.nbytes):
+            lay.inplace_call = f"mcuml_{kind}_s8_inplace({ref}, (int8_t *){{o0}}, (int8_t *){{s0}}, {rows}, {rev});"
+            lay.inplace_scratch = ring
+    return lay
+
+
+def ring_rows(out_h: int, stride_h: int, pad_h: int, k_h: int, dil_h: int, in_h: int, row_in: int, row_out: int,
+              reverse: bool) -> int:
+    """Rows of output the in-place schedule of ``inplace_rows`` (mcuml_conv.c) holds at most."""
+    most = 1
+    if not reverse:
+        nxt = 0
+        for oy in range(out_h):
+            most = max(most, oy - nxt + 1)
+            safe = max((oy + 1) * stride_h - pad_h, 0) * row_in
+            while nxt <= oy and (oy + 1 == out_h or (nxt + 1) * row_out <= safe):
+                nxt += 1
+        return most
+    nxt = out_h - 1
+    for oy in range(out_h - 1, -1, -1):
+        most = max(most, nxt - oy + 1)
+        end = min((oy - 1) * stride_h - pad_h + (k_h - 1) * dil_h + 1, in_h)
+        used = max(end, 0) * row_in
+        while nxt >= oy and (oy == 0 or nxt * row_out >= used):
+            nxt -= 1
+    return most
 
 
 @emitter("FULLY_CONNECTED")
@@ -236,5 +268,6 @@ def binary(g, bn) -> Layer:
         kern = "mcuml_add_s8"
     ref = g.pool.struct("mcuml_binary_t", f)
     ip = tuple(j for j, i in enumerate(ins) if tuple(g.tensor(i).shape) == tuple(y.shape))
+    meta = dict(kind="add_s8", ref=ref) if kern == "mcuml_add_s8" and f["flat"] and len(ins) == 2 else {}
     return Layer(node.name, bn.index, f"{kern}({ref}, (const int8_t *){srcs[0]}, (const int8_t *){srcs[1]}, "
-                 "(int8_t *){o0});", ins, outs, inplace=ip)
+                 "(int8_t *){o0});", ins, outs, inplace=ip, meta=meta)

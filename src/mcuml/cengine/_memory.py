@@ -30,6 +30,8 @@ class Layout:
     planner: str
     buffers: int  # planned buffers (after aliasing)
     shared: int  # tensors that live in another tensor's buffer
+    scratch: dict[int, int]  # layer position -> arena offset of its scratch
+    ring: frozenset[int]  # layer positions that run their in-place (row ring) variant
 
 
 class _Groups:
@@ -77,27 +79,37 @@ def plan_layers(sg: Subgraph, layers: list[Layer], *, inplace: bool = True) -> L
         return min(first[t] for t in members), max(last[t] for t in members)
 
     nbytes = {i: sg.tensors[i].nbytes for i in first}
+    ring: set[int] = set()
     if inplace:
         for k, lay in enumerate(layers, start=1):
-            if lay.alias or not lay.inplace or len(lay.outputs) != 1:
+            if lay.alias or len(lay.outputs) != 1 or not (lay.inplace or lay.inplace_call):
                 continue
             out = lay.outputs[0]
-            for pos in lay.inplace:
+            cands = [(pos, False) for pos in lay.inplace] + ([(0, True)] if lay.inplace_call else [])
+            for pos, is_ring in cands:
                 a = lay.inputs[pos]
                 ra = groups.find(a)
-                if ra == groups.find(out):
-                    break
-                if span(ra)[1] != k or _group_bytes(groups, nbytes, ra) != nbytes[out]:
+                if ra == groups.find(out) or span(ra)[1] != k:
+                    continue
+                if not is_ring and _group_bytes(groups, nbytes, ra) != nbytes[out]:
                     continue
                 if sum(1 for t in lay.inputs if groups.find(t) == ra) != 1:
                     continue  # the same buffer feeds two operands
                 groups.union(a, out)
+                if is_ring:
+                    ring.add(k - 1)
                 break
     roots = sorted({groups.find(t) for t in first})
     records = []
     for r in roots:
         f, last_use = span(r)
         records.append(UsageRecord(_align(_group_bytes(groups, nbytes, r)), f, last_use, tensor=r))
+    scratch_of = {}
+    for k, lay in enumerate(layers):
+        n = lay.inplace_scratch if k in ring else lay.scratch
+        if n > 0:
+            scratch_of[k] = len(records)
+            records.append(UsageRecord(_align(n), k + 1, k + 1, op=k))
     best = plan_greedy(records)
     if records:
         opt = plan_optimal(records, budget_s=0.0)
@@ -105,7 +117,8 @@ def plan_layers(sg: Subgraph, layers: list[Layer], *, inplace: bool = True) -> L
             best = opt
     off_root = {r: best.offsets[k] for k, r in enumerate(roots)}
     offsets = {t: off_root[groups.find(t)] for t in first}
-    return Layout(offsets, best.size, best.planner, len(roots), len(first) - len(roots))
+    scratch = {k: best.offsets[j] for k, j in scratch_of.items()}
+    return Layout(offsets, best.size, best.planner, len(roots), len(first) - len(roots), scratch, frozenset(ring))
 
 
 def _group_bytes(groups: _Groups, nbytes: dict[int, int], root: int) -> int:

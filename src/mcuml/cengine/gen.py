@@ -115,7 +115,7 @@ class _Gen:
         return self.sg.tensors[i]
 
 
-def generate(model, name: str = "model", *, reorder: bool = True, inplace: bool = True,
+def generate(model, name: str = "model", *, reorder: bool = True, inplace: bool = True, fuse: bool = True,
              strict: bool = True) -> GeneratedEngine:
     """Generate the C engine for ``model`` (path, bytes or :class:`Model`).
 
@@ -151,17 +151,56 @@ def generate(model, name: str = "model", *, reorder: bool = True, inplace: bool 
             problems.append(f"{bn.node.name} (node {bn.index}): {e.message}")
     if problems:
         return _fail(name, problems, strict)
+    if fuse:
+        _fuse_conv_add(g, layers)
     base_order = sorted(layers)
-    order, layout = base_order, plan_layers(g.sg, [layers[k] for k in base_order], inplace=inplace)
+    orders = [base_order]
     if reorder and len(base_order) > 2:
         from mcuml.plan.reorder import best_order
 
         alt = [k for k in best_order(g.sg)[0] if k in layers]
         if alt != base_order:
-            alt_layout = plan_layers(g.sg, [layers[k] for k in alt], inplace=inplace)
-            if alt_layout.size < layout.size:
-                order, layout = alt, alt_layout
+            orders.append(alt)
+    best = None
+    for order in orders:
+        for ip in ((True, False) if inplace else (False,)):
+            lay = plan_layers(g.sg, [layers[k] for k in order], inplace=ip)
+            if best is None or lay.size < best[1].size:
+                best = (order, lay)
+    order, layout = best
     return _assemble(g, name, [layers[k] for k in order], layout, cm.arena_bytes, order != base_order)
+
+
+def _fuse_conv_add(g: _Gen, layers: dict[int, Layer]) -> None:
+    """CONV_2D whose only reader is an int8 ADD/SUB of the same shape: one fused layer at the ADD.
+
+    The fused kernel combines each output pixel with the other operand's pixel right away, so the
+    ADD's output may take the other operand's buffer and the convolution's output is never stored.
+    """
+    readers: dict[int, list[int]] = {}
+    for k, lay in layers.items():
+        for t in lay.inputs:
+            readers.setdefault(t, []).append(k)
+    outs = {g.sg.index_of(t) for t in g.sg.outputs}
+    for k in sorted(layers):
+        lay = layers[k]
+        if lay.meta.get("kind") != "add_s8":
+            continue
+        for pos in (0, 1):
+            t = lay.inputs[pos]
+            prod = next((j for j, c in layers.items() if t in c.outputs), None)
+            if prod is None or prod >= k or t in outs or readers.get(t) != [k]:
+                continue
+            conv = layers[prod]
+            if conv.meta.get("kind") != "conv_s8":
+                continue
+            other = lay.inputs[1 - pos]
+            call = (f"mcuml_conv_add_s8({conv.meta['ref']}, {lay.meta['ref']}, {pos}, (const int8_t *){{i0}}, "
+                    "(const int8_t *){i1}, (int8_t *){o0}, (int8_t *){s0});")
+            layers[k] = Layer("CONV_2D+" + lay.op, k, call, [conv.inputs[0], other], list(lay.outputs), inplace=(1,),
+                              scratch=conv.meta["out_c"])
+            del layers[prod]
+            break
 
 
 def _fail(name: str, problems: list[str], strict: bool) -> GeneratedEngine:
@@ -188,13 +227,17 @@ def _assemble(g: _Gen, name: str, layers: list[Layer], layout: Layout, tflm_head
         return f"({arena} + {layout.offsets[i]})"
 
     body, names = [], []
-    for lay in layers:
+    for pos, lay in enumerate(layers):
         if lay.alias:
             continue
         subs = {f"i{k}": ptr(t) for k, t in enumerate(lay.inputs)}
         subs.update({f"o{k}": ptr(t) for k, t in enumerate(lay.outputs)})
-        body.append(f"    MCUML_LAYER({len(names)}); /* node {lay.node}: {lay.op} */")
-        body.append("    " + lay.call.format(**subs))
+        if pos in layout.scratch:
+            subs["s0"] = f"({arena} + {layout.scratch[pos]})"
+        call = lay.inplace_call if pos in layout.ring else lay.call
+        how = " (in place)" if pos in layout.ring else ""
+        body.append(f"    MCUML_LAYER({len(names)}); /* node {lay.node}: {lay.op}{how} */")
+        body.append("    " + call.format(**subs))
         names.append(lay.op)
     args = [f"const {t.ctype} *input{k}" for k, t in enumerate(ins)] + \
         [f"{t.ctype} *output{k}" for k, t in enumerate(outs)]

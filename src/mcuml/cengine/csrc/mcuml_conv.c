@@ -154,18 +154,45 @@ static int interior(const mcuml_conv_s8_t *p, int32_t iy0, int32_t ix0) {
     return iy0 >= 0 && ix0 >= 0 && iy0 + (p->k_h - 1) * p->dil_h < p->in_h && ix0 + (p->k_w - 1) * p->dil_w < p->in_w;
 }
 
+/* One output row oy of sample img (all output channels of every pixel of the row). */
+static void conv_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, int8_t *orow) {
+    int32_t iy0 = oy * p->stride_h - p->pad_h;
+    for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        int32_t ix0 = ox * p->stride_w - p->pad_w;
+        int8_t *o = orow + (size_t)ox * p->out_c;
+        if (interior(p, iy0, ix0))
+            conv_pixel_interior(p, img + ((size_t)iy0 * p->in_w + ix0) * p->in_c, o);
+        else
+            conv_pixel_border(p, img, iy0, ix0, o);
+    }
+}
+
 void mcuml_conv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out) {
+    const size_t in_img = (size_t)p->in_h * p->in_w * p->in_c, out_row = (size_t)p->out_w * p->out_c;
+    for (int32_t b = 0; b < p->batch; ++b)
+        for (int32_t oy = 0; oy < p->out_h; ++oy)
+            conv_row(p, in + b * in_img, oy, out + ((size_t)b * p->out_h + oy) * out_row);
+}
+
+/* CONV_2D followed by ADD/SUB of `other` (same shape as the output), fused: each output pixel is
+ * computed into tmp (out_c bytes) and combined with the same pixel of `other`, so `out` may be
+ * `other`'s buffer. swap: the convolution is the ADD's second operand. */
+void mcuml_conv_add_s8(const mcuml_conv_s8_t *p, const mcuml_binary_t *a, int32_t swap, const int8_t *in,
+                       const int8_t *other, int8_t *out, int8_t *tmp) {
+    const size_t in_img = (size_t)p->in_h * p->in_w * p->in_c;
     for (int32_t b = 0; b < p->batch; ++b) {
-        const int8_t *img = in + (size_t)b * p->in_h * p->in_w * p->in_c;
+        const int8_t *img = in + b * in_img;
         for (int32_t oy = 0; oy < p->out_h; ++oy) {
             int32_t iy0 = oy * p->stride_h - p->pad_h;
             for (int32_t ox = 0; ox < p->out_w; ++ox) {
                 int32_t ix0 = ox * p->stride_w - p->pad_w;
-                int8_t *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
+                const size_t at = (((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
                 if (interior(p, iy0, ix0))
-                    conv_pixel_interior(p, img + ((size_t)iy0 * p->in_w + ix0) * p->in_c, o);
+                    conv_pixel_interior(p, img + ((size_t)iy0 * p->in_w + ix0) * p->in_c, tmp);
                 else
-                    conv_pixel_border(p, img, iy0, ix0, o);
+                    conv_pixel_border(p, img, iy0, ix0, tmp);
+                if (swap) mcuml_add_s8_row(a, other + at, tmp, out + at, p->out_c);
+                else mcuml_add_s8_row(a, tmp, other + at, out + at, p->out_c);
             }
         }
     }
@@ -222,22 +249,69 @@ static void dw3x3_interior(const mcuml_conv_s8_t *p, const int8_t *x0, int8_t *o
     }
 }
 
-void mcuml_dwconv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out) {
+static void dw_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, int8_t *orow) {
     const int fast3 = p->k_h == 3 && p->k_w == 3 && p->dil_h == 1 && p->dil_w == 1 && p->depth_mult == 1;
-    for (int32_t b = 0; b < p->batch; ++b) {
-        const int8_t *img = in + (size_t)b * p->in_h * p->in_w * p->in_c;
+    int32_t iy0 = oy * p->stride_h - p->pad_h;
+    for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        int32_t ix0 = ox * p->stride_w - p->pad_w;
+        int8_t *o = orow + (size_t)ox * p->out_c;
+        if (fast3 && interior(p, iy0, ix0))
+            dw3x3_interior(p, img + ((size_t)iy0 * p->in_w + ix0) * p->in_c, o);
+        else
+            dw_pixel(p, img, iy0, ix0, o);
+    }
+}
+
+void mcuml_dwconv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out) {
+    const size_t in_img = (size_t)p->in_h * p->in_w * p->in_c, out_row = (size_t)p->out_w * p->out_c;
+    for (int32_t b = 0; b < p->batch; ++b)
+        for (int32_t oy = 0; oy < p->out_h; ++oy)
+            dw_row(p, in + b * in_img, oy, out + ((size_t)b * p->out_h + oy) * out_row);
+}
+
+typedef void (*row_fn)(const mcuml_conv_s8_t *, const int8_t *, int32_t, int8_t *);
+
+/* In place (batch 1): output rows go to a ring of ring_rows rows and are copied to their final
+ * place in buf as soon as no later output row reads the input bytes there. Forward order suits
+ * outputs no larger than their input; reverse order (last row first) suits expanding layers. */
+static void inplace_rows(const mcuml_conv_s8_t *p, row_fn f, int8_t *buf, int8_t *ring, int32_t ring_rows,
+                         int32_t reverse) {
+    const size_t out_row = (size_t)p->out_w * p->out_c, in_row = (size_t)p->in_w * p->in_c;
+    if (!reverse) {
+        int32_t next = 0;
         for (int32_t oy = 0; oy < p->out_h; ++oy) {
-            int32_t iy0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < p->out_w; ++ox) {
-                int32_t ix0 = ox * p->stride_w - p->pad_w;
-                int8_t *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
-                if (fast3 && interior(p, iy0, ix0))
-                    dw3x3_interior(p, img + ((size_t)iy0 * p->in_w + ix0) * p->in_c, o);
-                else
-                    dw_pixel(p, img, iy0, ix0, o);
+            f(p, buf, oy, ring + (size_t)(oy % ring_rows) * out_row);
+            int32_t need = (oy + 1) * p->stride_h - p->pad_h;  /* first input row later rows read */
+            size_t safe = need < 0 ? 0 : (size_t)need * in_row;
+            int last = oy + 1 == p->out_h;
+            while (next <= oy && (last || (size_t)(next + 1) * out_row <= safe)) {
+                memcpy(buf + (size_t)next * out_row, ring + (size_t)(next % ring_rows) * out_row, out_row);
+                ++next;
             }
         }
+        return;
     }
+    int32_t next = p->out_h - 1;
+    for (int32_t oy = p->out_h - 1; oy >= 0; --oy) {
+        f(p, buf, oy, ring + (size_t)(oy % ring_rows) * out_row);
+        /* one past the last input row that rows < oy read */
+        int32_t end = (oy - 1) * p->stride_h - p->pad_h + (p->k_h - 1) * p->dil_h + 1;
+        if (end > p->in_h) end = p->in_h;
+        size_t used = end < 0 ? 0 : (size_t)end * in_row;
+        while (next >= oy && (oy == 0 || (size_t)next * out_row >= used)) {
+            memcpy(buf + (size_t)next * out_row, ring + (size_t)(next % ring_rows) * out_row, out_row);
+            --next;
+        }
+    }
+}
+
+void mcuml_conv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring, int32_t ring_rows, int32_t reverse) {
+    inplace_rows(p, conv_row, buf, ring, ring_rows, reverse);
+}
+
+void mcuml_dwconv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring, int32_t ring_rows,
+                             int32_t reverse) {
+    inplace_rows(p, dw_row, buf, ring, ring_rows, reverse);
 }
 
 void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out) {

@@ -47,6 +47,11 @@ typedef struct {
 
 void mcuml_conv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out);
 void mcuml_dwconv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out);
+/* In place over buf (input, then output), batch 1; ring: ring_rows output rows of scratch;
+ * reverse: rows last to first (for layers whose output is larger than their input). */
+void mcuml_conv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring, int32_t ring_rows, int32_t reverse);
+void mcuml_dwconv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring, int32_t ring_rows,
+                             int32_t reverse);
 
 typedef struct {
     int32_t rows, in_depth, out_depth, per_channel;
@@ -109,6 +114,10 @@ typedef struct {
 } mcuml_binary_t;
 
 void mcuml_add_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+void mcuml_add_s8_row(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out, int32_t n);
+/* CONV_2D + ADD/SUB fused (out may alias other); tmp: out_c bytes of scratch. */
+void mcuml_conv_add_s8(const mcuml_conv_s8_t *p, const mcuml_binary_t *a, int32_t swap, const int8_t *in,
+                       const int8_t *other, int8_t *out, int8_t *tmp);
 void mcuml_mul_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 void mcuml_add_f32(const mcuml_binary_t *p, const float *a, const float *b, float *out);
 void mcuml_sub_f32(const mcuml_binary_t *p, const float *a, const float *b, float *out);

@@ -126,6 +126,10 @@ void mcuml_add_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int
     BINARY_LOOP(out[i] = add1(p, a[i1], b[i2]))
 }
 
+void mcuml_add_s8_row(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out, int32_t n) {
+    for (int32_t i = 0; i < n; ++i) out[i] = add1(p, a[i], b[i]);
+}
+
 void mcuml_mul_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
     BINARY_LOOP({
         int32_t prod = (a[i1] + p->in1_offset) * (b[i2] + p->in2_offset);
