@@ -51,30 +51,60 @@ def host_glue(name: str, n_in: int, n_out: int, in_bytes: Sequence[int], out_byt
         "        if (rc) return rc;", "    }", "    return 0;", "}", ""])
 
 
+def _key(parts: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() + b"\0")
+    return h.hexdigest()[:24]
+
+
+def _compile(cmd: list[str]) -> None:
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise McumlError(f"C engine build failed: {' '.join(cmd[:6])} ...\n{r.stderr[-4000:]}")
+
+
+def _kernel_objects(kernels: Sequence[tuple[str, str]], cc: str, flags: Sequence[str]) -> list[Path]:
+    """mcuml's kernel sources compiled once per (sources, compiler, flags), shared by every model."""
+    cflags = [f for f in flags if f != "-shared"]
+    out_dir = cache_dir() / ("k-" + _key([cc, *cflags, *(f + t for f, t in kernels)]))
+    objs = [out_dir / (f[:-2] + ".o") for f, _ in kernels if f.endswith(".c")]
+    if all(o.exists() for o in objs):
+        return objs
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        t = Path(tmp)
+        for fname, text in kernels:
+            (t / fname).write_text(text)
+        for fname, _ in kernels:
+            if fname.endswith(".c"):
+                obj = t / (fname[:-2] + ".o")
+                _compile([cc, *cflags, "-c", "-I", str(t), "-o", str(obj), str(t / fname)])
+                os.replace(obj, out_dir / obj.name)
+    return objs
+
+
 def build_shared(sources: Sequence[tuple[str, str]], name: str, *, flags: Sequence[str] = HOST_FLAGS,
                  defines: Sequence[str] = ()) -> Path:
-    """Compile ``sources`` (+ nothing else) into a cached shared library; returns its path."""
+    """Compile ``sources`` into a cached shared library (kernel objects cached separately); returns its path."""
     cc = find_cc()
-    h = hashlib.sha256()
-    for fname, text in sources:
-        h.update(fname.encode() + b"\0" + text.encode() + b"\0")
-    h.update(" ".join((cc, *flags, *defines)).encode())
-    key = h.hexdigest()[:24]
+    dflags = [*flags, *(f"-D{d}" for d in defines)]
+    key = _key([cc, *dflags, *(f + "\0" + t for f, t in sources)])
     out_dir = cache_dir() / key
     lib = out_dir / f"lib{name}.so"
     if lib.exists():
         return lib
+    kernels = [(f, t) for f, t in sources if f.startswith("mcuml_")]
+    model = [(f, t) for f, t in sources if not f.startswith("mcuml_")]
+    kobjs = _kernel_objects(kernels, cc, dflags)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         t = Path(tmp)
         for fname, text in sources:
             (t / fname).write_text(text)
-        cfiles = [str(t / f) for f, _ in sources if f.endswith(".c")]
+        cfiles = [str(t / f) for f, _ in model if f.endswith(".c")]
         tmp_lib = t / lib.name
-        cmd = [cc, *flags, *(f"-D{d}" for d in defines), "-I", str(t), "-o", str(tmp_lib), *cfiles, "-lm"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise McumlError(f"C engine build failed: {' '.join(cmd[:6])} ...\n{r.stderr[-4000:]}")
+        _compile([cc, *dflags, "-I", str(t), "-o", str(tmp_lib), *cfiles, *map(str, kobjs), "-lm"])
         os.replace(tmp_lib, lib)
     return lib
 
@@ -83,7 +113,8 @@ class CEngine:
     """The generated C engine of one model, with ``tf.lite.Interpreter``'s API and a batched ``run``."""
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None, *,
-                 model: Any = None, name: str = "model", sanitize: bool = False, dsp: bool = False) -> None:
+                 model: Any = None, name: str = "model", sanitize: bool = False, dsp: bool = False,
+                 **generate_options: Any) -> None:
         from mcuml import load_model
         from mcuml.cengine.gen import generate
 
@@ -92,7 +123,7 @@ class CEngine:
                 raise McumlError("give exactly one of model_path or model_content")
             model = load_model(model_path if model_path is not None else model_content)
         self.model = model
-        self.generated = g = generate(model, name=name)
+        self.generated = g = generate(model, name=name, **generate_options)
         glue = host_glue(name, len(g.inputs), len(g.outputs), [t.nbytes for t in g.inputs],
                          [t.nbytes for t in g.outputs])
         srcs = [*g.sources, (f"{name}_host.c", glue)]
