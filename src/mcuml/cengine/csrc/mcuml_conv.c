@@ -20,7 +20,7 @@
 #define MCUML_DSP 1
 #define MCUML_SXTB16(x) __sxtb16(x)
 #define MCUML_SMLAD(a, b, c) __smlad((a), (b), (c))
-#define MCUML_ROR8(x) __ror((x), 8)
+#define MCUML_ROR8(x) (((x) >> 8) | ((x) << 24))
 #elif defined(MCUML_FORCE_DSP)
 /* Portable definitions of the ACLE intrinsics, so a host build runs the DSP path. */
 #define MCUML_DSP 1
