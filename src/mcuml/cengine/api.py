@@ -127,3 +127,23 @@ def _c_name(model) -> str:
     stem = Path(model).stem if isinstance(model, (str, Path)) else "model"
     s = re.sub(r"[^A-Za-z0-9_]", "_", stem)
     return s if re.match(r"[A-Za-z_]", s) else "m_" + s
+
+
+def deploy_c(model, board: str, out_dir: str | Path, name: str, reasons: list[str]) -> tuple[list[str], str]:
+    """``deploy --engine c``: the library and its Arduino sketch under ``out_dir``/c_engine, plus the report
+    section comparing it with TFLM. Problems are appended to ``reasons``; returns (files, HTML section)."""
+    from mcuml.errors import McumlError
+    from mcuml.report.engine_compare import engine_compare_section
+
+    out = Path(out_dir) / "c_engine"
+    try:
+        lib = standalone(model, out / "lib", name)
+        ino = standalone(model, out / "arduino", name, arduino=True)
+        fr = fit_c(model, board)
+    except McumlError as e:
+        reasons.append(f"C engine: {e.message}")
+        return [], ""
+    if not fr.fits:
+        reasons.append(f"C engine: needs {fr.flash_bytes:,} B flash / {fr.sram_bytes:,} B SRAM on {fr.board_name}")
+    files = [str(Path(lib.out_dir) / f) for f in lib.files] + [str(Path(ino.out_dir) / f) for f in ino.files]
+    return files, engine_compare_section(fr)
