@@ -218,7 +218,20 @@ def unary(g, bn) -> Layer:
         lo, hi = {"RELU": (0.0, float("inf")), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}[node.name]
         return Layer(node.name, bn.index, f"mcuml_relu_f32((const float *){{i0}}, (float *){{o0}}, {n}, "
                      f"{c_float(lo)}, {c_float(hi)});", ins, outs, inplace=(0,))
+    if x.dtype == DType.float32 and y.dtype == DType.float32 and node.name in ("LOGISTIC", "TANH"):
+        return Layer(node.name, bn.index, f"mcuml_{node.name.lower()}_f32((const float *){{i0}}, (float *){{o0}}, {n});",
+                     ins, outs, inplace=(0,))
     raise NotSupported(f"{x.dtype.name} -> {y.dtype.name}")
+
+
+@emitter("LOG_SOFTMAX")
+def log_softmax(g, bn) -> Layer:
+    x = bn.node.inputs[0]
+    _need(x.dtype == DType.float32, f"{x.dtype.name} LOG_SOFTMAX")
+    depth = x.shape[-1]
+    ins, outs = _io(g, bn)
+    return Layer(bn.node.name, bn.index, f"mcuml_log_softmax_f32({x.size // depth}, {depth}, (const float *){{i0}}, "
+                 "(float *){o0});", ins, outs)
 
 
 def _binary_fields(g, bn, x1: Tensor, x2: Tensor, y: Tensor) -> dict:

@@ -76,12 +76,20 @@ def pad(g, bn) -> Layer:
     value = node.inputs[2].data.reshape(-1)[0] if p.has_constant_values else p.pad_value
     ct = CTYPE[y.dtype]
     sym = g.pool.array(np.asarray([value]), ct, "pv")
+    ins, outs = _io(g, bn)
+    if len(y.shape) <= 4:
+        pre = 4 - len(y.shape)
+        ref = g.pool.struct("mcuml_pad_t", dict(
+            esize=y.dtype.itemsize, in_dims=[1] * pre + list(x.shape), out_dims=[1] * pre + list(y.shape),
+            before=[0] * pre + [a for a, _ in p.inner]))
+        call = f"mcuml_pad({ref}, {{i0}}, {{o0}}, {sym});"
+        return Layer(node.name, bn.index, call, ins[:1], outs, inplace_call=call)
     ostr = row_strides(y.shape)
     out_base = sum(a * s for (a, _), s in zip(p.inner, ostr))
     ref = _copy(g, y.dtype.itemsize, x.shape, row_strides(x.shape), ostr, 0, out_base)
-    ins, outs = _io(g, bn)
     return Layer(node.name, bn.index, f"mcuml_fill({{o0}}, {y.dtype.itemsize}, {sym}, {y.size}); "
                  f"mcuml_copy_nd({ref}, {{i0}}, {{o0}});", ins[:1], outs)
+
 
 @emitter("RESIZE_NEAREST_NEIGHBOR")
 def resize(g, bn) -> Layer:

@@ -135,6 +135,8 @@ typedef struct {
 
 void mcuml_quantize_f32_s8(const mcuml_quantize_t *p, const float *in, int8_t *out, int32_t n);
 void mcuml_relu_f32(const float *in, float *out, int32_t n, float lo, float hi);
+void mcuml_logistic_f32(const float *in, float *out, int32_t n);
+void mcuml_tanh_f32(const float *in, float *out, int32_t n);
 
 /* ---- softmax ------------------------------------------------------------------------------------ */
 typedef struct {
@@ -144,6 +146,7 @@ typedef struct {
 
 void mcuml_softmax_s8(const mcuml_softmax_s8_t *p, const int8_t *in, void *out);
 void mcuml_softmax_f32(int32_t rows, int32_t depth, float beta, const float *in, float *out);
+void mcuml_log_softmax_f32(int32_t rows, int32_t depth, const float *in, float *out);
 
 /* ---- reductions --------------------------------------------------------------------------------- */
 typedef struct {
@@ -165,6 +168,13 @@ typedef struct {
 
 void mcuml_copy_nd(const mcuml_copy_t *p, const void *in, void *out);
 void mcuml_fill(void *out, int32_t esize, const void *value, int32_t n);
+
+typedef struct {
+    int32_t esize, in_dims[4], out_dims[4], before[4];
+} mcuml_pad_t;
+
+/* 4-D constant PAD; out may be in's buffer (in place). */
+void mcuml_pad(const mcuml_pad_t *p, const void *in, void *out, const void *value);
 
 typedef struct {
     int32_t batch, in_h, in_w, ch, out_h, out_w, esize;

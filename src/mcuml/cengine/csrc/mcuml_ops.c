@@ -174,6 +174,17 @@ void mcuml_relu_f32(const float *in, float *out, int32_t n, float lo, float hi) 
     for (int32_t i = 0; i < n; ++i) out[i] = clamp_f(in[i], lo, hi);
 }
 
+void mcuml_logistic_f32(const float *in, float *out, int32_t n) {
+    for (int32_t i = 0; i < n; ++i) {
+        float x = in[i];
+        out[i] = x > 16.619047164916992f ? 1.0f : (x < -9.0f ? expf(x) : 1.0f / (1.0f + expf(-x)));
+    }
+}
+
+void mcuml_tanh_f32(const float *in, float *out, int32_t n) {
+    for (int32_t i = 0; i < n; ++i) out[i] = tanhf(in[i]);
+}
+
 /* ---- softmax ------------------------------------------------------------------------------------ */
 
 static int32_t sat_mul_pot(int32_t x, int e) {
@@ -238,6 +249,19 @@ void mcuml_softmax_f32(int32_t rows, int32_t depth, float beta, const float *in,
         float sum = 0.0f;
         for (int32_t c = 0; c < depth; ++c) { o[c] = expf((x[c] - mx) * beta); sum += o[c]; }
         for (int32_t c = 0; c < depth; ++c) o[c] = o[c] / sum;
+    }
+}
+
+void mcuml_log_softmax_f32(int32_t rows, int32_t depth, const float *in, float *out) {
+    for (int32_t r = 0; r < rows; ++r) {
+        const float *x = in + (size_t)r * depth;
+        float *o = out + (size_t)r * depth;
+        float mx = x[0];
+        for (int32_t c = 1; c < depth; ++c) if (x[c] > mx) mx = x[c];
+        float sum = 0.0f;
+        for (int32_t c = 0; c < depth; ++c) sum += expf(x[c] - mx);
+        const float log_sum = logf(sum);
+        for (int32_t c = 0; c < depth; ++c) o[c] = x[c] - mx - log_sum;
     }
 }
 
@@ -307,6 +331,28 @@ void mcuml_copy_nd(const mcuml_copy_t *p, const void *in, void *out) {
             if (++idx[d] < p->dims[d]) break;
             ia -= p->istr[d] * p->dims[d]; oa -= p->ostr[d] * p->dims[d]; idx[d] = 0;
         }
+    }
+}
+
+/* PAD over 4-D NHWC, processed from the last output pixel to the first: every element moves to an
+ * equal or higher address, so `out` may be `in`'s own buffer. */
+void mcuml_pad(const mcuml_pad_t *p, const void *in, void *out, const void *value) {
+    const uint8_t *src = (const uint8_t *)in;
+    uint8_t *dst = (uint8_t *)out;
+    const size_t es = (size_t)p->esize;
+    const int32_t cin = p->in_dims[3], cout = p->out_dims[3], cb = p->before[3];
+    for (int32_t o = p->out_dims[0] * p->out_dims[1] * p->out_dims[2] - 1; o >= 0; --o) {
+        int32_t w = o % p->out_dims[2], h = (o / p->out_dims[2]) % p->out_dims[1], n = o / (p->out_dims[2] * p->out_dims[1]);
+        int32_t iw = w - p->before[2], ih = h - p->before[1], in_ = n - p->before[0];
+        uint8_t *d = dst + (size_t)o * cout * es;
+        if (iw < 0 || iw >= p->in_dims[2] || ih < 0 || ih >= p->in_dims[1] || in_ < 0 || in_ >= p->in_dims[0]) {
+            for (int32_t c = cout - 1; c >= 0; --c) memcpy(d + (size_t)c * es, value, es);
+            continue;
+        }
+        size_t i = (((size_t)in_ * p->in_dims[1] + ih) * p->in_dims[2] + iw) * cin;
+        memmove(d + (size_t)cb * es, src + i * es, (size_t)cin * es);
+        for (int32_t c = cout - 1; c >= cb + cin; --c) memcpy(d + (size_t)c * es, value, es);
+        for (int32_t c = cb - 1; c >= 0; --c) memcpy(d + (size_t)c * es, value, es);
     }
 }
 
