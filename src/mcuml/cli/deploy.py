@@ -16,14 +16,16 @@ from mcuml.cli._common import battery_tuple, console, emit, json_option, log
 @click.option("--name", help="C identifier / sketch name (default: the model file name).")
 @click.option("--rate", type=float, default=1.0, show_default=True, help="Inferences per second for energy.")
 @click.option("--battery", default="1000,3.7", show_default=True, help="Battery capacity mAh[,V].")
+@click.option("--engine", type=click.Choice(["tflm", "c"]), default="tflm", show_default=True,
+              help="c: also generate mcuml's standalone C engine and compare it with TFLM in the report.")
 @json_option
 def command(model: str, board: str, out_dir: str, kernels: str, no_optimize: bool, name: str | None, rate: float,
-            battery: str, as_json: bool) -> None:
+            battery: str, engine: str, as_json: bool) -> None:
     """Check, plan, fit, profile, generate code and write the report for MODEL on a board. Exit 1 if it won't run."""
     from mcuml.deploy import deploy
 
     result = deploy(model, board, out_dir, kernels=kernels, optimize=not no_optimize, name=name, rate_hz=rate,
-                    battery=battery_tuple(battery), progress=log)
+                    battery=battery_tuple(battery), progress=log, engine=engine)
     emit(result, as_json, render_summary)
     if not result.ok:
         raise SystemExit(1)

@@ -70,9 +70,16 @@ def dequantize_output(y: np.ndarray, t: Tensor) -> np.ndarray:
 class Interpreter:
     """Run a .tflite model; API of ``tf.lite.Interpreter``."""
 
+    def __new__(cls, model_path=None, model_content=None, *args: Any, engine: str = "numpy", model=None, **kw: Any):
+        if engine == "c":  # mcuml's compiled C engine, same API (mcuml.cengine.CEngine)
+            from mcuml.cengine import CEngine
+
+            return CEngine(model_path, model_content, model=model)
+        return super().__new__(cls)
+
     def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None,
                  arena_size: int | None = None, *, model: Model | None = None, check_overlaps: bool = False,
-                 num_threads: int | None = 1) -> None:
+                 num_threads: int | None = 1, engine: str = "numpy") -> None:
         if model is None:
             if (model_path is None) == (model_content is None):
                 raise McumlError("give exactly one of model_path or model_content")
