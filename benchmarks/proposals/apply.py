@@ -3,7 +3,7 @@
 Usage: python benchmarks/proposals/apply.py CENGINE_DIR [--stage N]
 CENGINE_DIR is a *copy* of src/mcuml/cengine (never the package itself). Stages are cumulative:
 1 inline requant (csrc/mcuml_requant_fast.h), 2 + border pixels as zero-point-filled patches,
-3 + CONV_2D row kernel (2 pixels x 2 channels SMLAD), 4 + DEPTHWISE row kernel (SMLABB/SMLATT, 3x3 unrolled),
+3 + CONV_2D row kernel (2 pixels x 2 channels SMLAD; also the fused CONV_2D+ADD), 4 + DEPTHWISE row kernel (SMLABB/SMLATT, 3x3 unrolled),
 5 + FULLY_CONNECTED (input expanded once, 4 rows per step). Each hooks in front of the engine's own function and
 returns 0 (falls back) when a layer does not qualify. Bit-exactness is checked by `mcuml measure`
 (outputs_match against mcuml's interpreter); the numbers are in ../results/measure_proposals.json.
@@ -48,6 +48,9 @@ def apply(d: Path, stage: int) -> None:
         c = _hook(c, (HERE / "conv_row_dsp.inc").read_text(),
                   "static void conv_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, int8_t *orow) {\n",
                   "conv_row_dsp(p, img, oy, orow)")
+        c = _hook(c, "", "void mcuml_conv_add_s8(const mcuml_conv_s8_t *p, const mcuml_binary_t *a, int32_t swap, "
+                  "const int8_t *in,\n                       const int8_t *other, int8_t *out, int8_t *tmp) {\n",
+                  "conv_add_dsp(p, a, swap, in, other, out)")
     if stage >= 4:
         c = _hook(c, (HERE / "dw_row_dsp.inc").read_text(),
                   "static void dw_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, int8_t *orow) {\n",
