@@ -22,8 +22,9 @@ def render(r) -> None:
     con = console()
     con.print(t)
     verdict = "match" if r.outputs_match else f"DIFFER (max |diff| {r.max_abs_diff:g})"
-    con.print(f"outputs vs mcuml's interpreter: {verdict}"
-              + ("" if r.qemu_outputs_match is None else f"; under QEMU: {'match' if r.qemu_outputs_match else 'DIFFER'}"))
+    qemu = "" if r.qemu_outputs_match is None else f"; under QEMU: {'match' if r.qemu_outputs_match else 'DIFFER'}" + (
+        f", {r.qemu_instructions:,} instructions by -icount" if r.qemu_instructions is not None else "")
+    con.print(f"outputs vs mcuml's interpreter: {verdict}{qemu}")
     con.print(f"flash {r.flash_bytes:,} B, SRAM {r.sram_bytes:,} B static + {r.stack_bytes:,} B stack "
               f"(incl. {r.io_bytes:,} B harness I/O); {r.compiler_flags}; {r.emulator}")
     for n in r.notes:
@@ -41,7 +42,8 @@ def render(r) -> None:
               help="arm-none-eabi-gcc optimisation level.")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Keep the ELF, map file, sources and a README (QEMU cross-check) in this directory.")
-@click.option("--qemu", is_flag=True, help="Also run the ELF under qemu-system-arm -M mps2-an386 and compare.")
+@click.option("--qemu", is_flag=True,
+              help="Also run the ELF under qemu-system-arm -M mps2-an386: outputs and its -icount instruction count.")
 @json_option
 def command(model: str, board: str, engine: str, input_path: str | None, seed: int, opt: str, out_dir: str | None,
             qemu: bool, as_json: bool) -> None:

@@ -29,6 +29,7 @@ MAILBOX_ADDR = 0x21000000
 MARK_BEGIN, MARK_END = -2, -3
 _PAINT = 0xA5
 _SCS = 0xE000E000
+_FPGAIO = 0x40028000  # qemu mps2-an386's FPGAIO page (the harness reads its COUNTER): plain RAM here
 
 
 class EmulationError(McumlError):
@@ -99,6 +100,7 @@ def run_elf(elf: str | Path, mm: MemoryMap, *, stack_region: tuple[int, int], re
     uc.mem_map(mm.flash_base, _round_up(mm.flash_size), uc_mod.UC_PROT_READ | uc_mod.UC_PROT_EXEC)
     uc.mem_map(mm.ram_base, _round_up(mm.ram_size))
     uc.mem_map(_SCS, 0x1000)
+    uc.mem_map(_FPGAIO, 0x1000)
     with open(elf, "rb") as f:
         for seg in ELFFile(f).iter_segments():
             if seg["p_type"] == "PT_LOAD" and seg["p_filesz"]:

@@ -83,6 +83,7 @@ class MeasureResult:
     emulator: str
     out_dir: str | None
     qemu_outputs_match: bool | None = None
+    qemu_instructions: int | None = None  # QEMU -icount's count of the same window (FPGAIO counter / 25.6)
     hot_functions: tuple[FunctionRow, ...] = ()  # the top functions of the invoke, most instructions first
     notes: tuple[str, ...] = ()
 
@@ -112,8 +113,10 @@ def harness_source(name: str, inputs: list[np.ndarray], out_dtypes: list[np.dtyp
     lines += [f"    memcpy(mcuml_input{i}, mcuml_golden{i}, sizeof mcuml_golden{i});" for i in range(len(inputs))]
     args = [f"(const {_ctype(x.dtype)} *)(const void *)mcuml_input{i}" for i, x in enumerate(inputs)]
     args += [f"({_ctype(d)} *)(void *)mcuml_output{i}" for i, d in enumerate(out_dtypes)]
-    lines += ["    MCUML_MARK(MCUML_MARK_BEGIN);", f"    int rc = {name}_invoke({', '.join(args)});",
-              "    mcuml_rc = rc;", "    MCUML_MARK(MCUML_MARK_END);"]
+    lines += ["    const uint32_t t0 = MCUML_FPGAIO_COUNTER;", "    MCUML_MARK(MCUML_MARK_BEGIN);",
+              f"    int rc = {name}_invoke({', '.join(args)});", "    mcuml_rc = rc;", "    MCUML_MARK(MCUML_MARK_END);",
+              "    const uint32_t ticks[2] = {t0, MCUML_FPGAIO_COUNTER};",
+              '    mcuml_emu_print_hex("MCUML ICOUNT", ticks, sizeof ticks);']
     lines += [f'    mcuml_emu_print_hex("MCUML OUT{i}", mcuml_output{i}, {n});' for i, n in enumerate(out_nbytes)]
     lines += ["    return rc;", "}", ""]
     return "\n".join(lines)
@@ -233,10 +236,11 @@ def _measure_in(model_path, model, b, mm, xs, want, work: Path, *, opt, qemu, ti
     rows, total_n, total_c, hot_functions = _rows(model, eng, run, refill, b.clock_mhz)
     macs = sum(r.macs for r in rows)
     io = sum(x.nbytes * 2 for x in xs) + sum(w.nbytes for w in want)
-    qemu_ok = None
+    qemu_ok = qemu_n = None
     if qemu:
         status, outs, text = q.run_qemu(img.elf, timeout_s=timeout_s)
         qemu_ok = status == 0 and all(outs.get(f"OUT{i}") == w.tobytes() for i, w in enumerate(want))
+        qemu_n = q.icount_instructions(outs)
     if keep:
         outs_hex = {f"OUT{i}": w.tobytes() for i, w in enumerate(want)}
         (work / "README.md").write_text(q.readme(img.elf.name, Path(model_path).name, b.name, outs_hex, total_n))
@@ -250,7 +254,7 @@ def _measure_in(model_path, model, b, mm, xs, want, work: Path, *, opt, qemu, ti
         io_bytes=io, branch_refill_cycles=refill, input_source=input_source,
         compiler_flags=f"arm-none-eabi-gcc {opt} -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16",
         emulator=f"unicorn {unicorn.__version__} (UC_HOOK_BLOCK counts)", out_dir=str(work) if keep else None,
-        qemu_outputs_match=qemu_ok, hot_functions=tuple(hot_functions), notes=tuple(notes))
+        qemu_outputs_match=qemu_ok, qemu_instructions=qemu_n, hot_functions=tuple(hot_functions), notes=tuple(notes))
 
 
 def require_match(r: MeasureResult) -> None:

@@ -15,12 +15,15 @@ from pathlib import Path
 from mcuml.errors import MissingDependencyError
 
 MACHINE = "mps2-an386"
+ICOUNT_SHIFT = 10  # -icount shift=10: 1024 ns of virtual time per instruction
+TICKS_PER_INSN = 1024 / 40  # the FPGAIO COUNTER runs at 25 MHz (40 ns): 25.6 ticks per instruction
 
 
 def command(elf: str | Path) -> list[str]:
     """The qemu command line for an ELF (what the kept README shows)."""
     return ["qemu-system-arm", "-M", MACHINE, "-cpu", "cortex-m4", "-nographic", "-monitor", "none",
-            "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+            "-serial", "none", "-semihosting-config", "enable=on,target=native", "-icount", f"shift={ICOUNT_SHIFT}",
+            "-kernel", str(elf)]
 
 
 def parse_outputs(text: str) -> dict[str, bytes]:
@@ -31,6 +34,19 @@ def parse_outputs(text: str) -> dict[str, bytes]:
         if len(parts) == 3 and parts[0] == "MCUML":
             out[parts[1]] = bytes.fromhex(parts[2])
     return out
+
+
+def icount_instructions(outputs: dict[str, bytes]) -> int | None:
+    """Instructions QEMU executed between the harness's two FPGAIO COUNTER reads (``MCUML ICOUNT`` line).
+
+    The window is the one mcuml counts (begin marker to end marker) plus the counter reads themselves;
+    unicorn's ``total_instructions`` and this agree to a few instructions.
+    """
+    raw = outputs.get("ICOUNT")
+    if raw is None or len(raw) != 8:
+        return None
+    t0, t1 = int.from_bytes(raw[:4], "little"), int.from_bytes(raw[4:], "little")
+    return round(((t1 - t0) & 0xFFFFFFFF) / TICKS_PER_INSN)
 
 
 def run_qemu(elf: str | Path, timeout_s: float = 120.0) -> tuple[int, dict[str, bytes], str]:
@@ -61,5 +77,7 @@ It must print exactly:
 
 {lines}
 
-and exit with status 0 (a fault prints `MCUML FAULT` and exits with status 1).
+and exit with status 0 (a fault prints `MCUML FAULT` and exits with status 1). The `MCUML ICOUNT t0 t1` line
+holds two reads of the board's FPGAIO COUNTER around the invoke (little-endian 32-bit): under `-icount shift=10`
+it ticks 25.6 times per instruction, so `(t1 - t0) / 25.6` is QEMU's own instruction count of the window.
 """

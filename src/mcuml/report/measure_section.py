@@ -24,7 +24,8 @@ def measure_section(r, tflm_instructions: int | None = None, hot_spots: int = 3)
         _card("SRAM static + stack", f"{_kib(r.sram_bytes)} + {_kib(r.stack_bytes)}"),
     ]
     if r.qemu_outputs_match is not None:
-        cards.append(_card("QEMU mps2-an386", "match" if r.qemu_outputs_match else "DIFFER",
+        qn = f" ({r.qemu_instructions:,} insns)" if r.qemu_instructions is not None else ""
+        cards.append(_card("QEMU mps2-an386", ("match" if r.qemu_outputs_match else "DIFFER") + qn,
                            "ok" if r.qemu_outputs_match else "bad"))
     if tflm_instructions:
         ratio = r.total_instructions / tflm_instructions

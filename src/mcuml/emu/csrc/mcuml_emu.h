@@ -15,6 +15,9 @@
 #define MCUML_MARK_BEGIN (-2)
 #define MCUML_MARK_END (-3)
 #define MCUML_MARK(v) (*(volatile int32_t *)MCUML_MAILBOX_ADDR = (int32_t)(v))
+/* mps2-an386's FPGAIO COUNTER: 25 MHz of QEMU's virtual clock, so under -icount shift=10 (1024 ns per
+ * instruction) it advances 25.6 ticks per instruction; the emulator maps the page as RAM (it reads 0). */
+#define MCUML_FPGAIO_COUNTER (*(volatile uint32_t *)0x40028018u)
 #ifndef MCUML_LAYER
 #define MCUML_LAYER(i) MCUML_MARK(i)
 #endif
