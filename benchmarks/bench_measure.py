@@ -32,11 +32,11 @@ def _calibration() -> dict[str, dict]:
     return {m["file"]: m for m in cal["models"]}
 
 
-def _one(label: str, rel: str, cal: dict, opt: str) -> dict:
+def _one(label: str, rel: str, cal: dict, opt: str, qemu: bool) -> dict:
     from mcuml.emu.measure import measure
 
     t0 = time.perf_counter()
-    r = measure(SHARED / "models" / rel, "nano33ble", opt=opt, seed=0)
+    r = measure(SHARED / "models" / rel, "nano33ble", opt=opt, seed=0, qemu=qemu)
     wall = time.perf_counter() - t0
     m = cal[rel]
     tflm = m["totals"]["cmsis"]["invoke_insns"]
@@ -52,6 +52,7 @@ def _one(label: str, rel: str, cal: dict, opt: str) -> dict:
     ratio = r.total_instructions / tflm
     return {
         "model": label, "file": rel, "outputs_match": r.outputs_match, "total_instructions": r.total_instructions,
+        "qemu_outputs_match": r.qemu_outputs_match, "qemu_icount_instructions": r.qemu_instructions,
         "total_cycles": r.total_cycles, "ms_at_64mhz": round(r.total_ms, 3), "macs": r.macs,
         "macs_per_instruction": round(r.macs_per_instruction, 4),
         "tflm_cmsis_instructions": tflm, "tflm_cmsis_cycles": m["totals"]["cmsis"]["invoke_cycles"],
@@ -68,12 +69,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--opt", default="-O2")
     ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of: " + ", ".join(MODELS))
+    ap.add_argument("--qemu", action="store_true", help="cross-check outputs and counts under qemu -icount")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "measure.json"))
     a = ap.parse_args()
     cal = _calibration()
     rows = []
     for label in a.models.split(","):
-        rows.append(_one(label, MODELS[label], cal, a.opt))
+        rows.append(_one(label, MODELS[label], cal, a.opt, a.qemu))
         print(f"{label}: {rows[-1]['total_instructions']:,} insns, {rows[-1]['ratio_to_tflm']:.3f}x TFLM+CMSIS-NN, "
               f"outputs_match={rows[-1]['outputs_match']}", flush=True)
     gcc = subprocess.run(["arm-none-eabi-gcc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
