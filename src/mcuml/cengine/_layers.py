@@ -75,7 +75,10 @@ def conv(g, bn) -> Layer:
         fields.update(act_min=p.float_min, act_max=p.float_max, weights=g.pool.array(wdata, "float", "w"),
                       bias=g.pool.array(None if p.bias is None else p.bias, "float", "b"))
         ref = g.pool.struct("mcuml_conv_f32_t", fields)
-        return Layer(node.name, bn.index, f"mcuml_{kind}_f32({ref}, (const float *){{i0}}, (float *){{o0}});", ins, outs)
+        lay = Layer(node.name, bn.index, f"mcuml_{kind}_f32({ref}, (const float *){{i0}}, (float *){{o0}});", ins, outs,
+                    meta=dict(kind=f"{kind}_f32", ref=ref, out_c=oc))
+        _ring(lay, p.win, x, y, oc, f"mcuml_{kind}_f32_inplace({ref}, (float *){{o0}}, (float *){{s0}}", 4)
+        return lay
     _need(x.dtype == DType.int8 and y.dtype == DType.int8, f"{x.dtype.name} activations")
     _need(w.dtype == DType.int8, f"{w.dtype.name} filter")
     raw = np.zeros(oc, np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
@@ -86,15 +89,20 @@ def conv(g, bn) -> Layer:
     ref = g.pool.struct("mcuml_conv_s8_t", fields)
     lay = Layer(node.name, bn.index, f"mcuml_{kind}_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs,
                 meta=dict(kind=f"{kind}_s8", ref=ref, out_c=oc))
-    if x.shape[0] == 1:
-        win = p.win
-        geo = (win.out_h, win.stride_h, win.pad_h, win.k_h, win.dil_h, win.in_h, win.in_w * x.shape[3], win.out_w * oc)
-        rows, rev = min((ring_rows(*geo, False), 0), (ring_rows(*geo, True), 1))
-        ring = rows * win.out_w * oc
-        if ring < min(x.nbytes, y.nbytes):
-            lay.inplace_call = f"mcuml_{kind}_s8_inplace({ref}, (int8_t *){{o0}}, (int8_t *){{s0}}, {rows}, {rev});"
-            lay.inplace_scratch = ring
+    _ring(lay, p.win, x, y, oc, f"mcuml_{kind}_s8_inplace({ref}, (int8_t *){{o0}}, (int8_t *){{s0}}", 1)
     return lay
+
+
+def _ring(lay: Layer, win, x: Tensor, y: Tensor, oc: int, call: str, esize: int) -> None:
+    """Offer the in-place (row ring) variant when its ring is smaller than the buffer it saves."""
+    if x.shape[0] != 1:
+        return
+    geo = (win.out_h, win.stride_h, win.pad_h, win.k_h, win.dil_h, win.in_h, win.in_w * x.shape[3], win.out_w * oc)
+    rows, rev = min((ring_rows(*geo, False), 0), (ring_rows(*geo, True), 1))
+    ring = rows * win.out_w * oc * esize
+    if ring < min(x.nbytes, y.nbytes):
+        lay.inplace_call = call + f", {rows}, {rev});"
+        lay.inplace_scratch = ring
 
 
 def ring_rows(out_h: int, stride_h: int, pad_h: int, k_h: int, dil_h: int, in_h: int, row_in: int, row_out: int,
@@ -263,8 +271,10 @@ def binary(g, bn) -> Layer:
         lo, hi = p.fn.args[1], p.fn.args[2]
         f.update(f_min=float(lo), f_max=float(hi))
         ref = g.pool.struct("mcuml_binary_t", f)
+        ip = tuple(j for j, i in enumerate(ins) if tuple(g.tensor(i).shape) == tuple(y.shape))
+        meta = dict(kind="add_f32", ref=ref) if name == "add" and f["flat"] and len(ins) == 2 else {}
         return Layer(node.name, bn.index, f"mcuml_{name}_f32({ref}, (const float *){srcs[0]}, (const float *){srcs[1]}, "
-                     "(float *){o0});", ins, outs, inplace=tuple(range(len(ins))) if inplace else ())
+                     "(float *){o0});", ins, outs, inplace=ip, meta=meta)
     _need(y.dtype == DType.int8, f"{y.dtype.name} {node.name}")
     q = p.fn.args[0]
     if node.name == "MUL":

@@ -21,7 +21,7 @@ from mcuml.cengine._memory import Layout, plan_layers
 from mcuml.errors import InputError, McumlError, UnsupportedOpError
 from mcuml.ir.model import Model
 
-KERNEL_FILES = ("mcuml_kernels.h", "mcuml_conv.c", "mcuml_ops.c")
+KERNEL_FILES = ("mcuml_kernels.h", "mcuml_conv.c", "mcuml_conv_f32.c", "mcuml_ops.c")
 SHAPE_ONLY_OPS = ("SHAPE", "PACK", "STRIDED_SLICE", "CONCATENATION", "GATHER", "SLICE", "CAST")
 
 
@@ -184,21 +184,24 @@ def _fuse_conv_add(g: _Gen, layers: dict[int, Layer]) -> None:
     outs = {g.sg.index_of(t) for t in g.sg.outputs}
     for k in sorted(layers):
         lay = layers[k]
-        if lay.meta.get("kind") != "add_s8":
+        kind = lay.meta.get("kind", "")
+        if kind not in ("add_s8", "add_f32"):
             continue
+        suffix, ct = kind[4:], ("int8_t" if kind == "add_s8" else "float")
         for pos in (0, 1):
             t = lay.inputs[pos]
             prod = next((j for j, c in layers.items() if t in c.outputs), None)
             if prod is None or prod >= k or t in outs or readers.get(t) != [k]:
                 continue
             conv = layers[prod]
-            if conv.meta.get("kind") != "conv_s8":
+            if conv.meta.get("kind") != "conv_" + suffix:
                 continue
             other = lay.inputs[1 - pos]
-            call = (f"mcuml_conv_add_s8({conv.meta['ref']}, {lay.meta['ref']}, {pos}, (const int8_t *){{i0}}, "
-                    "(const int8_t *){i1}, (int8_t *){o0}, (int8_t *){s0});")
+            call = (f"mcuml_conv_add_{suffix}({conv.meta['ref']}, {lay.meta['ref']}, {pos}, (const {ct} *){{i0}}, "
+                    f"(const {ct} *){{i1}}, ({ct} *){{o0}}, ({ct} *){{s0}});")
+            esize = 1 if suffix == "s8" else 4
             layers[k] = Layer("CONV_2D+" + lay.op, k, call, [conv.inputs[0], other], list(lay.outputs), inplace=(1,),
-                              scratch=conv.meta["out_c"])
+                              scratch=conv.meta["out_c"] * esize)
             del layers[prod]
             break
 
