@@ -20,6 +20,15 @@
 #define MCUML_DSP 1
 #define MCUML_SXTB16(x) __sxtb16(x)
 #define MCUML_SMLAD(a, b, c) __smlad((a), (b), (c))
+#if defined(__GNUC__)
+/* SXTB16 with its rotate operand: bytes 1 and 3 in one instruction (ACLE has no intrinsic for it) */
+static inline uint32_t mcuml_sxtb16_ror8(uint32_t x) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+#define MCUML_SXTB16_ROR8(x) mcuml_sxtb16_ror8(x)
+#endif
 #define MCUML_ROR8(x) (((x) >> 8) | ((x) << 24))
 #elif defined(MCUML_FORCE_DSP)
 /* Portable definitions of the ACLE intrinsics, so a host build runs the DSP path. */
@@ -37,6 +46,16 @@ static inline int32_t mcuml_smlad(uint32_t a, uint32_t b, int32_t acc) {
 #define MCUML_SXTB16(x) mcuml_sxtb16(x)
 #define MCUML_SMLAD(a, b, c) mcuml_smlad((a), (b), (c))
 #define MCUML_ROR8(x) (((x) >> 8) | ((x) << 24))
+#endif
+#if defined(MCUML_DSP) && !defined(MCUML_SXTB16_ROR8)
+#define MCUML_SXTB16_ROR8(x) MCUML_SXTB16(MCUML_ROR8(x))
+#endif
+
+/* Two pixels per weight pass help hosts; on Cortex-M4 their 8 accumulators spill, so one pixel there. */
+#if defined(MCUML_DSP)
+#define PAIR_PIXELS 0
+#else
+#define PAIR_PIXELS 1
 #endif
 
 static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
@@ -63,12 +82,12 @@ static void dot4_s8(const int8_t *x, const int8_t *w, int32_t wstride, int32_t n
 #if defined(MCUML_DSP)
     for (; k + 4 <= n; k += 4) {
         uint32_t xv = load32(x + k);
-        uint32_t xa = MCUML_SXTB16(xv), xb = MCUML_SXTB16(MCUML_ROR8(xv));
+        uint32_t xa = MCUML_SXTB16(xv), xb = MCUML_SXTB16_ROR8((xv));
         uint32_t v;
-        v = load32(w0 + k); a0 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a0); a0 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a0);
-        v = load32(w1 + k); a1 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a1); a1 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a1);
-        v = load32(w2 + k); a2 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a2); a2 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a2);
-        v = load32(w3 + k); a3 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a3); a3 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a3);
+        v = load32(w0 + k); a0 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a0); a0 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a0);
+        v = load32(w1 + k); a1 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a1); a1 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a1);
+        v = load32(w2 + k); a2 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a2); a2 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a2);
+        v = load32(w3 + k); a3 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a3); a3 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a3);
     }
 #endif
     for (; k < n; ++k) {
@@ -87,7 +106,7 @@ static int32_t dot1_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t acc)
     for (; k + 4 <= n; k += 4) {
         uint32_t xv = load32(x + k), v = load32(w + k);
         acc = MCUML_SMLAD(MCUML_SXTB16(xv), MCUML_SXTB16(v), acc);
-        acc = MCUML_SMLAD(MCUML_SXTB16(MCUML_ROR8(xv)), MCUML_SXTB16(MCUML_ROR8(v)), acc);
+        acc = MCUML_SMLAD(MCUML_SXTB16_ROR8((xv)), MCUML_SXTB16_ROR8((v)), acc);
     }
 #endif
     for (; k < n; ++k) acc += (int32_t)x[k] * w[k];
@@ -100,11 +119,11 @@ static void dot4x2_s8(const int8_t *x0, const int8_t *x1, const int8_t *w, int32
 #if defined(MCUML_DSP)
     for (; k + 4 <= n; k += 4) {
         uint32_t u = load32(x0 + k), v = load32(x1 + k);
-        uint32_t ua = MCUML_SXTB16(u), ub = MCUML_SXTB16(MCUML_ROR8(u));
-        uint32_t va = MCUML_SXTB16(v), vb = MCUML_SXTB16(MCUML_ROR8(v));
+        uint32_t ua = MCUML_SXTB16(u), ub = MCUML_SXTB16_ROR8((u));
+        uint32_t va = MCUML_SXTB16(v), vb = MCUML_SXTB16_ROR8((v));
         for (int32_t j = 0; j < 4; ++j) {
             uint32_t q = load32(w + (size_t)j * wstride + k);
-            uint32_t qa = MCUML_SXTB16(q), qb = MCUML_SXTB16(MCUML_ROR8(q));
+            uint32_t qa = MCUML_SXTB16(q), qb = MCUML_SXTB16_ROR8((q));
             acc[j] = MCUML_SMLAD(ua, qa, acc[j]);
             acc[j] = MCUML_SMLAD(ub, qb, acc[j]);
             acc[4 + j] = MCUML_SMLAD(va, qa, acc[4 + j]);
@@ -233,7 +252,7 @@ static void conv_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, in
         int8_t *o = orow + (size_t)ox * p->out_c;
         if (interior(p, iy0, ix0)) {
             const int8_t *x0 = img + ((size_t)iy0 * p->in_w + ix0) * p->in_c;
-            if (ox + 1 < p->out_w && interior(p, iy0, ix0 + p->stride_w)) {
+            if (PAIR_PIXELS && ox + 1 < p->out_w && interior(p, iy0, ix0 + p->stride_w)) {
                 conv_pixel2_interior(p, x0, o);
                 ++ox;
             } else {
