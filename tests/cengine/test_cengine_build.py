@@ -69,7 +69,7 @@ def test_host_ubsan_clean(rel):
 
     tests = str(Path(__file__).resolve().parents[1])
     code = UBSAN_SCRIPT.format(tests=tests, path=str(model_path(rel)))
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)
     assert r.returncode == 0 and "clean" in r.stdout, r.stderr[-3000:]
     assert "runtime error" not in r.stderr
 

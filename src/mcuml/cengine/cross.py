@@ -77,7 +77,7 @@ def _size(ctype: str) -> int:
 
 
 def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if r.returncode != 0:
         raise McumlError(f"{Path(cmd[0]).name} failed: {' '.join(cmd[:8])} ...\n{r.stderr[-4000:]}")
     return r

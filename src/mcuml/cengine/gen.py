@@ -272,7 +272,7 @@ def _assemble(g: _Gen, name: str, layers: list[Layer], layout: Layout, tflm_head
                         f"#define {p}_SHAPE {{{', '.join(str(d) for d in t.shape) or '1'}}}",
                         f"#define {p}_SCALE {c_float(t.scale)}", f"#define {p}_ZERO_POINT {t.zero_point}"]
     h_lines += ["", "#ifdef __cplusplus", 'extern "C" {', "#endif",
-                f"/* Runs the model: inputs are copied into the arena, outputs out of it. Returns 0. */", sig + ";",
+                "/* Runs the model: inputs are copied into the arena, outputs out of it. Returns 0. */", sig + ";",
                 f"uint8_t *{name}_arena_ptr(void);", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {up}_H */", ""]
     sources = ((f"{name}.h", "\n".join(h_lines)), (f"{name}.c", c_text), *kernel_sources())
     return GeneratedEngine(name, tuple(sources), layout.size, tflm_head, g.pool.const_bytes, ins, outs, (),
