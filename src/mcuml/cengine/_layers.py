@@ -57,6 +57,22 @@ def _window_fields(win, batch: int, in_c: int, out_c: int) -> dict:
                 "dil_w": win.dil_w, "pad_h": win.pad_h, "pad_w": win.pad_w}
 
 
+def pack4(w: np.ndarray) -> np.ndarray:
+    """(rows, K) int8 -> the kernels' 4-row block layout: per block of 4 rows, for every 4 inputs the 4 rows'
+    4 bytes (16 bytes), then each row's K % 4 tail bytes; rows past the last full block stay as they are.
+    Block b starts at byte 4bK, so row r's data always starts at r*K (mcuml_conv.c ``dot4p_s8``)."""
+    w = np.ascontiguousarray(w, dtype=np.int8).reshape(w.shape[0], -1)
+    rows, k = w.shape
+    q = k - k % 4
+    parts = []
+    for b in range(rows // 4):
+        blk = w[4 * b:4 * b + 4]
+        parts.append(blk[:, :q].reshape(4, q // 4, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(blk[:, q:].reshape(-1))
+    parts.append(w[4 * (rows // 4):].reshape(-1))
+    return np.concatenate(parts) if parts else w.reshape(-1)
+
+
 def _requant_fields(pool: ConstPool, rq, oc: int) -> dict:
     _need(not rq.int64_acc and np.dtype(rq.out_dtype) == np.int8, "only int8 outputs (int8 x int8 -> int32)")
     return {"out_offset": rq.output_offset, "act_min": rq.act_min, "act_max": rq.act_max,
@@ -91,10 +107,14 @@ def conv(g, bn) -> Layer:
     _need(x.dtype == DType.int8 and y.dtype == DType.int8, f"{x.dtype.name} activations")
     _need(w.dtype == DType.int8, f"{w.dtype.name} filter")
     raw = np.zeros(oc, np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
+    packed = not dw and w.shape[1] == w.shape[2] == 1 and p.win.pad_h == 0 and p.win.pad_w == 0
+    if packed:
+        wdata = pack4(w.data.reshape(oc, -1))
     fields.update(in_offset=-x.zero_point, weights=g.pool.array(wdata, "int8_t", "w"),
                   bias=g.pool.array(None if b is None else wrap32(raw), "int32_t", "b"),
                   fbias=g.pool.array(wrap32(p.bias), "int32_t", "fb"))
     fields.update(_requant_fields(g.pool, p.requant, oc))
+    fields["packed"] = int(packed)
     ref = g.pool.struct("mcuml_conv_s8_t", fields)
     lay = Layer(node.name, bn.index, f"mcuml_{kind}_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs,
                 meta={"kind": f"{kind}_s8", "ref": ref, "out_c": oc})
@@ -154,7 +174,8 @@ def fully_connected(g, bn) -> Layer:
     per_channel = np.size(rq.output_multiplier) > 1
     n = p.out_channels if per_channel else 1
     fields = {"rows": rows, "in_depth": p.depth, "out_depth": p.out_channels, "per_channel": int(per_channel),
-                  "weights": g.pool.array(w.data, "int8_t", "w"), "fbias": g.pool.array(wrap32(p.bias), "int32_t", "fb")}
+                  "weights": g.pool.array(pack4(w.data), "int8_t", "w"), "fbias": g.pool.array(wrap32(p.bias), "int32_t", "fb"),
+              "packed": 1}
     fields.update(_requant_fields(g.pool, rq, n))
     ref = g.pool.struct("mcuml_fc_s8_t", fields)
     return Layer(node.name, bn.index, f"mcuml_fc_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs)

@@ -100,6 +100,43 @@ static void dot4_s8(const int8_t *x, const int8_t *w, int32_t wstride, int32_t n
     acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
 }
 
+/* acc[j] += x . w_j for the 4 rows of one packed block (see mcuml_fc_s8_t.packed): one weight pointer. */
+static void dot4p_s8(const int8_t *x, const int8_t *wp, int32_t n, int32_t acc[4]) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int32_t q = n & ~3;
+    int32_t k = 0;
+#if defined(MCUML_DSP)
+    for (; k < q; k += 4, wp += 16) {
+        uint32_t xv = load32(x + k);
+        uint32_t xa = MCUML_SXTB16(xv), xb = MCUML_SXTB16_ROR8(xv);
+        uint32_t v;
+        v = load32(wp); a0 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a0); a0 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a0);
+        v = load32(wp + 4); a1 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a1); a1 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a1);
+        v = load32(wp + 8); a2 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a2); a2 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a2);
+        v = load32(wp + 12); a3 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a3); a3 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a3);
+    }
+#else
+    for (; k < q; k += 4, wp += 16) {
+        for (int32_t t = 0; t < 4; ++t) {
+            int32_t xv = x[k + t];
+            a0 += xv * wp[t];
+            a1 += xv * wp[4 + t];
+            a2 += xv * wp[8 + t];
+            a3 += xv * wp[12 + t];
+        }
+    }
+#endif
+    const int32_t tail = n - q;
+    for (int32_t i = 0; i < tail; ++i) {
+        int32_t xv = x[q + i];
+        a0 += xv * wp[i];
+        a1 += xv * wp[tail + i];
+        a2 += xv * wp[2 * tail + i];
+        a3 += xv * wp[3 * tail + i];
+    }
+    acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+}
+
 static int32_t dot1_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t acc) {
     int32_t k = 0;
 #if defined(MCUML_DSP)
@@ -155,6 +192,11 @@ static void conv_pixel_interior(const mcuml_conv_s8_t *p, const int8_t *x0, int8
     for (; oc + 4 <= p->out_c; oc += 4) {
         int32_t acc[4] = {p->fbias[oc], p->fbias[oc + 1], p->fbias[oc + 2], p->fbias[oc + 3]};
         const int8_t *w = p->weights + (size_t)oc * kk;
+        if (p->packed) {  /* 1x1: the pixel's channels are the whole dot product */
+            dot4p_s8(x0, w, kk, acc);
+            for (int32_t j = 0; j < 4; ++j) o[oc + j] = requant(p, acc[j], oc + j);
+            continue;
+        }
         for (int32_t ky = 0; ky < p->k_h; ++ky) {
             const int8_t *xr = x0 + (size_t)ky * p->dil_h * row;
             const int8_t *wr = w + (size_t)ky * p->k_w * p->in_c;
@@ -252,7 +294,7 @@ static void conv_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, in
         int8_t *o = orow + (size_t)ox * p->out_c;
         if (interior(p, iy0, ix0)) {
             const int8_t *x0 = img + ((size_t)iy0 * p->in_w + ix0) * p->in_c;
-            if (PAIR_PIXELS && ox + 1 < p->out_w && interior(p, iy0, ix0 + p->stride_w)) {
+            if (PAIR_PIXELS && !p->packed && ox + 1 < p->out_w && interior(p, iy0, ix0 + p->stride_w)) {
                 conv_pixel2_interior(p, x0, o);
                 ++ox;
             } else {
@@ -396,7 +438,8 @@ void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out) {
         int32_t oc = 0;
         for (; oc + 4 <= p->out_depth; oc += 4) {
             int32_t acc[4] = {p->fbias[oc], p->fbias[oc + 1], p->fbias[oc + 2], p->fbias[oc + 3]};
-            dot4_s8(x, p->weights + (size_t)oc * n, n, n, acc);
+            if (p->packed) dot4p_s8(x, p->weights + (size_t)oc * n, n, acc);
+            else dot4_s8(x, p->weights + (size_t)oc * n, n, n, acc);
             for (int32_t j = 0; j < 4; ++j) {
                 int32_t c = p->per_channel ? oc + j : 0;
                 o[oc + j] = clamp_s8(mcuml_mbqm(acc[j], p->mult[c], (int)p->shift[c]) + p->out_offset,

@@ -52,6 +52,7 @@ typedef struct {
     const int32_t *fbias;        /* bias + in_offset * sum(w) (interior pixels) */
     const int32_t *mult;         /* per output channel */
     const int32_t *shift;
+    int32_t packed;              /* 1x1 without padding: weights in 4-channel blocks (mcuml_pack4 layout) */
 } mcuml_conv_s8_t;
 
 void mcuml_conv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out);
@@ -65,10 +66,12 @@ void mcuml_dwconv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring
 typedef struct {
     int32_t rows, in_depth, out_depth, per_channel;
     int32_t out_offset, act_min, act_max;
-    const int8_t *weights;       /* [out][in] */
+    const int8_t *weights;       /* [out][in], or packed */
     const int32_t *fbias;        /* bias + in_offset * sum(w) */
     const int32_t *mult;
     const int32_t *shift;
+    int32_t packed;              /* weights in 4-row blocks: per block, 4 words of 4 bytes per 4 inputs, then
+                                    each row's tail; remaining rows plain (cengine._layers.pack4) */
 } mcuml_fc_s8_t;
 
 void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out);
