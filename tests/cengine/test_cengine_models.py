@@ -27,6 +27,7 @@ COVERED = [
     "tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite", "tflite_micro/seanet_pad0.tflite",
     "tflite_micro/seanet_strided_slice0.tflite", "tflite_micro/simple_add_model.tflite",
     "tinyengine/detection.tflite", "tinyengine/mcunetv2_large.tflite", "tinyengine/vww.tflite",
+    "tinyengine/ptq_mnist_lenet-300-100.tflite", "tinyengine/ptq_mnist_lenet-300-100_nobias.tflite",
     "wake_vision/wv_quality_anas_benalla.tflite", "wake_vision/wv_quality_apighetti.tflite",
     "wake_vision/wv_quality_benx13.tflite", "wake_vision/wv_quality_cezar.tflite",
     "wake_vision/wv_quality_k_2_c_3.tflite", "wake_vision/wv_quality_k_4_c_5.tflite",

@@ -8,7 +8,7 @@ Heavy parts load on first use: ``import mcuml.cengine`` stays cheap.
 
 from __future__ import annotations
 
-__all__ = ["generate", "GeneratedEngine", "TensorIO", "CEngine", "unsupported_ops"]
+__all__ = ["CEngine", "GeneratedEngine", "TensorIO", "generate", "unsupported_ops"]
 
 
 def __getattr__(name: str):

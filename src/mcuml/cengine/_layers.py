@@ -7,11 +7,20 @@ ranges, 256-entry tables of the 8-bit element-wise formulas, SOFTMAX's exp table
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from mcuml.cengine._emit import CTYPE, ConstPool, Layer, NotSupported, c_float, pad6, row_strides, wrap32
+from mcuml.cengine._emit import (
+    CTYPE,
+    ConstPool,
+    Layer,
+    NotSupported,
+    c_float,
+    pad6,
+    row_strides,
+    wrap32,
+)
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Tensor
 
@@ -43,16 +52,32 @@ def _io(g, bn) -> tuple[list[int], list[int]]:
 
 
 def _window_fields(win, batch: int, in_c: int, out_c: int) -> dict:
-    return dict(batch=batch, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=win.out_w, out_c=out_c,
-                k_h=win.k_h, k_w=win.k_w, stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h,
-                dil_w=win.dil_w, pad_h=win.pad_h, pad_w=win.pad_w)
+    return {"batch": batch, "in_h": win.in_h, "in_w": win.in_w, "in_c": in_c, "out_h": win.out_h, "out_w": win.out_w, "out_c": out_c,
+                "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w, "dil_h": win.dil_h,
+                "dil_w": win.dil_w, "pad_h": win.pad_h, "pad_w": win.pad_w}
+
+
+def pack4(w: np.ndarray) -> np.ndarray:
+    """(rows, K) int8 -> the kernels' 4-row block layout: per block of 4 rows, for every 4 inputs the 4 rows'
+    4 bytes (16 bytes), then each row's K % 4 tail bytes; rows past the last full block stay as they are.
+    Block b starts at byte 4bK, so row r's data always starts at r*K (mcuml_conv.c ``dot4p_s8``)."""
+    w = np.ascontiguousarray(w, dtype=np.int8).reshape(w.shape[0], -1)
+    rows, k = w.shape
+    q = k - k % 4
+    parts = []
+    for b in range(rows // 4):
+        blk = w[4 * b:4 * b + 4]
+        parts.append(blk[:, :q].reshape(4, q // 4, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(blk[:, q:].reshape(-1))
+    parts.append(w[4 * (rows // 4):].reshape(-1))
+    return np.concatenate(parts) if parts else w.reshape(-1)
 
 
 def _requant_fields(pool: ConstPool, rq, oc: int) -> dict:
     _need(not rq.int64_acc and np.dtype(rq.out_dtype) == np.int8, "only int8 outputs (int8 x int8 -> int32)")
-    return dict(out_offset=rq.output_offset, act_min=rq.act_min, act_max=rq.act_max,
-                mult=pool.array(_per_oc(rq.output_multiplier, oc), "int32_t", "m"),
-                shift=pool.array(_per_oc(rq.output_shift, oc), "int32_t", "s"))
+    return {"out_offset": rq.output_offset, "act_min": rq.act_min, "act_max": rq.act_max,
+                "mult": pool.array(_per_oc(rq.output_multiplier, oc), "int32_t", "m"),
+                "shift": pool.array(_per_oc(rq.output_shift, oc), "int32_t", "s")}
 
 
 @emitter("CONV_2D", "DEPTHWISE_CONV_2D")
@@ -75,26 +100,38 @@ def conv(g, bn) -> Layer:
         fields.update(act_min=p.float_min, act_max=p.float_max, weights=g.pool.array(wdata, "float", "w"),
                       bias=g.pool.array(None if p.bias is None else p.bias, "float", "b"))
         ref = g.pool.struct("mcuml_conv_f32_t", fields)
-        return Layer(node.name, bn.index, f"mcuml_{kind}_f32({ref}, (const float *){{i0}}, (float *){{o0}});", ins, outs)
+        lay = Layer(node.name, bn.index, f"mcuml_{kind}_f32({ref}, (const float *){{i0}}, (float *){{o0}});", ins, outs,
+                    meta={"kind": f"{kind}_f32", "ref": ref, "out_c": oc})
+        _ring(lay, p.win, x, y, oc, f"mcuml_{kind}_f32_inplace({ref}, (float *){{o0}}, (float *){{s0}}", 4)
+        return lay
     _need(x.dtype == DType.int8 and y.dtype == DType.int8, f"{x.dtype.name} activations")
     _need(w.dtype == DType.int8, f"{w.dtype.name} filter")
     raw = np.zeros(oc, np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
+    packed = not dw and w.shape[1] == w.shape[2] == 1 and p.win.pad_h == 0 and p.win.pad_w == 0
+    if packed:
+        wdata = pack4(w.data.reshape(oc, -1))
     fields.update(in_offset=-x.zero_point, weights=g.pool.array(wdata, "int8_t", "w"),
                   bias=g.pool.array(None if b is None else wrap32(raw), "int32_t", "b"),
                   fbias=g.pool.array(wrap32(p.bias), "int32_t", "fb"))
     fields.update(_requant_fields(g.pool, p.requant, oc))
+    fields["packed"] = int(packed)
     ref = g.pool.struct("mcuml_conv_s8_t", fields)
     lay = Layer(node.name, bn.index, f"mcuml_{kind}_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs,
-                meta=dict(kind=f"{kind}_s8", ref=ref, out_c=oc))
-    if x.shape[0] == 1:
-        win = p.win
-        geo = (win.out_h, win.stride_h, win.pad_h, win.k_h, win.dil_h, win.in_h, win.in_w * x.shape[3], win.out_w * oc)
-        rows, rev = min((ring_rows(*geo, False), 0), (ring_rows(*geo, True), 1))
-        ring = rows * win.out_w * oc
-        if ring < min(x.nbytes, y.nbytes):
-            lay.inplace_call = f"mcuml_{kind}_s8_inplace({ref}, (int8_t *){{o0}}, (int8_t *){{s0}}, {rows}, {rev});"
-            lay.inplace_scratch = ring
+                meta={"kind": f"{kind}_s8", "ref": ref, "out_c": oc})
+    _ring(lay, p.win, x, y, oc, f"mcuml_{kind}_s8_inplace({ref}, (int8_t *){{o0}}, (int8_t *){{s0}}", 1)
     return lay
+
+
+def _ring(lay: Layer, win, x: Tensor, y: Tensor, oc: int, call: str, esize: int) -> None:
+    """Offer the in-place (row ring) variant when its ring is smaller than the buffer it saves."""
+    if x.shape[0] != 1:
+        return
+    geo = (win.out_h, win.stride_h, win.pad_h, win.k_h, win.dil_h, win.in_h, win.in_w * x.shape[3], win.out_w * oc)
+    rows, rev = min((ring_rows(*geo, False), 0), (ring_rows(*geo, True), 1))
+    ring = rows * win.out_w * oc * esize
+    if ring < min(x.nbytes, y.nbytes):
+        lay.inplace_call = call + f", {rows}, {rev});"
+        lay.inplace_scratch = ring
 
 
 def ring_rows(out_h: int, stride_h: int, pad_h: int, k_h: int, dil_h: int, in_h: int, row_in: int, row_out: int,
@@ -122,22 +159,23 @@ def ring_rows(out_h: int, stride_h: int, pad_h: int, k_h: int, dil_h: int, in_h:
 @emitter("FULLY_CONNECTED")
 def fully_connected(g, bn) -> Layer:
     node, p = bn.node, bn.params
-    x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
+    x, w, _y = node.inputs[0], node.inputs[1], node.outputs[0]
     _need(w.is_constant and p.weights is not None, "weights must be constant")
     ins, outs = _io(g, bn)
     rows = x.size // p.depth
     if x.dtype == DType.float32:
-        ref = g.pool.struct("mcuml_fc_f32_t", dict(
-            rows=rows, in_depth=p.depth, out_depth=p.out_channels, act_min=p.float_min, act_max=p.float_max,
-            weights=g.pool.array(w.data, "float", "w"), bias=g.pool.array(p.bias, "float", "b")))
+        ref = g.pool.struct("mcuml_fc_f32_t", {
+            "rows": rows, "in_depth": p.depth, "out_depth": p.out_channels, "act_min": p.float_min, "act_max": p.float_max,
+            "weights": g.pool.array(w.data, "float", "w"), "bias": g.pool.array(p.bias, "float", "b")})
         return Layer(node.name, bn.index, f"mcuml_fc_f32({ref}, (const float *){{i0}}, (float *){{o0}});", ins, outs)
     _need(x.dtype == DType.int8 and w.dtype == DType.int8, f"{x.dtype.name} x {w.dtype.name}")
     _need(p.filter_offset == 0, "weights with a zero point")
     rq = p.requant
     per_channel = np.size(rq.output_multiplier) > 1
     n = p.out_channels if per_channel else 1
-    fields = dict(rows=rows, in_depth=p.depth, out_depth=p.out_channels, per_channel=int(per_channel),
-                  weights=g.pool.array(w.data, "int8_t", "w"), fbias=g.pool.array(wrap32(p.bias), "int32_t", "fb"))
+    fields = {"rows": rows, "in_depth": p.depth, "out_depth": p.out_channels, "per_channel": int(per_channel),
+                  "weights": g.pool.array(pack4(w.data), "int8_t", "w"), "fbias": g.pool.array(wrap32(p.bias), "int32_t", "fb"),
+              "packed": 1}
     fields.update(_requant_fields(g.pool, rq, n))
     ref = g.pool.struct("mcuml_fc_s8_t", fields)
     return Layer(node.name, bn.index, f"mcuml_fc_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs)
@@ -148,8 +186,8 @@ def pool2d(g, bn) -> Layer:
     node, p = bn.node, bn.params
     x = node.inputs[0]
     win = p.win
-    f = dict(batch=x.shape[0], in_h=win.in_h, in_w=win.in_w, ch=x.shape[3], out_h=win.out_h, out_w=win.out_w,
-             k_h=win.k_h, k_w=win.k_w, stride_h=win.stride_h, stride_w=win.stride_w, pad_h=win.pad_h, pad_w=win.pad_w)
+    f = {"batch": x.shape[0], "in_h": win.in_h, "in_w": win.in_w, "ch": x.shape[3], "out_h": win.out_h, "out_w": win.out_w,
+             "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w, "pad_h": win.pad_h, "pad_w": win.pad_w}
     kind = "avgpool" if node.name == "AVERAGE_POOL_2D" else "maxpool"
     ins, outs = _io(g, bn)
     if x.dtype == DType.float32:
@@ -180,9 +218,9 @@ def softmax(g, bn) -> Layer:
         return Layer(node.name, bn.index, f"mcuml_softmax_f32({rows}, {depth}, {c_float(p.beta)}, "
                      "(const float *){i0}, (float *){o0});", ins, outs)
     _need(p.kind == "int8", f"{p.kind} softmax")
-    ref = g.pool.struct("mcuml_softmax_s8_t", dict(
-        rows=rows, depth=depth, out_bits=p.out_bits, out_min=p.out_min, out_max=p.out_max,
-        exp_table=g.pool.array(np.asarray(p.exp_table, np.int64), "int32_t", "exp")))
+    ref = g.pool.struct("mcuml_softmax_s8_t", {
+        "rows": rows, "depth": depth, "out_bits": p.out_bits, "out_min": p.out_min, "out_max": p.out_max,
+        "exp_table": g.pool.array(np.asarray(p.exp_table, np.int64), "int32_t", "exp")})
     return Layer(node.name, bn.index, f"mcuml_softmax_s8({ref}, (const int8_t *){{i0}}, (void *){{o0}});", ins, outs)
 
 
@@ -210,8 +248,8 @@ def unary(g, bn) -> Layer:
                      inplace=(0,) if esize == 1 else ())
     if x.dtype == DType.float32 and node.name == "QUANTIZE" and y.dtype in (DType.int8, DType.uint8):
         fn = p.fn.args[0]  # AffineQuantizeParams
-        ref = g.pool.struct("mcuml_quantize_t", dict(scale=float(fn.scale), zero_point=fn.zero_point,
-                                                     qmin=fn.qmin, qmax=fn.qmax))
+        ref = g.pool.struct("mcuml_quantize_t", {"scale": float(fn.scale), "zero_point": fn.zero_point,
+                                                     "qmin": fn.qmin, "qmax": fn.qmax})
         return Layer(node.name, bn.index, f"mcuml_quantize_f32_s8({ref}, (const float *){{i0}}, (int8_t *){{o0}}, {n});",
                      ins, outs)
     if x.dtype == DType.float32 and node.name in ("RELU", "RELU6", "RELU_N1_TO_1"):
@@ -241,7 +279,7 @@ def _binary_fields(g, bn, x1: Tensor, x2: Tensor, y: Tensor) -> dict:
     def strides(s):
         st = row_strides(s)
         return pad6([0 if d == 1 and o != 1 else v for d, o, v in zip(s, out, st)], 0)
-    return dict(n=y.size, flat=int(flat), dims=pad6(list(out), 1), str1=strides(s1), str2=strides(s2))
+    return {"n": y.size, "flat": int(flat), "dims": pad6(list(out), 1), "str1": strides(s1), "str2": strides(s2)}
 
 
 @emitter("ADD", "SUB", "MUL")
@@ -257,14 +295,16 @@ def binary(g, bn) -> Layer:
             srcs.append(f"{{i{len(ins)}}}")
             ins.append(i)
     outs = list(bn.outputs)
-    inplace = tuple(k for k, t in enumerate((x1, x2)) if not t.is_constant and tuple(t.shape) == tuple(y.shape))
+    tuple(k for k, t in enumerate((x1, x2)) if not t.is_constant and tuple(t.shape) == tuple(y.shape))
     name = node.name.lower()
     if y.dtype == DType.float32:
         lo, hi = p.fn.args[1], p.fn.args[2]
         f.update(f_min=float(lo), f_max=float(hi))
         ref = g.pool.struct("mcuml_binary_t", f)
+        ip = tuple(j for j, i in enumerate(ins) if tuple(g.tensor(i).shape) == tuple(y.shape))
+        meta = {"kind": "add_f32", "ref": ref} if name == "add" and f["flat"] and len(ins) == 2 else {}
         return Layer(node.name, bn.index, f"mcuml_{name}_f32({ref}, (const float *){srcs[0]}, (const float *){srcs[1]}, "
-                     "(float *){o0});", ins, outs, inplace=tuple(range(len(ins))) if inplace else ())
+                     "(float *){o0});", ins, outs, inplace=ip, meta=meta)
     _need(y.dtype == DType.int8, f"{y.dtype.name} {node.name}")
     q = p.fn.args[0]
     if node.name == "MUL":
@@ -281,6 +321,6 @@ def binary(g, bn) -> Layer:
         kern = "mcuml_add_s8"
     ref = g.pool.struct("mcuml_binary_t", f)
     ip = tuple(j for j, i in enumerate(ins) if tuple(g.tensor(i).shape) == tuple(y.shape))
-    meta = dict(kind="add_s8", ref=ref) if kern == "mcuml_add_s8" and f["flat"] and len(ins) == 2 else {}
+    meta = {"kind": "add_s8", "ref": ref} if kern == "mcuml_add_s8" and f["flat"] and len(ins) == 2 else {}
     return Layer(node.name, bn.index, f"{kern}({ref}, (const int8_t *){srcs[0]}, (const int8_t *){srcs[1]}, "
                  "(int8_t *){o0});", ins, outs, inplace=ip, meta=meta)

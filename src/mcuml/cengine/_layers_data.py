@@ -13,6 +13,7 @@ from mcuml.cengine._emit import CTYPE, Layer, pad6, row_strides
 from mcuml.cengine._layers import _io, _need, emitter
 from mcuml.ir.dtypes import DType
 
+
 def _affine(out: np.ndarray) -> tuple[int, list[int]] | None:
     """(base, strides) with out[idx] == base + idx . strides for every index, or None."""
     base = int(out.flat[0]) if out.size else 0
@@ -29,8 +30,8 @@ def _affine(out: np.ndarray) -> tuple[int, list[int]] | None:
     return (base, strides) if np.array_equal(want, out) else None
 
 def _copy(g, esize: int, dims, istr, ostr, in_base: int = 0, out_base: int = 0) -> str:
-    return g.pool.struct("mcuml_copy_t", dict(esize=esize, in_base=in_base, out_base=out_base, dims=pad6(list(dims), 1),
-                                              istr=pad6(list(istr), 0), ostr=pad6(list(ostr), 0)))
+    return g.pool.struct("mcuml_copy_t", {"esize": esize, "in_base": in_base, "out_base": out_base, "dims": pad6(list(dims), 1),
+                                              "istr": pad6(list(istr), 0), "ostr": pad6(list(ostr), 0)})
 
 @emitter("TRANSPOSE", "STRIDED_SLICE", "SLICE", "REVERSE_V2", "GATHER_", "SPACE_TO_DEPTH", "DEPTH_TO_SPACE",
          "BROADCAST_TO")
@@ -79,9 +80,9 @@ def pad(g, bn) -> Layer:
     ins, outs = _io(g, bn)
     if len(y.shape) <= 4:
         pre = 4 - len(y.shape)
-        ref = g.pool.struct("mcuml_pad_t", dict(
-            esize=y.dtype.itemsize, in_dims=[1] * pre + list(x.shape), out_dims=[1] * pre + list(y.shape),
-            before=[0] * pre + [a for a, _ in p.inner]))
+        ref = g.pool.struct("mcuml_pad_t", {
+            "esize": y.dtype.itemsize, "in_dims": [1] * pre + list(x.shape), "out_dims": [1] * pre + list(y.shape),
+            "before": [0] * pre + [a for a, _ in p.inner]})
         call = f"mcuml_pad({ref}, {{i0}}, {{o0}}, {sym});"
         return Layer(node.name, bn.index, call, ins[:1], outs, inplace_call=call)
     ostr = row_strides(y.shape)
@@ -95,10 +96,10 @@ def pad(g, bn) -> Layer:
 def resize(g, bn) -> Layer:
     node, p = bn.node, bn.params
     x, y = node.inputs[0], node.outputs[0]
-    ref = g.pool.struct("mcuml_resize_t", dict(
-        batch=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], ch=x.shape[3], out_h=y.shape[1], out_w=y.shape[2],
-        esize=x.dtype.itemsize, ymap=g.pool.array(np.asarray(p.rows), "int16_t", "ry"),
-        xmap=g.pool.array(np.asarray(p.cols), "int16_t", "rx")))
+    ref = g.pool.struct("mcuml_resize_t", {
+        "batch": x.shape[0], "in_h": x.shape[1], "in_w": x.shape[2], "ch": x.shape[3], "out_h": y.shape[1], "out_w": y.shape[2],
+        "esize": x.dtype.itemsize, "ymap": g.pool.array(np.asarray(p.rows), "int16_t", "ry"),
+        "xmap": g.pool.array(np.asarray(p.cols), "int16_t", "rx")})
     ins, outs = _io(g, bn)
     return Layer(node.name, bn.index, f"mcuml_resize_nn({ref}, {{i0}}, {{o0}});", ins[:1], outs)
 
@@ -111,7 +112,7 @@ def mean(g, bn) -> Layer:
     st = row_strides(x.shape)
     kd, ks = [x.shape[d] for d in keep], [st[d] for d in keep]
     rd, rs = [x.shape[d] for d in axes], [st[d] for d in axes]
-    f = dict(n_keep=y.size, n_red=p.count, kdims=pad6(kd, 1), kstr=pad6(ks, 0), rdims=pad6(rd, 1), rstr=pad6(rs, 0))
+    f = {"n_keep": y.size, "n_red": p.count, "kdims": pad6(kd, 1), "kstr": pad6(ks, 0), "rdims": pad6(rd, 1), "rstr": pad6(rs, 0)}
     ins, outs = _io(g, bn)
     if x.dtype == DType.float32:
         f.update(in_zp=0, out_zp=0, mult=0, shift=0, qmin=0, qmax=0)

@@ -20,6 +20,15 @@
 #define MCUML_DSP 1
 #define MCUML_SXTB16(x) __sxtb16(x)
 #define MCUML_SMLAD(a, b, c) __smlad((a), (b), (c))
+#if defined(__GNUC__)
+/* SXTB16 with its rotate operand: bytes 1 and 3 in one instruction (ACLE has no intrinsic for it) */
+static inline uint32_t mcuml_sxtb16_ror8(uint32_t x) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+#define MCUML_SXTB16_ROR8(x) mcuml_sxtb16_ror8(x)
+#endif
 #define MCUML_ROR8(x) (((x) >> 8) | ((x) << 24))
 #elif defined(MCUML_FORCE_DSP)
 /* Portable definitions of the ACLE intrinsics, so a host build runs the DSP path. */
@@ -37,6 +46,16 @@ static inline int32_t mcuml_smlad(uint32_t a, uint32_t b, int32_t acc) {
 #define MCUML_SXTB16(x) mcuml_sxtb16(x)
 #define MCUML_SMLAD(a, b, c) mcuml_smlad((a), (b), (c))
 #define MCUML_ROR8(x) (((x) >> 8) | ((x) << 24))
+#endif
+#if defined(MCUML_DSP) && !defined(MCUML_SXTB16_ROR8)
+#define MCUML_SXTB16_ROR8(x) MCUML_SXTB16(MCUML_ROR8(x))
+#endif
+
+/* Two pixels per weight pass help hosts; on Cortex-M4 their 8 accumulators spill, so one pixel there. */
+#if defined(MCUML_DSP)
+#define PAIR_PIXELS 0
+#else
+#define PAIR_PIXELS 1
 #endif
 
 static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
@@ -63,12 +82,12 @@ static void dot4_s8(const int8_t *x, const int8_t *w, int32_t wstride, int32_t n
 #if defined(MCUML_DSP)
     for (; k + 4 <= n; k += 4) {
         uint32_t xv = load32(x + k);
-        uint32_t xa = MCUML_SXTB16(xv), xb = MCUML_SXTB16(MCUML_ROR8(xv));
+        uint32_t xa = MCUML_SXTB16(xv), xb = MCUML_SXTB16_ROR8((xv));
         uint32_t v;
-        v = load32(w0 + k); a0 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a0); a0 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a0);
-        v = load32(w1 + k); a1 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a1); a1 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a1);
-        v = load32(w2 + k); a2 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a2); a2 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a2);
-        v = load32(w3 + k); a3 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a3); a3 = MCUML_SMLAD(xb, MCUML_SXTB16(MCUML_ROR8(v)), a3);
+        v = load32(w0 + k); a0 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a0); a0 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a0);
+        v = load32(w1 + k); a1 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a1); a1 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a1);
+        v = load32(w2 + k); a2 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a2); a2 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a2);
+        v = load32(w3 + k); a3 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a3); a3 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8((v)), a3);
     }
 #endif
     for (; k < n; ++k) {
@@ -81,17 +100,82 @@ static void dot4_s8(const int8_t *x, const int8_t *w, int32_t wstride, int32_t n
     acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
 }
 
+/* acc[j] += x . w_j for the 4 rows of one packed block (see mcuml_fc_s8_t.packed): one weight pointer. */
+static void dot4p_s8(const int8_t *x, const int8_t *wp, int32_t n, int32_t acc[4]) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int32_t q = n & ~3;
+    int32_t k = 0;
+#if defined(MCUML_DSP)
+    for (; k < q; k += 4, wp += 16) {
+        uint32_t xv = load32(x + k);
+        uint32_t xa = MCUML_SXTB16(xv), xb = MCUML_SXTB16_ROR8(xv);
+        uint32_t v;
+        v = load32(wp); a0 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a0); a0 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a0);
+        v = load32(wp + 4); a1 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a1); a1 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a1);
+        v = load32(wp + 8); a2 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a2); a2 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a2);
+        v = load32(wp + 12); a3 = MCUML_SMLAD(xa, MCUML_SXTB16(v), a3); a3 = MCUML_SMLAD(xb, MCUML_SXTB16_ROR8(v), a3);
+    }
+#else
+    for (; k < q; k += 4, wp += 16) {
+        for (int32_t t = 0; t < 4; ++t) {
+            int32_t xv = x[k + t];
+            a0 += xv * wp[t];
+            a1 += xv * wp[4 + t];
+            a2 += xv * wp[8 + t];
+            a3 += xv * wp[12 + t];
+        }
+    }
+#endif
+    const int32_t tail = n - q;
+    for (int32_t i = 0; i < tail; ++i) {
+        int32_t xv = x[q + i];
+        a0 += xv * wp[i];
+        a1 += xv * wp[tail + i];
+        a2 += xv * wp[2 * tail + i];
+        a3 += xv * wp[3 * tail + i];
+    }
+    acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+}
+
 static int32_t dot1_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t acc) {
     int32_t k = 0;
 #if defined(MCUML_DSP)
     for (; k + 4 <= n; k += 4) {
         uint32_t xv = load32(x + k), v = load32(w + k);
         acc = MCUML_SMLAD(MCUML_SXTB16(xv), MCUML_SXTB16(v), acc);
-        acc = MCUML_SMLAD(MCUML_SXTB16(MCUML_ROR8(xv)), MCUML_SXTB16(MCUML_ROR8(v)), acc);
+        acc = MCUML_SMLAD(MCUML_SXTB16_ROR8((xv)), MCUML_SXTB16_ROR8((v)), acc);
     }
 #endif
     for (; k < n; ++k) acc += (int32_t)x[k] * w[k];
     return acc;
+}
+
+/* Two pixels at once: acc[j] += x0 . w_j and acc[4 + j] += x1 . w_j (each weight word loaded once). */
+static void dot4x2_s8(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t wstride, int32_t n, int32_t acc[8]) {
+    int32_t k = 0;
+#if defined(MCUML_DSP)
+    for (; k + 4 <= n; k += 4) {
+        uint32_t u = load32(x0 + k), v = load32(x1 + k);
+        uint32_t ua = MCUML_SXTB16(u), ub = MCUML_SXTB16_ROR8((u));
+        uint32_t va = MCUML_SXTB16(v), vb = MCUML_SXTB16_ROR8((v));
+        for (int32_t j = 0; j < 4; ++j) {
+            uint32_t q = load32(w + (size_t)j * wstride + k);
+            uint32_t qa = MCUML_SXTB16(q), qb = MCUML_SXTB16_ROR8((q));
+            acc[j] = MCUML_SMLAD(ua, qa, acc[j]);
+            acc[j] = MCUML_SMLAD(ub, qb, acc[j]);
+            acc[4 + j] = MCUML_SMLAD(va, qa, acc[4 + j]);
+            acc[4 + j] = MCUML_SMLAD(vb, qb, acc[4 + j]);
+        }
+    }
+#endif
+    for (; k < n; ++k) {
+        int32_t a = x0[k], b = x1[k];
+        for (int32_t j = 0; j < 4; ++j) {
+            int32_t q = w[(size_t)j * wstride + k];
+            acc[j] += a * q;
+            acc[4 + j] += b * q;
+        }
+    }
 }
 
 static inline int8_t requant(const mcuml_conv_s8_t *p, int32_t acc, int32_t oc) {
@@ -108,6 +192,11 @@ static void conv_pixel_interior(const mcuml_conv_s8_t *p, const int8_t *x0, int8
     for (; oc + 4 <= p->out_c; oc += 4) {
         int32_t acc[4] = {p->fbias[oc], p->fbias[oc + 1], p->fbias[oc + 2], p->fbias[oc + 3]};
         const int8_t *w = p->weights + (size_t)oc * kk;
+        if (p->packed) {  /* 1x1: the pixel's channels are the whole dot product */
+            dot4p_s8(x0, w, kk, acc);
+            for (int32_t j = 0; j < 4; ++j) o[oc + j] = requant(p, acc[j], oc + j);
+            continue;
+        }
         for (int32_t ky = 0; ky < p->k_h; ++ky) {
             const int8_t *xr = x0 + (size_t)ky * p->dil_h * row;
             const int8_t *wr = w + (size_t)ky * p->k_w * p->in_c;
@@ -126,6 +215,49 @@ static void conv_pixel_interior(const mcuml_conv_s8_t *p, const int8_t *x0, int8
                 acc = dot1_s8(xr + (size_t)r * p->dil_w * p->in_c, wr + (size_t)r * run, run, acc);
         }
         o[oc] = requant(p, acc, oc);
+    }
+}
+
+/* Two horizontally adjacent interior pixels (inputs x0 and x0 + stride_w * in_c) sharing weight loads. */
+static void conv_pixel2_interior(const mcuml_conv_s8_t *p, const int8_t *x0, int8_t *o) {
+    const int32_t kk = p->k_h * p->k_w * p->in_c;
+    const int32_t row = p->in_w * p->in_c;
+    const int32_t run = p->dil_w == 1 ? p->k_w * p->in_c : p->in_c;
+    const int32_t nrun = p->dil_w == 1 ? 1 : p->k_w;
+    const int8_t *x1 = x0 + (size_t)p->stride_w * p->in_c;
+    int8_t *o1 = o + p->out_c;
+    int32_t oc = 0;
+    for (; oc + 4 <= p->out_c; oc += 4) {
+        int32_t acc[8];
+        for (int32_t j = 0; j < 4; ++j) acc[j] = acc[4 + j] = p->fbias[oc + j];
+        const int8_t *w = p->weights + (size_t)oc * kk;
+        for (int32_t ky = 0; ky < p->k_h; ++ky) {
+            const size_t xo = (size_t)ky * p->dil_h * row;
+            const int8_t *wr = w + (size_t)ky * p->k_w * p->in_c;
+            for (int32_t r = 0; r < nrun; ++r) {
+                const size_t d = (size_t)r * p->dil_w * p->in_c;
+                dot4x2_s8(x0 + xo + d, x1 + xo + d, wr + (size_t)r * run, kk, run, acc);
+            }
+        }
+        for (int32_t j = 0; j < 4; ++j) {
+            o[oc + j] = requant(p, acc[j], oc + j);
+            o1[oc + j] = requant(p, acc[4 + j], oc + j);
+        }
+    }
+    for (; oc < p->out_c; ++oc) {
+        int32_t a0 = p->fbias[oc], a1 = p->fbias[oc];
+        const int8_t *w = p->weights + (size_t)oc * kk;
+        for (int32_t ky = 0; ky < p->k_h; ++ky) {
+            const size_t xo = (size_t)ky * p->dil_h * row;
+            const int8_t *wr = w + (size_t)ky * p->k_w * p->in_c;
+            for (int32_t r = 0; r < nrun; ++r) {
+                const size_t d = (size_t)r * p->dil_w * p->in_c;
+                a0 = dot1_s8(x0 + xo + d, wr + (size_t)r * run, run, a0);
+                a1 = dot1_s8(x1 + xo + d, wr + (size_t)r * run, run, a1);
+            }
+        }
+        o[oc] = requant(p, a0, oc);
+        o1[oc] = requant(p, a1, oc);
     }
 }
 
@@ -160,10 +292,17 @@ static void conv_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, in
     for (int32_t ox = 0; ox < p->out_w; ++ox) {
         int32_t ix0 = ox * p->stride_w - p->pad_w;
         int8_t *o = orow + (size_t)ox * p->out_c;
-        if (interior(p, iy0, ix0))
-            conv_pixel_interior(p, img + ((size_t)iy0 * p->in_w + ix0) * p->in_c, o);
-        else
+        if (interior(p, iy0, ix0)) {
+            const int8_t *x0 = img + ((size_t)iy0 * p->in_w + ix0) * p->in_c;
+            if (PAIR_PIXELS && !p->packed && ox + 1 < p->out_w && interior(p, iy0, ix0 + p->stride_w)) {
+                conv_pixel2_interior(p, x0, o);
+                ++ox;
+            } else {
+                conv_pixel_interior(p, x0, o);
+            }
+        } else {
             conv_pixel_border(p, img, iy0, ix0, o);
+        }
     }
 }
 
@@ -269,49 +408,26 @@ void mcuml_dwconv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out) {
             dw_row(p, in + b * in_img, oy, out + ((size_t)b * p->out_h + oy) * out_row);
 }
 
-typedef void (*row_fn)(const mcuml_conv_s8_t *, const int8_t *, int32_t, int8_t *);
-
-/* In place (batch 1): output rows go to a ring of ring_rows rows and are copied to their final
- * place in buf as soon as no later output row reads the input bytes there. Forward order suits
- * outputs no larger than their input; reverse order (last row first) suits expanding layers. */
-static void inplace_rows(const mcuml_conv_s8_t *p, row_fn f, int8_t *buf, int8_t *ring, int32_t ring_rows,
-                         int32_t reverse) {
-    const size_t out_row = (size_t)p->out_w * p->out_c, in_row = (size_t)p->in_w * p->in_c;
-    if (!reverse) {
-        int32_t next = 0;
-        for (int32_t oy = 0; oy < p->out_h; ++oy) {
-            f(p, buf, oy, ring + (size_t)(oy % ring_rows) * out_row);
-            int32_t need = (oy + 1) * p->stride_h - p->pad_h;  /* first input row later rows read */
-            size_t safe = need < 0 ? 0 : (size_t)need * in_row;
-            int last = oy + 1 == p->out_h;
-            while (next <= oy && (last || (size_t)(next + 1) * out_row <= safe)) {
-                memcpy(buf + (size_t)next * out_row, ring + (size_t)(next % ring_rows) * out_row, out_row);
-                ++next;
-            }
-        }
-        return;
-    }
-    int32_t next = p->out_h - 1;
-    for (int32_t oy = p->out_h - 1; oy >= 0; --oy) {
-        f(p, buf, oy, ring + (size_t)(oy % ring_rows) * out_row);
-        /* one past the last input row that rows < oy read */
-        int32_t end = (oy - 1) * p->stride_h - p->pad_h + (p->k_h - 1) * p->dil_h + 1;
-        if (end > p->in_h) end = p->in_h;
-        size_t used = end < 0 ? 0 : (size_t)end * in_row;
-        while (next >= oy && (oy == 0 || (size_t)next * out_row >= used)) {
-            memcpy(buf + (size_t)next * out_row, ring + (size_t)(next % ring_rows) * out_row, out_row);
-            --next;
-        }
-    }
+static void conv_row_v(const void *p, const void *img, int32_t oy, void *orow) {
+    conv_row((const mcuml_conv_s8_t *)p, (const int8_t *)img, oy, (int8_t *)orow);
 }
 
+static void dw_row_v(const void *p, const void *img, int32_t oy, void *orow) {
+    dw_row((const mcuml_conv_s8_t *)p, (const int8_t *)img, oy, (int8_t *)orow);
+}
+
+#define MCUML_ROWS_OF(p, es) {(p)->out_h, (p)->in_h, (p)->stride_h, (p)->pad_h, (p)->k_h, (p)->dil_h, \
+                              (int32_t)((size_t)(p)->out_w * (p)->out_c * (es)), (int32_t)((size_t)(p)->in_w * (p)->in_c * (es))}
+
 void mcuml_conv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring, int32_t ring_rows, int32_t reverse) {
-    inplace_rows(p, conv_row, buf, ring, ring_rows, reverse);
+    const mcuml_rows_t g = MCUML_ROWS_OF(p, 1);
+    mcuml_inplace_rows(p, conv_row_v, &g, buf, ring, ring_rows, reverse);
 }
 
 void mcuml_dwconv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring, int32_t ring_rows,
                              int32_t reverse) {
-    inplace_rows(p, dw_row, buf, ring, ring_rows, reverse);
+    const mcuml_rows_t g = MCUML_ROWS_OF(p, 1);
+    mcuml_inplace_rows(p, dw_row_v, &g, buf, ring, ring_rows, reverse);
 }
 
 void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out) {
@@ -322,7 +438,8 @@ void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out) {
         int32_t oc = 0;
         for (; oc + 4 <= p->out_depth; oc += 4) {
             int32_t acc[4] = {p->fbias[oc], p->fbias[oc + 1], p->fbias[oc + 2], p->fbias[oc + 3]};
-            dot4_s8(x, p->weights + (size_t)oc * n, n, n, acc);
+            if (p->packed) dot4p_s8(x, p->weights + (size_t)oc * n, n, acc);
+            else dot4_s8(x, p->weights + (size_t)oc * n, n, n, acc);
             for (int32_t j = 0; j < 4; ++j) {
                 int32_t c = p->per_channel ? oc + j : 0;
                 o[oc + j] = clamp_s8(mcuml_mbqm(acc[j], p->mult[c], (int)p->shift[c]) + p->out_offset,
@@ -337,74 +454,3 @@ void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out) {
     }
 }
 
-/* ---- float32 ---------------------------------------------------------------------------------- */
-
-void mcuml_conv_f32(const mcuml_conv_f32_t *p, const float *in, float *out) {
-    const int32_t kk = p->k_h * p->k_w * p->in_c;
-    for (int32_t b = 0; b < p->batch; ++b) {
-        const float *img = in + (size_t)b * p->in_h * p->in_w * p->in_c;
-        for (int32_t oy = 0; oy < p->out_h; ++oy) {
-            int32_t iy0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < p->out_w; ++ox) {
-                int32_t ix0 = ox * p->stride_w - p->pad_w;
-                float *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
-                for (int32_t oc = 0; oc < p->out_c; ++oc) {
-                    const float *w = p->weights + (size_t)oc * kk;
-                    float total = 0.0f;
-                    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-                        int32_t iy = iy0 + ky * p->dil_h;
-                        if (iy < 0 || iy >= p->in_h) continue;
-                        for (int32_t kx = 0; kx < p->k_w; ++kx) {
-                            int32_t ix = ix0 + kx * p->dil_w;
-                            if (ix < 0 || ix >= p->in_w) continue;
-                            const float *xp = img + ((size_t)iy * p->in_w + ix) * p->in_c;
-                            const float *wp = w + ((size_t)ky * p->k_w + kx) * p->in_c;
-                            for (int32_t c = 0; c < p->in_c; ++c) total += xp[c] * wp[c];
-                        }
-                    }
-                    o[oc] = clamp_f(total + (p->bias ? p->bias[oc] : 0.0f), p->act_min, p->act_max);
-                }
-            }
-        }
-    }
-}
-
-void mcuml_dwconv_f32(const mcuml_conv_f32_t *p, const float *in, float *out) {
-    for (int32_t b = 0; b < p->batch; ++b) {
-        const float *img = in + (size_t)b * p->in_h * p->in_w * p->in_c;
-        for (int32_t oy = 0; oy < p->out_h; ++oy) {
-            int32_t iy0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < p->out_w; ++ox) {
-                int32_t ix0 = ox * p->stride_w - p->pad_w;
-                float *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
-                for (int32_t oc = 0; oc < p->out_c; ++oc) {
-                    const int32_t ic = oc / p->depth_mult;
-                    float total = 0.0f;
-                    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-                        int32_t iy = iy0 + ky * p->dil_h;
-                        if (iy < 0 || iy >= p->in_h) continue;
-                        for (int32_t kx = 0; kx < p->k_w; ++kx) {
-                            int32_t ix = ix0 + kx * p->dil_w;
-                            if (ix < 0 || ix >= p->in_w) continue;
-                            total += img[((size_t)iy * p->in_w + ix) * p->in_c + ic] *
-                                     p->weights[((size_t)ky * p->k_w + kx) * p->out_c + oc];
-                        }
-                    }
-                    o[oc] = clamp_f(total + (p->bias ? p->bias[oc] : 0.0f), p->act_min, p->act_max);
-                }
-            }
-        }
-    }
-}
-
-void mcuml_fc_f32(const mcuml_fc_f32_t *p, const float *in, float *out) {
-    for (int32_t r = 0; r < p->rows; ++r) {
-        const float *x = in + (size_t)r * p->in_depth;
-        for (int32_t oc = 0; oc < p->out_depth; ++oc) {
-            const float *w = p->weights + (size_t)oc * p->in_depth;
-            float total = 0.0f;
-            for (int32_t k = 0; k < p->in_depth; ++k) total += x[k] * w[k];
-            out[(size_t)r * p->out_depth + oc] = clamp_f(total + (p->bias ? p->bias[oc] : 0.0f), p->act_min, p->act_max);
-        }
-    }
-}

@@ -26,6 +26,15 @@
 
 #define MCUML_MAX_DIMS 6
 
+/* ---- in-place row schedule (shared by the conv family) ---------------------------------------- */
+typedef void (*mcuml_row_fn)(const void *p, const void *img, int32_t oy, void *orow);
+typedef struct {
+    int32_t out_h, in_h, stride_h, pad_h, k_h, dil_h, out_row_bytes, in_row_bytes;
+} mcuml_rows_t;
+
+void mcuml_inplace_rows(const void *p, mcuml_row_fn f, const mcuml_rows_t *g, void *buf, void *ring,
+                        int32_t ring_rows, int32_t reverse);
+
 /* ---- requantization (kernels/quant.py) ------------------------------------------------------ */
 int32_t mcuml_srdhm(int32_t a, int32_t b);
 int32_t mcuml_rdbpot(int32_t x, int exponent);
@@ -43,6 +52,7 @@ typedef struct {
     const int32_t *fbias;        /* bias + in_offset * sum(w) (interior pixels) */
     const int32_t *mult;         /* per output channel */
     const int32_t *shift;
+    int32_t packed;              /* 1x1 without padding: weights in 4-channel blocks (mcuml_pack4 layout) */
 } mcuml_conv_s8_t;
 
 void mcuml_conv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out);
@@ -56,10 +66,12 @@ void mcuml_dwconv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring
 typedef struct {
     int32_t rows, in_depth, out_depth, per_channel;
     int32_t out_offset, act_min, act_max;
-    const int8_t *weights;       /* [out][in] */
+    const int8_t *weights;       /* [out][in], or packed */
     const int32_t *fbias;        /* bias + in_offset * sum(w) */
     const int32_t *mult;
     const int32_t *shift;
+    int32_t packed;              /* weights in 4-row blocks: per block, 4 words of 4 bytes per 4 inputs, then
+                                    each row's tail; remaining rows plain (cengine._layers.pack4) */
 } mcuml_fc_s8_t;
 
 void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out);
@@ -76,6 +88,8 @@ typedef struct {
 
 void mcuml_conv_f32(const mcuml_conv_f32_t *p, const float *in, float *out);
 void mcuml_dwconv_f32(const mcuml_conv_f32_t *p, const float *in, float *out);
+void mcuml_conv_f32_inplace(const mcuml_conv_f32_t *p, float *buf, float *ring, int32_t ring_rows, int32_t reverse);
+void mcuml_dwconv_f32_inplace(const mcuml_conv_f32_t *p, float *buf, float *ring, int32_t ring_rows, int32_t reverse);
 
 typedef struct {
     int32_t rows, in_depth, out_depth;
@@ -118,6 +132,8 @@ void mcuml_add_s8_row(const mcuml_binary_t *p, const int8_t *a, const int8_t *b,
 /* CONV_2D + ADD/SUB fused (out may alias other); tmp: out_c bytes of scratch. */
 void mcuml_conv_add_s8(const mcuml_conv_s8_t *p, const mcuml_binary_t *a, int32_t swap, const int8_t *in,
                        const int8_t *other, int8_t *out, int8_t *tmp);
+void mcuml_conv_add_f32(const mcuml_conv_f32_t *p, const mcuml_binary_t *a, int32_t swap, const float *in,
+                        const float *other, float *out, float *tmp);
 void mcuml_mul_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 void mcuml_add_f32(const mcuml_binary_t *p, const float *a, const float *b, float *out);
 void mcuml_sub_f32(const mcuml_binary_t *p, const float *a, const float *b, float *out);

@@ -356,6 +356,40 @@ void mcuml_pad(const mcuml_pad_t *p, const void *in, void *out, const void *valu
     }
 }
 
+/* In place (batch 1): output rows go to a ring of ring_rows rows and are copied to their final
+ * place in buf as soon as no later output row reads the input bytes there. Forward order suits
+ * outputs no larger than their input; reverse order (last row first) suits expanding layers. */
+void mcuml_inplace_rows(const void *p, mcuml_row_fn f, const mcuml_rows_t *g, void *bufv, void *ringv,
+                        int32_t ring_rows, int32_t reverse) {
+    uint8_t *buf = (uint8_t *)bufv, *ring = (uint8_t *)ringv;
+    const size_t out_row = (size_t)g->out_row_bytes, in_row = (size_t)g->in_row_bytes;
+    if (!reverse) {
+        int32_t next = 0;
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            f(p, buf, oy, ring + (size_t)(oy % ring_rows) * out_row);
+            int32_t need = (oy + 1) * g->stride_h - g->pad_h;  /* first input row later rows read */
+            size_t safe = need < 0 ? 0 : (size_t)need * in_row;
+            int last = oy + 1 == g->out_h;
+            while (next <= oy && (last || (size_t)(next + 1) * out_row <= safe)) {
+                memcpy(buf + (size_t)next * out_row, ring + (size_t)(next % ring_rows) * out_row, out_row);
+                ++next;
+            }
+        }
+        return;
+    }
+    int32_t next = g->out_h - 1;
+    for (int32_t oy = g->out_h - 1; oy >= 0; --oy) {
+        f(p, buf, oy, ring + (size_t)(oy % ring_rows) * out_row);
+        int32_t end = (oy - 1) * g->stride_h - g->pad_h + (g->k_h - 1) * g->dil_h + 1;  /* past rows < oy read */
+        if (end > g->in_h) end = g->in_h;
+        size_t used = end < 0 ? 0 : (size_t)end * in_row;
+        while (next >= oy && (oy == 0 || (size_t)next * out_row >= used)) {
+            memcpy(buf + (size_t)next * out_row, ring + (size_t)(next % ring_rows) * out_row, out_row);
+            --next;
+        }
+    }
+}
+
 void mcuml_fill(void *out, int32_t esize, const void *value, int32_t n) {
     uint8_t *dst = (uint8_t *)out;
     for (int32_t i = 0; i < n; ++i) memcpy(dst + (size_t)i * (size_t)esize, value, (size_t)esize);
