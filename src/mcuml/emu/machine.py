@@ -85,9 +85,11 @@ class _Counter:
 
 
 def run_elf(elf: str | Path, mm: MemoryMap, *, stack_region: tuple[int, int], read: dict[str, tuple[int, int]],
-            timeout_s: float = 600.0, functions: bool = False) -> EmuRun:
+            timeout_s: float = 600.0, functions: bool = False,
+            deref: dict[str, tuple[int, int]] | None = None) -> EmuRun:
     """Run ``elf`` from reset until the ``MARK_END`` marker; read the ``read`` symbols (name -> (addr, size)).
 
+    ``deref``: name -> (address of a 32-bit pointer, size): read ``size`` bytes where the pointer points.
     ``functions``: also attribute each segment's instructions to the ELF's functions (by the function a
     block starts in; the per-function sums equal the segment counts).
     """
@@ -151,6 +153,8 @@ def run_elf(elf: str | Path, mm: MemoryMap, *, stack_region: tuple[int, int], re
     cache: dict[int, Block] = {}
     segments = _segments(uc, counter.done, cache)
     data = {n: bytes(uc.mem_read(a, s)) for n, (a, s) in read.items()}
+    for n, (pa, s) in (deref or {}).items():
+        data[n] = bytes(uc.mem_read(int.from_bytes(uc.mem_read(pa, 4), "little"), s))
     prof = _functions(elf, counter.done, cache) if functions else ()
     return EmuRun(segments, data, _high_water(bytes(uc.mem_read(lo, hi - lo)), hi - lo), state["blocks"], prof)
 
