@@ -3,7 +3,8 @@
 Usage: python benchmarks/proposals/apply.py CENGINE_DIR [--stage N]
 CENGINE_DIR is a *copy* of src/mcuml/cengine (never the package itself). Stages are cumulative:
 1 inline requant (csrc/mcuml_requant_fast.h), 2 + border pixels as zero-point-filled patches,
-3 + CONV_2D row kernel (2 pixels x 2 channels SMLAD; also the fused CONV_2D+ADD), 4 + DEPTHWISE row kernel (SMLABB/SMLATT, 3x3 unrolled),
+3 + CONV_2D row kernel (2 pixels x 2 channels SMLAD; also the fused CONV_2D+ADD),
+4 + DEPTHWISE row kernel (SMLABB/SMLATT, 3x3 unrolled),
 5 + FULLY_CONNECTED (input expanded once, 4 rows per step). Each hooks in front of the engine's own function and
 returns 0 (falls back) when a layer does not qualify. Bit-exactness is checked by `mcuml measure`
 (outputs_match against mcuml's interpreter); the numbers are in ../results/measure_proposals.json.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,7 @@ pytest.importorskip("elftools")
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")
 
 from mcuml.emu.build import MemoryMap, link  # noqa: E402
-from mcuml.emu.machine import MARK_BEGIN, MARK_END, run_elf  # noqa: E402
+from mcuml.emu.machine import MARK_BEGIN, run_elf  # noqa: E402
 from mcuml.emu.timing import insn_cycles  # noqa: E402
 from mcuml.errors import DoesNotFitError  # noqa: E402
 

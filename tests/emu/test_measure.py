@@ -57,10 +57,11 @@ def test_kept_elf_runs_under_qemu_with_the_same_outputs(hello):
         pytest.skip("qemu-system-arm not installed")
     from pathlib import Path
 
+    from oracle import mcuml_run
+
     from mcuml.emu.qemu import run_qemu
     from mcuml.runner import load_inputs
     from mcuml.tflite import load_model
-    from oracle import mcuml_run
 
     d = Path(hello.out_dir)
     assert {"fw.elf", "fw.map", "README.md"} <= {p.name for p in d.iterdir()}
@@ -75,11 +76,11 @@ def test_kept_elf_runs_under_qemu_with_the_same_outputs(hello):
 
 
 def test_cli_json_and_report_section(tmp_path):
-    from mcuml.cli import main
-    from mcuml.emu.measure import MeasureResult  # noqa: F401
-
     import contextlib
     import io
+
+    from mcuml.cli import main
+    from mcuml.emu.measure import MeasureResult  # noqa: F401
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

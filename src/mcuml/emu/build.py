@@ -41,7 +41,7 @@ class MemoryMap:
     ram_base: int = RAM_BASE
 
     @classmethod
-    def for_board(cls, board, min_stack: int = 4096) -> "MemoryMap":
+    def for_board(cls, board, min_stack: int = 4096) -> MemoryMap:
         """The map of a board from the board data (``flash_bytes``, ``largest_ram_block_bytes``)."""
         return cls(int(board.flash_bytes), int(board.largest_ram_block_bytes), min_stack)
 

@@ -73,7 +73,7 @@ def estimate_node(node, coef: dict | None = None) -> tuple[int, int]:
     g = c.get(group(node.name), c["other"])
     f = features(node)
     n = max(0.0, sum(g["coef"][k] * f[k] for k in FEATURES))
-    return int(round(n)), int(round(n * g["cycles_per_instruction"]))
+    return round(n), round(n * g["cycles_per_instruction"])
 
 
 def estimate_c(model_path, board: str = "nano33ble") -> CEngineEstimate:
@@ -81,9 +81,8 @@ def estimate_c(model_path, board: str = "nano33ble") -> CEngineEstimate:
     from pathlib import Path
 
     from mcuml.boards import get_board
-    from mcuml.tflite import load_model
-
     from mcuml.errors import InputError
+    from mcuml.tflite import load_model
 
     b = get_board(board)
     if b.core_class != "cortex-m4":

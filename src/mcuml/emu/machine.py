@@ -4,7 +4,8 @@ Setup: unicorn ``UC_ARCH_ARM``, ``UC_MODE_THUMB | UC_MODE_MCLASS``, CPU model Co
 on), flash and SRAM mapped from the :class:`~mcuml.emu.build.MemoryMap`, the System Control Space page
 mapped so the startup's CPACR write lands, and the marker mailbox (``MCUML_MAILBOX_ADDR``) watched by a
 ``UC_HOOK_MEM_WRITE`` hook limited to its 4 bytes (unicorn syncs the PC for it, so the store's exact
-address is known; an ``mmio_map`` callback only sees the block start). The loadable segments are written at their load (flash) addresses and the CPU starts at the
+address is known; an ``mmio_map`` callback only sees the block start). The loadable segments are
+written at their load (flash) addresses and the CPU starts at the
 vector table's reset handler with its initial stack pointer, as a board does.
 
 Counting (the calibration file's method, ``UC_HOOK_BLOCK``): every executed basic block adds its
@@ -94,8 +95,8 @@ def run_elf(elf: str | Path, mm: MemoryMap, *, stack_region: tuple[int, int], re
     block starts in; the per-function sums equal the segment counts).
     """
     uc_mod = _require()
-    from unicorn import arm_const as A
     from elftools.elf.elffile import ELFFile
+    from unicorn import arm_const as A
 
     uc = uc_mod.Uc(uc_mod.UC_ARCH_ARM, uc_mod.UC_MODE_THUMB | uc_mod.UC_MODE_MCLASS)
     uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)

@@ -230,7 +230,8 @@ def measure(model_path: str | Path, board: str = "nano33ble", *, engine: str = "
 
 
 def _measure_in(model_path, model, b, mm, xs, want, work: Path, *, opt, qemu, timeout_s, keep, input_source):
-    from mcuml.emu import engine_c, qemu as q
+    from mcuml.emu import engine_c
+    from mcuml.emu import qemu as q
 
     name = "model"
     eng = engine_c.write_sources(model, name, work / "engine")
@@ -254,7 +255,7 @@ def _measure_in(model_path, model, b, mm, xs, want, work: Path, *, opt, qemu, ti
     io = sum(x.nbytes for x in xs) + (0 if eng.zero_copy else sum(x.nbytes for x in xs) + sum(w.nbytes for w in want))
     qemu_ok = qemu_n = None
     if qemu:
-        status, outs, text = q.run_qemu(img.elf, timeout_s=timeout_s)
+        status, outs, _ = q.run_qemu(img.elf, timeout_s=timeout_s)
         qemu_ok = status == 0 and all(outs.get(f"OUT{i}") == w.tobytes() for i, w in enumerate(want))
         qemu_n = q.icount_instructions(outs)
     if keep:
@@ -280,4 +281,4 @@ def require_match(r: MeasureResult) -> None:
                             f"interpreter (max |diff| {r.max_abs_diff:g})")
 
 
-__all__ = ["FunctionRow", "LayerRow", "MeasureResult", "measure", "harness_source", "require_match", "MARK_END"]
+__all__ = ["MARK_END", "FunctionRow", "LayerRow", "MeasureResult", "harness_source", "measure", "require_match"]
