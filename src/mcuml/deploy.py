@@ -132,11 +132,13 @@ def report(model_path: str | os.PathLike[str], board: str, out: str | os.PathLik
 def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.PathLike[str], *,
            kernels: str = "cmsis-nn", optimize: bool = True, name: str | None = None, rate_hz: float | None = 1.0,
            battery: tuple[float, float] | None = (1000.0, 3.7), progress: Progress = _noop,
-           runtime: str | None = None, force: bool = False, self_test: bool = False) -> DeployResult:
+           runtime: str | None = None, force: bool = False, self_test: bool = False,
+           engine: str = "tflm") -> DeployResult:
     """Run the whole workflow for ``model_path`` on ``board`` and write everything into ``out_dir``.
 
     A model TFLM cannot run raises :class:`~mcuml.errors.NotRunnableError` (exit 1, nothing written)
-    unless ``force``; ``self_test`` gives the sketch a start-up check of one input's output.
+    unless ``force``; ``self_test`` gives the sketch a start-up check of one input's output;
+    ``engine="c"`` also writes mcuml's standalone C engine (``mcuml.cengine``) and its TFLM comparison.
     """
     from mcuml.arena import predict_arena
     from mcuml.boards import get_board
@@ -178,6 +180,12 @@ def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.Pat
     progress("[5/6] codegen: C array, Arduino sketch, TFLM app")
     reasons += _codegen(deployed_path, out, stem, board, kernels, files, force, self_test)
 
+    if engine == "c":
+        from mcuml.cengine.api import deploy_c
+
+        c_files, section = deploy_c(model_path, board, out, stem, reasons)
+        files.extend(c_files)
+        html = html.replace("</body>", section + "</body>", 1)
     progress("[6/6] report")
     report_path = out / "report.html"
     report_path.write_text(html, encoding="utf-8")

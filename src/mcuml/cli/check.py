@@ -40,9 +40,18 @@ def render(r) -> None:
 @click.command("check")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--interpreter", is_flag=True, help="Also check what mcuml's own interpreter cannot run yet.")
+@click.option("--engine", type=click.Choice(["tflm", "c"]), default="tflm", show_default=True,
+              help="c: can mcuml's standalone C engine run MODEL? (names every node it cannot)")
 @json_option
-def command(model: str, interpreter: bool, as_json: bool) -> None:
+def command(model: str, interpreter: bool, engine: str, as_json: bool) -> None:
     """Check whether stock TFLM can run MODEL; lists every problem. Exit 1 if it cannot."""
+    if engine == "c":
+        from mcuml.cengine.api import check_c
+        from mcuml.cli._cengine import render_check
+
+        rc = check_c(model)
+        emit(rc, as_json, render_check)
+        sys.exit(0 if rc.ok else 1)
     from mcuml.check import check
 
     result = check(model, interpreter=interpreter)

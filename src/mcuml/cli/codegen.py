@@ -30,8 +30,8 @@ def _render(r) -> None:
 
 @click.command("codegen")
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
-@click.option("--target", "-t", type=click.Choice(["c-array", "arduino", "tflm-app"]), default="c-array",
-              show_default=True, help="What to generate.")
+@click.option("--target", "-t", type=click.Choice(["c-array", "arduino", "tflm-app", "c"]), default="c-array",
+              show_default=True, help="What to generate (c: mcuml's standalone C engine library).")
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @click.option("--name", help="C identifier / sketch name (default: the model file's stem).")
 @click.option("--board", help="Board the code is for (sets the kernel set; see `mcuml boards`).")
@@ -40,13 +40,21 @@ def _render(r) -> None:
 @click.option("--optimized", is_flag=True, help="Embed the model rewritten by the optimal plan (smaller arena).")
 @click.option("--self-test", is_flag=True,
               help="Arduino: embed one input and its expected output (mcuml's bit-exact run), checked at start-up.")
+@click.option("--engine", type=click.Choice(["tflm", "c"]), default="tflm", show_default=True,
+              help="arduino: sketch around TFLM or around mcuml's C engine.")
 @force_option
 @json_option
-def command(model, target, out_dir, name, board, kernels, arena_size, optimized, self_test, force, as_json) -> None:
+def command(model, target, out_dir, name, board, kernels, arena_size, optimized, self_test, engine, force,
+            as_json) -> None:
     """Generate a C array, an Arduino sketch or a plain TFLM app for MODEL.
 
     Example: mcuml codegen person_detect.tflite --target arduino -o sketches/
     """
+    if target == "c" or engine == "c":
+        from mcuml.cli._cengine import render_codegen
+        from mcuml.codegen import standalone
+
+        return emit(standalone(model, out_dir, name, arduino=target == "arduino"), as_json, render_codegen)
     from mcuml.codegen import generate
 
     result = generate(model, target, out_dir, name=name, board=board, optimized=optimized, kernels=kernels,

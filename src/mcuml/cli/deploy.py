@@ -18,15 +18,18 @@ from mcuml.cli._common import battery_tuple, console, emit, force_option, json_o
 @click.option("--battery", default="1000,3.7", show_default=True, help="Battery capacity mAh[,V].")
 @runtime_option
 @click.option("--self-test", is_flag=True, help="The sketch checks one embedded input's output at start-up.")
+@click.option("--engine", type=click.Choice(["tflm", "c"]), default="tflm", show_default=True,
+              help="c: also generate mcuml's standalone C engine and compare it with TFLM in the report.")
 @force_option
 @json_option
 def command(model: str, board: str, out_dir: str, kernels: str, no_optimize: bool, name: str | None, rate: float,
-            battery: str, runtime: str | None, self_test: bool, force: bool, as_json: bool) -> None:
+            battery: str, runtime: str | None, self_test: bool, engine: str, force: bool, as_json: bool) -> None:
     """Check, plan, fit, profile, generate code and write the report for MODEL on a board. Exit 1 if it won't run."""
     from mcuml.deploy import deploy
 
     result = deploy(model, board, out_dir, kernels=kernels, optimize=not no_optimize, name=name, rate_hz=rate,
-                    battery=battery_tuple(battery), progress=log, runtime=runtime, force=force, self_test=self_test)
+                    battery=battery_tuple(battery), progress=log, runtime=runtime, force=force, self_test=self_test,
+                    engine=engine)
     emit(result, as_json, render_summary)
     if not result.ok or result.forced:
         raise SystemExit(1)

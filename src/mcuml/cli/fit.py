@@ -50,11 +50,20 @@ def render(r) -> None:
 @click.option("--app-flash", type=int, default=None, help="Application flash allowance in bytes (default: libc/startup).")
 @click.option("--app-ram", type=int, default=0, show_default=True, help="Application RAM in bytes.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Write the memory map (.svg or .png).")
+@click.option("--engine", type=click.Choice(["tflm", "c"]), default="tflm", show_default=True,
+              help="c: mcuml's standalone C engine, sizes read from the linked Cortex-M4 ELF.")
 @force_option
 @json_option
 def command(model: str, board: str, kernels: str, runtime: str | None, app_flash: int | None, app_ram: int,
-            plot: str | None, force: bool, as_json: bool) -> None:
+            plot: str | None, engine: str, force: bool, as_json: bool) -> None:
     """Does MODEL fit BOARD on its usual runtime? Flash = model + TFLM + runtime; SRAM = arena + runtime + stack."""
+    if engine == "c":
+        from mcuml.cengine.api import fit_c
+        from mcuml.cli._cengine import render_fit
+
+        rc = fit_c(model, board)
+        emit(rc, as_json, render_fit)
+        raise SystemExit(0 if rc.fits else 1)
     from mcuml.fit import fit
     from mcuml.memmap import check_plot_path, save_plot
 

@@ -44,18 +44,40 @@ def render(r) -> None:
         con.print(f"note: {n}")
 
 
+def render_c(r) -> None:
+    """Print the C-engine estimate per node and in total."""
+    from rich.table import Table
+
+    t = Table("#", "op", "est. instructions", "est. cycles",
+              title=f"{r.model} on {r.board} (C engine estimate, fitted on `mcuml measure`, {r.clock_mhz:g} MHz)")
+    for n in r.nodes:
+        t.add_row(str(n.index), n.op, f"{n.instructions:,}", f"{n.cycles:,}")
+    t.add_row("", "total", f"{r.instructions:,}", f"{r.cycles:,}")
+    con = console()
+    con.print(t)
+    con.print(f"latency {r.ms:.2f} ms; held-out error of the fit: median {r.heldout_median_error:.0%}, "
+              f"max {r.heldout_max_error:.0%} (`mcuml measure` runs it for the exact count)")
+
+
 @click.command("profile")
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
 @click.option("--board", "-b", required=True, help="Board id, name or alias (see `mcuml boards`).")
 @click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="cmsis-nn", show_default=True)
 @click.option("--rate", type=float, default=None, help="Inferences per second (duty cycle, average power).")
 @click.option("--battery", default=None, metavar="MAH[,V]", help="Battery capacity (and voltage, default 3.7 V).")
+@click.option("--engine", type=click.Choice(["tflm", "c"]), default="tflm", show_default=True,
+              help="tflm: TFLM's calibrated cycle model; c: mcuml's C engine (Cortex-M4, fitted on `mcuml measure`).")
 @force_option
 @json_option
-def command(model: str, board: str, kernels: str, rate: float | None, battery: str | None, force: bool,
+def command(model: str, board: str, kernels: str, rate: float | None, battery: str | None, engine: str, force: bool,
             as_json: bool) -> None:
     """Estimate per-layer latency and energy of MODEL on BOARD (calibrated TFLM cycle model)."""
     from mcuml.profile import profile
+
+    if engine == "c":
+        from mcuml.emu.estimate import estimate_c
+
+        return emit(estimate_c(model, board), as_json, render_c)
 
     mah, volts = parse_battery(battery)
     if mah is not None and rate is None:

@@ -190,3 +190,13 @@ def _board_warnings(board_obj: Any, model_bytes: int, arena_bytes: int | None) -
 
 __all__ = ["TARGETS", "ArenaChoice", "CodegenResult", "add_method", "arduino", "c_array", "choose_arena",
            "generate", "resolver_entries", "tflm_app"]
+
+
+def standalone(model, out_dir, name: str | None = None, *, arduino: bool = False):
+    """mcuml's standalone C engine for ``model`` (``mcuml.cengine``): NAME.h/NAME.c + kernels, or an Arduino sketch."""
+    from mcuml.cengine.api import standalone as _standalone
+
+    return _standalone(model, out_dir, name, arduino=arduino)
+
+
+__all__ += ["standalone"]

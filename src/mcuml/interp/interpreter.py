@@ -75,9 +75,16 @@ class Interpreter(TfLiteApi):
 
     _procs: Any = None  # run(mode="process")'s mcuml.interp.procs.ProcessPool, started on first use
 
+    def __new__(cls, model_path=None, model_content=None, *args: Any, engine: str = "numpy", model=None, **kw: Any):
+        if engine == "c":  # mcuml's compiled C engine, same API (mcuml.cengine.CEngine)
+            from mcuml.cengine import CEngine
+
+            return CEngine(model_path, model_content, model=model)
+        return super().__new__(cls)
+
     def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None,
                  arena_size: int | None = None, *, model: Model | None = None, check_overlaps: bool = False,
-                 num_threads: int | None = 1) -> None:
+                 num_threads: int | None = 1, engine: str = "numpy") -> None:
         if model is None:
             if (model_path is None) == (model_content is None):
                 raise McumlError("give exactly one of model_path or model_content")

@@ -9,7 +9,9 @@ import math
 from html import escape
 from typing import Any, Sequence
 
-from mcuml.report.html import CSS, _card, _table
+from mcuml.report.html import css
+from mcuml.report.sections import card as _card
+from mcuml.report.sections import table as _table
 
 
 def _cell_colour(frac: float, diagonal: bool) -> str:
@@ -111,7 +113,7 @@ def render_eval(r: Any) -> str:
                  "each layer includes the error of the layers before it.</p>",
                  _table(("#", "op", "tensor", "shape", "SQNR", "max |err|", "matched by"), rows, numeric=(0, 4, 5))]
     head = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>mcuml eval: {escape(r.model)}"
-            f"</title><style>{CSS}</style></head><body>")
+            f"</title><style>{css()}</style></head><body>")
     return "".join([head, f"<h1>mcuml eval</h1><p class=\"sub\">{escape(r.model)} on {escape(r.data)}</p>",
                     f'<div class="cards">{"".join(cards)}</div>', *body, "</body></html>"])
 

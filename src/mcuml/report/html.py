@@ -38,6 +38,11 @@ def _resource(name: str) -> str:
     return resources.files("mcuml").joinpath(f"data/report/{name}").read_text(encoding="utf-8")
 
 
+def css() -> str:
+    """The report's stylesheet (shared by the eval page)."""
+    return _resource("report.css")
+
+
 def page_template() -> string.Template:
     """The page skeleton: ``$title``, ``$css`` and one placeholder per section."""
     return string.Template(_resource("page.html"))
@@ -47,7 +52,7 @@ def render(*, title: str, model_name: str, model_bytes: int, board: Any, kernels
            fit: Any, profile: Any, arena: Any, plans: Sequence[PlanView], memory_map_svg: str) -> str:
     """The report page; every argument is an mcuml result dataclass (CheckResult, FitResult, ...)."""
     return page_template().substitute(
-        title=escape(title), css=_resource("report.css"),
+        title=escape(title), css=css(),
         header=sections.header(model_name, model_bytes, board, kernels, fit),
         forced=sections.forced(fit, check),
         cards=sections.cards(check, fit, profile, arena),

@@ -9,7 +9,12 @@ from typing import Any
 from mcuml.report import svg
 
 
-def _card(k: str, v: str, cls: str = "") -> str:
+def kib(n: float) -> str:
+    return f"{n / 1024:,.1f} KiB"
+
+
+def card(k: str, v: str, cls: str = "") -> str:
+    """One figure of a card row (the report's, the eval page's and the measure section's)."""
     return f'<div class="card"><div class="k">{escape(k)}</div><div class="v {cls}">{v}</div></div>'
 
 
@@ -51,18 +56,18 @@ def cards(check: Any, fit: Any, profile: Any, arena: Any) -> str:
                else '<span class="bad">TFLM cannot run this model</span>')
     dc = profile.duty_cycle
     part = " (partial)" if profile.uncosted else ""  # nodes without a cost model are left out of time and energy
-    out = [_card("verdict", verdict),
-           _card("flash used", f"{fit.flash.total_bytes:,} / {fit.flash.capacity_bytes:,} B",
+    out = [card("verdict", verdict),
+           card("flash used", f"{fit.flash.total_bytes:,} / {fit.flash.capacity_bytes:,} B",
                  "ok" if fit.flash.fits else "bad"),
-           _card("SRAM used", f"{fit.ram.total_bytes:,} / {fit.ram.capacity_bytes:,} B",
+           card("SRAM used", f"{fit.ram.total_bytes:,} / {fit.ram.capacity_bytes:,} B",
                  "ok" if fit.ram.fits else "bad"),
-           _card("kTensorArenaSize", f"{arena.recommended_arena_bytes:,} B"),
-           _card("minimal arena", f"{arena.arena_bytes:,} B"),
-           _card("est. latency", f"{profile.total_ms:,.2f} ms{part}"),
-           _card("energy / inference", f"{profile.energy_mj:.3f} mJ{part}"),
-           _card("MACs", f"{profile.total_macs:,}")]
+           card("kTensorArenaSize", f"{arena.recommended_arena_bytes:,} B"),
+           card("minimal arena", f"{arena.arena_bytes:,} B"),
+           card("est. latency", f"{profile.total_ms:,.2f} ms{part}"),
+           card("energy / inference", f"{profile.energy_mj:.3f} mJ{part}"),
+           card("MACs", f"{profile.total_macs:,}")]
     if dc is not None and dc.battery_life_days is not None:
-        out.append(_card("battery life", f"{dc.battery_life_days:,.1f} days @ {dc.rate_hz:g} Hz"
+        out.append(card("battery life", f"{dc.battery_life_days:,.1f} days @ {dc.rate_hz:g} Hz"
                                + (" (at most)" if part else "")))
     return "".join(out)
 
