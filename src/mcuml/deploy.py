@@ -70,7 +70,7 @@ def build_report(model_path: str | os.PathLike[str], board: str, *, kernels: str
                  rate_hz: float | None = 1.0, battery: tuple[float, float] | None = (1000.0, 3.7),
                  optimized_model=None, title: str | None = None) -> tuple[str, object, object, object, object]:
     """HTML report text plus the (check, fit, profile, arena) results it shows."""
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
     from mcuml.boards import get_board
     from mcuml.check import check
     from mcuml.fit import fit
@@ -110,7 +110,7 @@ def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.Pat
            kernels: str = "cmsis-nn", optimize: bool = True, name: str | None = None, rate_hz: float | None = 1.0,
            battery: tuple[float, float] | None = (1000.0, 3.7), progress: Progress = _noop) -> DeployResult:
     """Run the whole workflow for ``model_path`` on ``board`` and write everything into ``out_dir``."""
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
     from mcuml.boards import get_board
     from mcuml.check import check
 

@@ -5,7 +5,7 @@ set (interpreter core + per-kernel code, reference vs CMSIS-NN, from ``runtime_c
 fitted on linker maps of real Cortex-M4 builds) + an application allowance (libc/libm/startup and
 .data initializers as in those builds, or what the caller says).
 
-SRAM = predicted 32-bit tensor arena (``mcuml.arena.predict_arena``: planned head + persistent
+SRAM = predicted 32-bit tensor arena (``mcuml.plan.arena.predict_arena``: planned head + persistent
 tail) + runtime static RAM (.data + non-arena .bss of those builds) + a stack allowance (the
 largest measured peak for the kernel set) + optional application RAM. The arena must also fit
 the board's largest contiguous RAM block.
@@ -151,7 +151,7 @@ def runtime_code(op_set: set[str] | frozenset[str], kernels: str) -> tuple[int, 
 
 def _arena(model: Model, kernels: str) -> tuple[int, int, str]:
     """(arena bytes, planned head bytes, source) from the arena predictor."""
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
 
     try:
         a = predict_arena(model, target="cortex-m", kernels=kernels)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from mcuml import load_model
-from mcuml.arena import predict_arena
+from mcuml.plan.arena import predict_arena
 from mcuml.ir.build import ModelBuilder
 from mcuml.plan import cmsis
 from mcuml.plan.records import scratch_requests

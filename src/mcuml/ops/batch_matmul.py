@@ -20,6 +20,7 @@ from mcuml.kernels import conv as K
 from mcuml.kernels import quant
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._facts import F32, I8, I16, weighted_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,19 @@ class BatchMatMulParams:
 
 @register("BATCH_MATMUL")
 class BatchMatMul(Op):
+    cmsis_nn = True
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return weighted_refusal(node, 0, 1, frozenset({(F32, F32), (I8, I8), (I16, I16)}))
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        if kernels != "cmsis-nn" or node.inputs[0].dtype != I8:
+            return []
+        from mcuml.plan.cmsis import TARGET_ISA, fully_connected_s8_buffer_size
+
+        n = fully_connected_s8_buffer_size(node.outputs[0].shape[-1], TARGET_ISA.get(target, target))
+        return [n] if n > 0 else []
+
     def prepare(self, node: Operator, ctx: OpContext) -> BatchMatMulParams:
         ctx.require(len(node.inputs) == 2 and len(node.outputs) == 1 and None not in node.inputs,
                     "BATCH_MATMUL takes 2 inputs and 1 output")

@@ -33,6 +33,8 @@ def cast(out: np.dtype, x: np.ndarray) -> np.ndarray:
 
 @register("CAST")
 class Cast(UnaryOp):
+    type_boundary = True  # converts types: never "float inside an int8 model"
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, INPUTS)

@@ -19,6 +19,8 @@ from mcuml.ops._pool_common import Pool2D
 class L2Pool2D(Pool2D):
     types = (DType.float32,)
 
+    tflm_types = (DType.float32,)  # l2_pool_2d.cc
+
     def eval(self, p: PoolParams, inputs, outputs) -> None:
         x = inputs[0]
         bsz = x.shape[0]

@@ -32,6 +32,7 @@ from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import require_quantized
 from mcuml.ops._unary import unary_io
 from mcuml.ops.softmax import preprocess_softmax_scaling
+from mcuml.ops._facts import I8, Persistent, opdata, table
 
 INPUT_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12
@@ -185,6 +186,14 @@ def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total
 
 @register("LOG_SOFTMAX")
 class LogSoftmax(Op):
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """log_softmax.cc: int8 allocates its ``LogSoftmaxOpData`` in Prepare (float allocates nothing)."""
+        base = opdata(node.name, target, kernels)
+        n = table(target)["opdata_prepare"].get(node.name, 0)
+        if node.inputs[0].dtype == I8 and n:
+            return Persistent(base.init, (n,))
+        return base
+
     def prepare(self, node: Operator, ctx: OpContext) -> LogSoftmaxParams:
         x, y = unary_io(node, ctx, (DType.float32, DType.int8))
         if len(x.shape) < 1:

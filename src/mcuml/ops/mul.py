@@ -44,6 +44,8 @@ def quant_mul(p: QuantMulParams, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @register("MUL")
 class Mul(BinaryOp):
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         return arith_params(node, ctx, TYPES, float_fn=np.multiply, int32_fn=partial(int32_op, np.multiply),
                             quant_fn=_quant_mul)

@@ -28,6 +28,8 @@ class PadParams:
 
 @register("PAD", "PADV2")
 class Pad(Op):
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
     def prepare(self, node: Operator, ctx: OpContext) -> PadParams:
         n_inputs(node, ctx, 2, 3)
         x, y = same_type_io(node, ctx, _TYPES)

@@ -73,6 +73,8 @@ def requantize(p: RequantizeParams, x: np.ndarray) -> np.ndarray:
 
 @register("QUANTIZE")
 class Quantize(UnaryOp):
+    type_boundary = True  # converts types: never "float inside an int8 model"
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         (x,), (y,) = io(node, ctx, 1)
         if (x.dtype, y.dtype) not in SUPPORTED:

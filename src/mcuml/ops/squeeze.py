@@ -21,6 +21,8 @@ class CopyParams:
 
 
 class _Copy(Op):
+    aliases_input = True  # output = input bytes (SQUEEZE, EXPAND_DIMS)
+
     def eval(self, p: CopyParams, inputs, outputs) -> None:
         x = inputs[0]
         outputs[0][...] = x.reshape((x.shape[0], *p.out_shape))

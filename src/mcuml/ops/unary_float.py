@@ -23,6 +23,7 @@ from mcuml.kernels.quant import mbqm, quantize_multiplier, type_range
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
 from mcuml.ops._unary import unary_io
+from mcuml.ops._facts import type_refusal
 
 F32 = np.float32
 
@@ -49,6 +50,10 @@ FLOAT_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 class FloatUnary(UnaryOp):
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        """elementwise.cc / exp.cc / floor.cc / ceil.cc / round.cc: float32 only."""
+        return type_refusal(node, (DType.float32,))
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
         return unary_params(FLOAT_FUNCS[self.name], x.dtype, y.dtype)
