@@ -30,6 +30,7 @@ from mcuml.ops._tflm import (ACCELERATOR_CUSTOM_OPS, MISSING_HINTS, OPTIONAL_CUS
                             TFLM_BUILTINS)
 
 F32, I8 = DType.float32, DType.int8
+_NO_OUTPUT_TYPES = frozenset(d for d in DType if d.name in ("string", "resource", "variant"))
 LARGE_MODEL_BYTES = 1 << 20
 
 
@@ -141,6 +142,12 @@ def _check_structure(model: Model, problems: list, warnings: list) -> None:
             t = sg.tensors[dynamic[0]]
             problems.append(OpProblem("", -1, f"{len(dynamic)} tensor(s) have dynamic dimensions, e.g. {t.name!r} "
                                       f"shape_signature {list(t.shape_signature)}; TFLM needs static shapes", si))
+        if si == 0:
+            for t in sg.outputs:
+                if t.dtype in _NO_OUTPUT_TYPES:
+                    problems.append(OpProblem("", -1, f"model output {t.name!r} is a {t.dtype.name} tensor: \"TFLM "
+                                              "doesn't support strings, resource variables, or variants as outputs.\"",
+                                              si))
         for t in sg.inputs:
             if t.size == 0:
                 problems.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si))

@@ -136,3 +136,16 @@ def int4_filter_scratch(node: Operator) -> list[int]:
     scratch buffer of one byte per element."""
     f = inp(node, 1)
     return [f.size] if f is not None and f.dtype == I4 else []
+
+
+def prepare_opdata(node: Operator, target: str, kernels: str, when: bool) -> Persistent:
+    """For kernels that allocate their OpData in Prepare (Init is nullptr), on the condition ``when``."""
+    base = opdata(node.name, target, kernels)
+    n = table(target)["opdata_prepare"].get(node.name, 0)
+    return Persistent(base.init, (n,) if when and n else ())
+
+
+def writable_dims(t: Tensor) -> int:
+    """``CreateWritableTensorDimsWithCopy`` (kernel_util.cc): a persistent ``TfLiteIntArray`` copy of the
+    tensor's dims, ``TfLiteIntArrayGetSizeInBytes(rank)`` = 4 + 4·rank."""
+    return 4 + 4 * len(t.shape)

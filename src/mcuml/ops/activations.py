@@ -41,6 +41,8 @@ def clamp_codes(lo, hi, x: np.ndarray) -> np.ndarray:
 
 @register("RELU")
 class Relu(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
@@ -56,6 +58,8 @@ class Relu(UnaryOp):
 
 @register("RELU6")
 class Relu6(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:

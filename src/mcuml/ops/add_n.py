@@ -38,6 +38,8 @@ class AddNParams:
 
 @register("ADD_N")
 class AddN(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
         """add_n.cc: int8 allocates its ``OpData`` (requantization parameters) in Prepare."""
         base = opdata(node.name, target, kernels)

@@ -28,6 +28,8 @@ class ConcatenationParams:
 
 @register("CONCATENATION")
 class Concatenation(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.int64, DType.bool})
+
     def prepare(self, node: Operator, ctx: OpContext) -> ConcatenationParams:
         y = node.outputs[0]
         xs = present_inputs(node, ctx)

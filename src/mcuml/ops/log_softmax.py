@@ -186,6 +186,8 @@ def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total
 
 @register("LOG_SOFTMAX")
 class LogSoftmax(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
         """log_softmax.cc: int8 allocates its ``LogSoftmaxOpData`` in Prepare (float allocates nothing)."""
         base = opdata(node.name, target, kernels)

@@ -43,6 +43,8 @@ class LogicalOr(LogicalBinary):
 
 @register("LOGICAL_NOT")
 class LogicalNot(UnaryOp):
+    tflm_types = frozenset({DType.bool})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, (DType.bool,))

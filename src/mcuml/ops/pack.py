@@ -27,6 +27,8 @@ class PackParams:
 
 @register("PACK")
 class Pack(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.int64})
+
     def prepare(self, node: Operator, ctx: OpContext) -> PackParams:
         y = node.outputs[0]
         xs = present_inputs(node, ctx)
@@ -52,6 +54,8 @@ class Pack(Op):
 
 @register("UNPACK")
 class Unpack(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> PackParams:
         x = node.inputs[0]
         if x is None:

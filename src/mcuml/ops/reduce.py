@@ -28,7 +28,7 @@ from mcuml.kernels.quant import mbqm, quantize_multiplier, type_range, wrap_int3
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 from mcuml.ops._shape_util import const_ints, n_inputs, require_dtype, same_dtype, same_quant, tensor_in
-from mcuml.ops._facts import F32, I8, I16, inp, type_refusal
+from mcuml.ops._facts import F32, I8, I16, inp
 
 # above this many reduced elements the float sum runs in float64 instead of the sequential
 # float32 loop (more accurate than TFLM, much faster)
@@ -55,10 +55,9 @@ _KIND = {"MEAN": "mean", "SUM": "sum", "REDUCE_MAX": "max", "REDUCE_MIN": "min",
 
 @register("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_ALL")
 class Reduce(Op):
-    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
-        if node.name == "MEAN":
-            return type_refusal(node, (F32, I8, I16))
-        return None
+    # reduce.cc / reduce_common.cc: the Prepare checks and Eval type switches
+    tflm_types = {"MEAN": frozenset({F32, I8, I16}), "SUM": frozenset({F32, I8, I16}), "REDUCE_MAX": frozenset({F32, I8}),
+                  "REDUCE_MIN": frozenset({F32, I8}), "REDUCE_ALL": frozenset({DType.bool})}
 
     def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
         """reduce_common.cc: MEAN/SUM int8/int16 an int32 accumulator per output element; then the

@@ -28,6 +28,9 @@ class FilterBankParams:
 
 @register("CUSTOM:SignalFilterBank")
 class SignalFilterBank(Op):
+    tflm_types = frozenset({DType.int16})
+    tflm_type_operand = 1
+
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
         """filter_bank.cc Init: the params struct and a ``uint64`` work area of ``num_channels + 1``."""
         base = opdata(node.name, target, kernels)

@@ -40,6 +40,8 @@ class SpectralSubtractionParams:
 
 @register("CUSTOM:SignalFilterBankSpectralSubtraction")
 class SignalFilterBankSpectralSubtraction(Op):
+    tflm_types = frozenset({DType.uint32})
+
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
         """filter_bank_spectral_subtraction.cc Init: the params struct and a ``uint32`` noise estimate per channel."""
         base = opdata(node.name, target, kernels)

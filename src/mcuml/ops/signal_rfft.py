@@ -37,6 +37,8 @@ class RfftParams:
 
 @register("CUSTOM:SignalRfft")
 class SignalRfft(Op):
+    tflm_types = frozenset({DType.float32, DType.int16, DType.int32})
+
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
         """rfft.cc Init: the params struct, then the kissfft state (``kiss_fftr_alloc`` sizing)."""
         base = opdata(node.name, target, kernels)

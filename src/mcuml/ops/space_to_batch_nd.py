@@ -55,6 +55,8 @@ def _space_positions(batch: tuple[int, ...], space: tuple[int, ...], bh: int, bw
 
 @register("SPACE_TO_BATCH_ND")
 class SpaceToBatchND(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "paddings")
         if ys[0] != xs[0] * bh * bw or ys[3] != xs[3]:
@@ -67,6 +69,8 @@ class SpaceToBatchND(IndexMapOp):
 
 @register("BATCH_TO_SPACE_ND")
 class BatchToSpaceND(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "crops")
         if xs[0] != ys[0] * bh * bw or ys[3] != xs[3]:

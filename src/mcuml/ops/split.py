@@ -52,6 +52,9 @@ class _Split(Op):
 class Split(_Split):
     data_k = 1
 
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+    tflm_type_operand = 1
+
     def prepare(self, node: Operator, ctx: OpContext) -> SplitParams:
         p = _prepare(node, ctx, 1, 0)
         if len({b - a for a, b in p.bounds}) > 1:
@@ -62,6 +65,8 @@ class Split(_Split):
 @register("SPLIT_V")
 class SplitV(_Split):
     data_k = 0
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
 
     def prepare(self, node: Operator, ctx: OpContext) -> SplitParams:
         if len(node.inputs) != 3:

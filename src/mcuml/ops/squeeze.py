@@ -52,6 +52,8 @@ class Squeeze(_Copy):
 
 @register("EXPAND_DIMS")
 class ExpandDims(_Copy):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> CopyParams:
         n_inputs(node, ctx, 2)
         x, y = same_type_io(node, ctx, (DType.float32, DType.int8, DType.int16))

@@ -42,6 +42,10 @@ def tanh_float(x: np.ndarray) -> np.ndarray:
 
 @register("TANH")
 class Tanh(UnaryOp):
+    def prepare_temps(self, node: Operator) -> list:
+        """tanh.cc: TanhPrepare holds the input while CalculateArithmeticOpData takes input and output again."""
+        return [node.inputs[0], node.inputs[0], node.outputs[0]]
+
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
         return type_refusal(node, (F32, I8, I16))
 

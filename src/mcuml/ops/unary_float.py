@@ -23,7 +23,6 @@ from mcuml.kernels.quant import mbqm, quantize_multiplier, type_range
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
 from mcuml.ops._unary import unary_io
-from mcuml.ops._facts import type_refusal
 
 F32 = np.float32
 
@@ -50,9 +49,7 @@ FLOAT_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 class FloatUnary(UnaryOp):
-    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
-        """elementwise.cc / exp.cc / floor.cc / ceil.cc / round.cc: float32 only."""
-        return type_refusal(node, (DType.float32,))
+    tflm_types = frozenset({DType.float32})  # elementwise.cc / exp.cc / floor.cc / ceil.cc / round.cc: float32 only
 
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
@@ -73,6 +70,8 @@ def abs_quantized(in_zp: int, out_zp: int, rescale: tuple[int, int] | None, qmin
 
 @register("ABS")
 class Abs(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32, DType.int8, DType.int16), same_size=True)
         if x.dtype == DType.float32:
@@ -90,6 +89,8 @@ class Abs(UnaryOp):
 
 @register("NEG")
 class Neg(UnaryOp):
+    tflm_types = frozenset({DType.float32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
         return unary_params(_f(np.negative), x.dtype, y.dtype)

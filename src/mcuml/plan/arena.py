@@ -97,10 +97,14 @@ def _op_persistent(op: Operator, target: str, kernels: str) -> Persistent:
 
 
 def _prepare_temp(op: Operator, table: dict[str, Any]) -> list[tuple[int, int]]:
-    """Temporary ``TfLiteTensor``s a kernel's Prepare holds at once (all inputs and outputs)."""
+    """Temporary ``TfLiteTensor``s a kernel's Prepare holds at once (``Op.prepare_temps``)."""
+    from mcuml.ops import lookup
+
     st = table["structs"]
+    kernel = lookup(op.name)
+    temps = kernel.prepare_temps(op) if kernel is not None else [*op.inputs, *op.outputs]
     out = []
-    for t in [*op.inputs, *op.outputs]:
+    for t in temps:
         if t is None:
             continue
         out.append(tuple(st["TfLiteTensor"]))
