@@ -57,12 +57,13 @@ def test_every_problem_is_reported_at_once() -> None:
     u = b.tensor("u", (2, 3), "float32")
     b.op("CUSTOM:MyFancyOp", [z], [u])  # unknown custom op
     v = b.tensor("v", (2, 3), "float32")
-    b.op("CUSTOM:SignalWindow", [u], [v])  # optional library: a note only
+    b.op("CUSTOM:SignalWindow", [u], [v])  # optional library: a registration note, and window.cc wants int16
     b.output(v)
     r = check(b.build())
     assert not r.runs_on_tflm
     by_node = {p.node: p for p in r.problems}
-    assert set(by_node) == {0, 1, 2}
+    assert set(by_node) == {0, 1, 2, 3}
+    assert "float32" in by_node[3].reason and "int16" in by_node[3].reason
     assert "Hybrid" in by_node[0].reason and by_node[0].op == "FULLY_CONNECTED"
     assert "TILE" in by_node[1].reason and "BROADCAST_TO" in by_node[1].reason  # with the hint
     assert "MyFancyOp" in by_node[2].reason

@@ -30,7 +30,7 @@ from mcuml.ops._tflm import (ACCELERATOR_CUSTOM_OPS, MISSING_HINTS, OPTIONAL_CUS
                             TFLM_BUILTINS)
 
 F32, I8 = DType.float32, DType.int8
-_NO_OUTPUT_TYPES = frozenset(d for d in DType if d.name in ("string", "resource", "variant"))
+_NO_IO_TYPES = frozenset(d for d in DType if d.name in ("string", "resource", "variant"))
 LARGE_MODEL_BYTES = 1 << 20
 
 
@@ -73,6 +73,9 @@ def _check_op(node: Operator, si: int, ni: int, problems: list, registrations: l
             lib = "the Signal library (signal/micro/kernels)" if code in SIGNAL_CUSTOM_OPS else "TFLM's optional kernels"
             registrations.append(OpProblem(name, ni, f"custom op {code!r} is in {lib}: register it with your op "
                                            "resolver (AddCustom) and link its kernel", si, "needs-registration"))
+            why = _check_types(node)
+            if why:
+                problems.append(OpProblem(name, ni, why, si))
         elif code in ACCELERATOR_CUSTOM_OPS:
             problems.append(OpProblem(name, ni, f"custom op {code!r} needs the {ACCELERATOR_CUSTOM_OPS[code]}; "
                                       "it cannot run on a CPU-only TFLM build", si))
@@ -142,12 +145,13 @@ def _check_structure(model: Model, problems: list, warnings: list) -> None:
             t = sg.tensors[dynamic[0]]
             problems.append(OpProblem("", -1, f"{len(dynamic)} tensor(s) have dynamic dimensions, e.g. {t.name!r} "
                                       f"shape_signature {list(t.shape_signature)}; TFLM needs static shapes", si))
-        if si == 0:
-            for t in sg.outputs:
-                if t.dtype in _NO_OUTPUT_TYPES:
-                    problems.append(OpProblem("", -1, f"model output {t.name!r} is a {t.dtype.name} tensor: \"TFLM "
-                                              "doesn't support strings, resource variables, or variants as outputs.\"",
-                                              si))
+        if si == 0:  # the interpreter's model inputs/outputs (micro_interpreter.cc / the Python wrapper)
+            for kind, group in (("input", sg.inputs), ("output", sg.outputs)):
+                for t in group:
+                    if t.dtype in _NO_IO_TYPES:
+                        problems.append(OpProblem("", -1, f"model {kind} {t.name!r} is a {t.dtype.name} tensor: "
+                                                  "\"TFLM doesn't support strings, resource variables, or variants "
+                                                  "as outputs.\"", si))
         for t in sg.inputs:
             if t.size == 0:
                 problems.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si))

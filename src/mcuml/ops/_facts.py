@@ -149,3 +149,16 @@ def writable_dims(t: Tensor) -> int:
     """``CreateWritableTensorDimsWithCopy`` (kernel_util.cc): a persistent ``TfLiteIntArray`` copy of the
     tensor's dims, ``TfLiteIntArrayGetSizeInBytes(rank)`` = 4 + 4·rank."""
     return 4 + 4 * len(t.shape)
+
+
+def fixed_output_refusal(node: Operator, fixed: dict[DType, tuple[float, int]]) -> str | None:
+    """Kernels that pin a quantized output's (scale, zero point) in Prepare (softmax, log_softmax...)."""
+    y = node.outputs[0] if node.outputs else None
+    if y is None or y.dtype not in fixed or not quantized(y):
+        return None
+    scale, zp = fixed[y.dtype]
+    got_s, got_z = float(y.quantization.scale[0]), int(y.quantization.zero_point[0])
+    if got_z != zp or abs(got_s - scale) > scale * 1e-3:
+        return (f"output {y.dtype.name} quantization must be scale {scale:g}, zero point {zp} "
+                f"(got {got_s:g}, {got_z}): TFLM's Prepare fails")
+    return None

@@ -62,6 +62,13 @@ class Conv2D(Op):
 
     filter_channel_axis = 0  # filter [OC, KH, KW, IC]
 
+    def prepare_temps(self, node: Operator) -> list:
+        """conv_common.cc ConvPrepare: Prepare keeps output, input and filter while CalculateOpDataConv takes input, filter, bias and output again
+        (a deallocated temp tensor is only reclaimed at the next ResetTempAllocations)."""
+        x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
+        bias = node.inputs[2] if len(node.inputs) > 2 else None
+        return [y, x, w, x, w, bias, y]
+
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
         return weighted_refusal(node, 0, 1, CONV_TYPES)
 

@@ -106,6 +106,13 @@ class DepthwiseConv2D(Op):
 
     filter_channel_axis = 3  # filter [1, KH, KW, OC]
 
+    def prepare_temps(self, node: Operator) -> list:
+        """depthwise_conv_common.cc DepthwiseConvPrepare: Prepare keeps output, input and filter while CalculateOpDataDepthwiseConv takes input, filter, bias and output again
+        (a deallocated temp tensor is only reclaimed at the next ResetTempAllocations)."""
+        x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
+        bias = node.inputs[2] if len(node.inputs) > 2 else None
+        return [y, x, w, x, w, bias, y]
+
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
         return weighted_refusal(node, 0, 1, CONV_TYPES)
 

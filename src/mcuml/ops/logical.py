@@ -24,6 +24,10 @@ def _logical(fn, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class LogicalBinary(BinaryOp):
     fn = staticmethod(np.logical_and)
 
+    def prepare_temps(self, node: Operator) -> list:
+        """logical.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         (x1, x2), (y,) = io(node, ctx, 2)
         for t in (x1, x2, y):

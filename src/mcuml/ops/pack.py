@@ -29,6 +29,10 @@ class PackParams:
 class Pack(Op):
     tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.int64})
 
+    def prepare_temps(self, node: Operator) -> list:
+        """pack.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> PackParams:
         y = node.outputs[0]
         xs = present_inputs(node, ctx)
@@ -55,6 +59,10 @@ class Pack(Op):
 @register("UNPACK")
 class Unpack(Op):
     tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """unpack.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
 
     def prepare(self, node: Operator, ctx: OpContext) -> PackParams:
         x = node.inputs[0]

@@ -59,6 +59,12 @@ class Reduce(Op):
     tflm_types = {"MEAN": frozenset({F32, I8, I16}), "SUM": frozenset({F32, I8, I16}), "REDUCE_MAX": frozenset({F32, I8}),
                   "REDUCE_MIN": frozenset({F32, I8}), "REDUCE_ALL": frozenset({DType.bool})}
 
+    def prepare_temps(self, node: Operator) -> list:
+        """reduce_common.cc: PrepareSimple (input, axis, output) and the Mean/Sum or Min/Max helper (input,
+        output, axis again) each take their temps; nothing is reclaimed before the next reset."""
+        x, axis, y = node.inputs[0], inp(node, 1), node.outputs[0]
+        return [x, axis, y, x, y, axis]
+
     def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
         """reduce_common.cc: MEAN/SUM int8/int16 an int32 accumulator per output element; then the
         ``resolved_axis`` and ``temp_index`` index arrays (``4·num_axis``, ``4·input_rank``; MAX/MIN/ALL

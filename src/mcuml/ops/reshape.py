@@ -23,6 +23,10 @@ class ReshapeParams:
 class Reshape(Op):
     aliases_input = True  # output = input bytes (TFLM's kernel memcpy's; an offline plan may share them)
 
+    def prepare_temps(self, node: Operator) -> list:
+        """reshape_common.cc ReshapeOutput: Prepare holds only these temporary tensors."""
+        return [node.inputs[0], node.outputs[0]]
+
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
         """reshape_common.cc: a -1 in the stored output shape makes Prepare copy the output's dims into a
         writable ``TfLiteIntArray`` (``CreateWritableTensorDimsWithCopy``)."""

@@ -28,7 +28,7 @@ from mcuml.kernels import fixedpoint as fp
 from mcuml.kernels.quant import mbqm, mbqm_greater_than_one, quantize_multiplier, rdbpot, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import io, option, require_quantized, require_types
-from mcuml.ops._facts import F32, I8, I16, Persistent, opdata, type_refusal
+from mcuml.ops._facts import F32, I8, I16, Persistent, fixed_output_refusal, opdata, type_refusal
 
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12
@@ -90,7 +90,10 @@ class Softmax(Op):
     cmsis_nn = True
 
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
-        return type_refusal(node, (F32, I8, I16))
+        """softmax_common.cc CalculateSoftmaxParams: the quantized output's fixed scale and zero point."""
+        fixed = {I8: (1 / 256, -128), I16: (1 / 65536, -32768)} if node.inputs[0].dtype == I8 else \
+            {I16: (1 / 32768, 0)}
+        return type_refusal(node, (F32, I8, I16)) or fixed_output_refusal(node, fixed)
 
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
         base = opdata(node.name, target, kernels, True)

@@ -57,6 +57,10 @@ def _space_positions(batch: tuple[int, ...], space: tuple[int, ...], bh: int, bw
 class SpaceToBatchND(IndexMapOp):
     tflm_types = frozenset({DType.float32, DType.int8})
 
+    def prepare_temps(self, node: Operator) -> list:
+        """space_to_batch_nd.cc: Prepare holds only these temporary tensors."""
+        return [node.inputs[0], node.outputs[0]]
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "paddings")
         if ys[0] != xs[0] * bh * bw or ys[3] != xs[3]:
@@ -70,6 +74,10 @@ class SpaceToBatchND(IndexMapOp):
 @register("BATCH_TO_SPACE_ND")
 class BatchToSpaceND(IndexMapOp):
     tflm_types = frozenset({DType.float32, DType.int8})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """batch_to_space_nd.cc: Prepare holds only these temporary tensors."""
+        return [node.inputs[0], node.outputs[0]]
 
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "crops")

@@ -53,6 +53,13 @@ class TransposeConv(Op):
 
     cmsis_nn = True
 
+    def prepare_temps(self, node: Operator) -> list:
+        """transpose_conv.cc TransposeConvPrepare: Prepare keeps output, input and filter while CalculateOpData (quantized only) takes input, filter, bias and output again
+        (a deallocated temp tensor is only reclaimed at the next ResetTempAllocations)."""
+        x, w, y = node.inputs[2], node.inputs[1], node.outputs[0]
+        bias = node.inputs[3] if len(node.inputs) > 3 else None
+        return [y, x, w] + ([x, w, bias, y] if x.dtype != DType.float32 else [])
+
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
         return weighted_refusal(node, 2, 1, frozenset({(F32, F32), (I8, I8), (I16, I8)}))
 

@@ -91,6 +91,10 @@ class Abs(UnaryOp):
 class Neg(UnaryOp):
     tflm_types = frozenset({DType.float32})
 
+    def prepare_temps(self, node: Operator) -> list:
+        """neg.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
         return unary_params(_f(np.negative), x.dtype, y.dtype)

@@ -29,7 +29,17 @@ __all__ = ["ArenaEstimate", "TARGETS", "predict_arena", "struct_sizes"]
 
 @dataclass(frozen=True, slots=True)
 class ArenaEstimate:
-    """The arena TFLM needs for one model, target and kernel set (bytes)."""
+    """The arena TFLM needs for one model, target and kernel set (bytes).
+
+    ``arena_bytes`` is the predicted minimum: declared as ``alignas(16) uint8_t tensor_arena[arena_bytes]``
+    (TFLM's examples align the arena to 16), ``AllocateTensors()`` succeeds; the sweep in
+    ``tests/test_op_sweep.py`` and the measured tables check it is never below TFLM's real minimum.
+    ``recommended_arena_bytes`` is what ``codegen``/``deploy`` write as ``kTensorArenaSize``: it adds
+    16 B for an arena pointer that is not 16-aligned (TFLM aligns the head up and the tail down, losing up
+    to 15 B), then a margin of ``max(margin_fraction · arena_bytes, margin_min)`` for what the model
+    alone cannot tell (a different TFLM version's struct sizes, a kernel library with other scratch
+    needs, a debug build), rounded up to 16. ``margin`` states the rule that was applied.
+    """
 
     head_bytes: int  # planned tensors + scratch (the planner's maximum)
     tail_bytes: int  # persistent section after AllocateTensors (16-aligned arena size)
