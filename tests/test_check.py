@@ -160,3 +160,15 @@ def test_package_attribute_stays_callable() -> None:
     import mcuml.check  # rebinds the package attribute to the submodule
 
     assert mcuml.check_model(_reshape_model().build()).runs_on_tflm
+
+
+def test_int8_exp_cannot_run_on_tflm() -> None:
+    """TFLM's EXP kernel is float32-only (exp.cc Prepare): an int8 EXP model must not pass check."""
+    b = ModelBuilder()
+    x = b.input("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("EXP", [x], [y])
+    b.output(y)
+    r = check(b.build())
+    assert not r.runs_on_tflm
+    assert r.problems[0].op == "EXP" and "int8" in r.problems[0].reason and "float32" in r.problems[0].reason
