@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from mcuml import load_model
-from mcuml.arena import predict_arena
+from mcuml.plan.arena import predict_arena
 from mcuml.plan import get_planner, lower_bound, optimize_model, plan_greedy, usage_records
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -55,12 +55,13 @@ def test_every_problem_is_reported_at_once() -> None:
     u = b.tensor("u", (2, 3), "float32")
     b.op("CUSTOM:MyFancyOp", [z], [u])  # unknown custom op
     v = b.tensor("v", (2, 3), "float32")
-    b.op("CUSTOM:SignalWindow", [u], [v])  # optional library: a note only
+    b.op("CUSTOM:SignalWindow", [u], [v])  # optional library: a registration note, and window.cc wants int16
     b.output(v)
     r = check(b.build())
     assert not r.runs_on_tflm
     by_node = {p.node: p for p in r.problems}
-    assert set(by_node) == {0, 1, 2}
+    assert set(by_node) == {0, 1, 2, 3}
+    assert "float32" in by_node[3].reason and "int16" in by_node[3].reason
     assert "Hybrid" in by_node[0].reason and by_node[0].op == "FULLY_CONNECTED"
     assert "TILE" in by_node[1].reason and "BROADCAST_TO" in by_node[1].reason  # with the hint
     assert "MyFancyOp" in by_node[2].reason
@@ -157,3 +158,15 @@ def test_package_attribute_stays_callable() -> None:
     import mcuml.check  # rebinds the package attribute to the submodule
 
     assert mcuml.check_model(_reshape_model().build()).runs_on_tflm
+
+
+def test_int8_exp_cannot_run_on_tflm() -> None:
+    """TFLM's EXP kernel is float32-only (exp.cc Prepare): an int8 EXP model must not pass check."""
+    b = ModelBuilder()
+    x = b.input("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("EXP", [x], [y])
+    b.output(y)
+    r = check(b.build())
+    assert not r.runs_on_tflm
+    assert r.problems[0].op == "EXP" and "int8" in r.problems[0].reason and "float32" in r.problems[0].reason

@@ -151,7 +151,7 @@ def test_chosen_design_fits_after_conversion():
 @pytest.mark.tf
 @pytest.mark.parametrize("name", ["resnet8", "ds_cnn"])
 def test_ir_graph_matches_converter(name):
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
     from mcuml.tflite.reader import load_model
 
     arch = zoo.build(name, width=0.5, depth=zoo.TEMPLATES[name].depths[0])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mcuml import ArenaTooSmallError, InputError, Interpreter, load_model
-from mcuml.arena import predict_arena
+from mcuml.plan.arena import predict_arena
 from mcuml.examples import synthetic_cifar_cnn
 from oracle import model_path
 

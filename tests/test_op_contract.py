@@ -397,7 +397,7 @@ def test_contract_checks_catch_broken_kernels(how, check):
 
 # -- coverage object ----------------------------------------------------------------------------------
 def test_op_coverage_lists_every_tflm_builtin_and_what_is_missing():
-    from mcuml.tflm_ops import TFLM_BUILTINS
+    from mcuml.ops._tflm import TFLM_BUILTINS
 
     cov = op_coverage()
     assert {o.name for o in cov.ops if o.in_tflm} == set(TFLM_BUILTINS)

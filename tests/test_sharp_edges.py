@@ -16,7 +16,7 @@ HELLO = "tflite_micro/hello_world_int8.tflite"
 
 def test_codegen_arena_size_below_the_predicted_minimum(tmp_path, capsys):
     from mcuml import load_model
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
 
     p = model_path(HELLO)
     need = predict_arena(load_model(p), target="cortex-m", kernels="cmsis-nn").arena_bytes

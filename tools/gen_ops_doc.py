@@ -19,7 +19,7 @@ COMMAND = "python tools/gen_ops_doc.py"
 
 def render() -> str:
     from mcuml.ops._coverage import CANDIDATE_DTYPES, op_coverage
-    from mcuml.tflm_ops import MISSING_HINTS
+    from mcuml.ops._tflm import MISSING_HINTS
 
     cov = op_coverage()
     lines = [

@@ -3,11 +3,10 @@
 What TFLM checks, and where (tflite-micro):
 
 * operators: ``MicroMutableOpResolver`` looks builtins up by code only (op versions are ignored),
-  custom ops by name (``micro_op_resolver.cc``); the table is :mod:`mcuml.tflm_ops`.
-* data types: each kernel's Prepare/Eval switch (``kernels/conv.cc``, ``fully_connected.cc``,
-  ``depthwise_conv.cc``, ``transpose_conv.cc``, ``svdf.cc``, ``unidirectional_sequence_lstm.cc``,
-  ``pooling.cc``, ``softmax.cc``, ``logistic.cc``, ``reduce.cc``...); float activations with
-  int8 weights fail with "Hybrid models are not supported on TFLite Micro." (tflm-reference §3/§4).
+  custom ops by name (``micro_op_resolver.cc``); the table is :mod:`mcuml.ops._tflm`.
+* data types: each kernel's Prepare/Eval switch, stated by the op module itself
+  (``Op.tflm_rejects``, citing its TFLM kernel); float activations with int8 weights fail with
+  "Hybrid models are not supported on TFLite Micro." (tflm-reference §3/§4).
 * schema version 3 (``micro_interpreter.cc``), static shapes (TFLM has no dynamic tensors and
   uses ``shape``; a -1 in ``shape_signature`` outside the batch dimension means the stored
   shape is a placeholder), and subgraphs beyond 0 only as IF/WHILE/CALL_ONCE bodies.
@@ -28,33 +27,19 @@ from typing import Any
 
 from mcuml.errors import McumlError, OpProblem
 from mcuml.ir.dtypes import DType
-from mcuml.ir.model import Model, Operator, Tensor
-from mcuml.tflm_ops import (ACCELERATOR_CUSTOM_OPS, MISSING_HINTS, OPTIONAL_CUSTOM_OPS, SIGNAL_CUSTOM_OPS,
+from mcuml.ir.model import Model, Operator
+from mcuml.ops._tflm import (ACCELERATOR_CUSTOM_OPS, MISSING_HINTS, OPTIONAL_CUSTOM_OPS, SIGNAL_CUSTOM_OPS,
                             TFLM_BUILTINS)
 
-F32, I8, I16, I32, I4, U8 = DType.float32, DType.int8, DType.int16, DType.int32, DType.int4, DType.uint8
+F32, I8 = DType.float32, DType.int8
+_NO_IO_TYPES = frozenset(d for d in DType if d.name in ("string", "resource", "variant"))
 LARGE_MODEL_BYTES = 1 << 20
 
-# op -> (activation input index, weight input index, accepted (activation, weight) dtype pairs)
-WEIGHTED_OPS: dict[str, tuple[int, int, frozenset[tuple[DType, DType]]]] = {
-    "CONV_2D": (0, 1, frozenset({(F32, F32), (I8, I8), (I8, I4), (I16, I8)})),
-    "DEPTHWISE_CONV_2D": (0, 1, frozenset({(F32, F32), (I8, I8), (I8, I4), (I16, I8)})),
-    "FULLY_CONNECTED": (0, 1, frozenset({(F32, F32), (I8, I8), (I8, I4), (I16, I8)})),
-    "TRANSPOSE_CONV": (2, 1, frozenset({(F32, F32), (I8, I8), (I16, I8)})),
-    "SVDF": (0, 1, frozenset({(F32, F32), (I8, I8)})),
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": (0, 2, frozenset({(F32, F32), (I8, I8), (I16, I8)})),
-    "BATCH_MATMUL": (0, 1, frozenset({(F32, F32), (I8, I8), (I16, I16)})),
-}
-# op -> dtypes its first input may have (only ops whose kernels we have read)
-INPUT_TYPES: dict[str, frozenset[DType]] = {
-    "AVERAGE_POOL_2D": frozenset({F32, I8, I16}), "MAX_POOL_2D": frozenset({F32, I8, I16}),
-    "L2_POOL_2D": frozenset({F32}), "SOFTMAX": frozenset({F32, I8, I16}), "LOGISTIC": frozenset({F32, I8, I16}),
-    "TANH": frozenset({F32, I8, I16}), "MEAN": frozenset({F32, I8, I16}), "HARD_SWISH": frozenset({F32, I8}),
-    "DEQUANTIZE": frozenset({I8, I16, U8}),
-}
-QUANT_EDGE_OPS = frozenset({"QUANTIZE", "DEQUANTIZE", "CAST", "SHAPE"})
-CONTROL_FLOW = {"IF": ("then_subgraph_index", "else_subgraph_index"), "WHILE": ("cond_subgraph_index",
-                "body_subgraph_index"), "CALL_ONCE": ("init_subgraph_index",)}
+
+def _kernel(name: str):
+    from mcuml.ops import lookup
+
+    return lookup(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,37 +60,10 @@ class CheckResult:
         return self.runs_on_tflm and self.runs_on_mcuml is not False
 
 
-def _dt(t: Tensor | None) -> str:
-    if t is None:
-        return "none"
-    return t.dtype.name if isinstance(t.dtype, DType) else f"type {t.dtype}"
-
-
-def _input(node: Operator, i: int) -> Tensor | None:
-    return node.inputs[i] if i < len(node.inputs) else None
-
-
 def _check_types(node: Operator) -> str | None:
-    """Why TFLM's kernel for ``node`` rejects its tensor types, or None."""
-    name = node.name
-    if name in WEIGHTED_OPS:
-        ai, wi, ok = WEIGHTED_OPS[name]
-        x, w = _input(node, ai), _input(node, wi)
-        if x is None or w is None:
-            return None
-        if (x.dtype, w.dtype) in ok:
-            return None
-        if x.dtype == F32 and w.dtype in (I8, I4, U8):
-            return (f"hybrid model ({_dt(x)} activations, {_dt(w)} weights): \"Hybrid models are not supported "
-                    "on TFLite Micro.\"; convert with full-integer quantization")
-        pairs = ", ".join(f"{a.name}/{b.name}" for a, b in sorted(ok))
-        return f"input {_dt(x)} with weights {_dt(w)} is not supported (TFLM accepts input/weights {pairs})"
-    if name in INPUT_TYPES:
-        x = _input(node, 0)
-        if x is not None and x.dtype not in INPUT_TYPES[name]:
-            allowed = ", ".join(sorted(d.name for d in INPUT_TYPES[name]))
-            return f"input type {_dt(x)} is not supported (TFLM accepts {allowed})"
-    return None
+    """Why TFLM's kernel for ``node`` rejects its tensor types, or None (the op module's own fact)."""
+    kernel = _kernel(node.name)
+    return None if kernel is None else kernel.tflm_rejects(node)
 
 
 def _check_op(node: Operator, si: int, ni: int, problems: list, registrations: list, custom: list) -> None:
@@ -117,6 +75,9 @@ def _check_op(node: Operator, si: int, ni: int, problems: list, registrations: l
             lib = "the Signal library (signal/micro/kernels)" if code in SIGNAL_CUSTOM_OPS else "TFLM's optional kernels"
             registrations.append(OpProblem(name, ni, f"custom op {code!r} is in {lib}: register it with your op "
                                            "resolver (AddCustom) and link its kernel", si, "needs-registration"))
+            why = _check_types(node)
+            if why:
+                problems.append(OpProblem(name, ni, why, si))
         elif code in ACCELERATOR_CUSTOM_OPS:
             problems.append(OpProblem(name, ni, f"custom op {code!r} needs the {ACCELERATOR_CUSTOM_OPS[code]}; "
                                       "it cannot run on a CPU-only TFLM build", si))
@@ -140,20 +101,26 @@ def _model_warnings(model: Model, size: int | None, warnings: list) -> None:
     sg = model.subgraphs[0]
     if size is not None and size > LARGE_MODEL_BYTES:
         warnings.append(OpProblem("", -1, f"model is {size} bytes (over 1 MB): check your board's flash", 0, "warning"))
-    compute = [(i, n) for i, n in enumerate(sg.operators) if n.name not in QUANT_EDGE_OPS and n.inputs
+    boundary = {n.name for n in sg.operators if (k := _kernel(n.name)) is not None and k.type_boundary}
+    compute = [(i, n) for i, n in enumerate(sg.operators) if n.name not in boundary and n.inputs
                and n.inputs[0] is not None and isinstance(n.inputs[0].dtype, DType)]
     n_int8 = sum(1 for _, n in compute if n.inputs[0].dtype == I8)
     if compute and n_int8 * 2 >= len(compute):
         for i, n in compute:
             if n.inputs[0].dtype == F32:
                 warnings.append(OpProblem(n.name, i, "runs in float32 inside an otherwise int8 model", 0, "warning"))
-    per_tensor = [i for i, n in enumerate(sg.operators) if n.name in ("CONV_2D", "DEPTHWISE_CONV_2D")
-                  and len(n.inputs) > 1 and n.inputs[1] is not None and n.inputs[1].dtype == I8
-                  and n.inputs[1].quantization is not None and len(n.inputs[1].quantization.scale) == 1
-                  and n.inputs[1].shape and (n.inputs[1].shape[0 if n.name == "CONV_2D" else -1] > 1)]
+    per_tensor = [i for i, n in enumerate(sg.operators) if _per_tensor_conv(n)]
     if per_tensor:
         warnings.append(OpProblem("", -1, f"per-tensor (not per-channel) int8 conv weights at nodes {per_tensor}: "
                                   "usually less accurate", 0, "warning"))
+
+
+def _per_tensor_conv(n: Operator) -> bool:
+    kernel = _kernel(n.name)
+    axis = None if kernel is None else kernel.filter_channel_axis
+    w = n.inputs[1] if axis is not None and len(n.inputs) > 1 else None
+    return (w is not None and w.dtype == I8 and w.quantization is not None and len(w.quantization.scale) == 1
+            and len(w.shape) > axis and w.shape[axis] > 1)
 
 
 def _check_structure(model: Model, problems: list, warnings: list) -> None:
@@ -165,7 +132,8 @@ def _check_structure(model: Model, problems: list, warnings: list) -> None:
     called = {0}
     for sg in model.subgraphs:
         for node in sg.operators:
-            for field in CONTROL_FLOW.get(node.name, ()):
+            kernel = _kernel(node.name)
+            for field in () if kernel is None else kernel.subgraph_options:
                 v = node.options.get(field) if node.options is not None else None
                 if isinstance(v, int):
                     called.add(v)
@@ -179,6 +147,13 @@ def _check_structure(model: Model, problems: list, warnings: list) -> None:
             t = sg.tensors[dynamic[0]]
             problems.append(OpProblem("", -1, f"{len(dynamic)} tensor(s) have dynamic dimensions, e.g. {t.name!r} "
                                       f"shape_signature {list(t.shape_signature)}; TFLM needs static shapes", si))
+        if si == 0:  # the interpreter's model inputs/outputs (micro_interpreter.cc / the Python wrapper)
+            for kind, group in (("input", sg.inputs), ("output", sg.outputs)):
+                for t in group:
+                    if t.dtype in _NO_IO_TYPES:
+                        problems.append(OpProblem("", -1, f"model {kind} {t.name!r} is a {t.dtype.name} tensor: "
+                                                  "\"TFLM doesn't support strings, resource variables, or variants "
+                                                  "as outputs.\"", si))
         for t in sg.inputs:
             if t.size == 0:
                 problems.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si))

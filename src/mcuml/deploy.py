@@ -67,7 +67,7 @@ def _plan_views(model, kernels: str, optimized_model):
                     ("deployed model (mcuml's plan as offline-plan metadata)", optimized_model)):
         if m is None:
             continue
-        from mcuml.arena import predict_arena
+        from mcuml.plan.arena import predict_arena
 
         recs = usage_records(m, kernels=kernels, target="cortex-m")
         plan = plan_greedy(recs)
@@ -87,7 +87,7 @@ def build_report(model_path: str | os.PathLike[str], board: str, *, kernels: str
     Every figure is for the model the generated code embeds: the file's own bytes, or
     ``optimized_model`` serialized exactly as deploy writes it, so report, fit and sketch agree.
     """
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
     from mcuml.boards import get_board
     from mcuml.check import check
     from mcuml.fit import fit
@@ -140,7 +140,7 @@ def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.Pat
     unless ``force``; ``self_test`` gives the sketch a start-up check of one input's output;
     ``engine="c"`` also writes mcuml's standalone C engine (``mcuml.cengine``) and its TFLM comparison.
     """
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
     from mcuml.boards import get_board
     from mcuml.verdict import tflm_verdict
 

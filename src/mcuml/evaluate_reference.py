@@ -27,7 +27,6 @@ from mcuml.errors import InputError
 from mcuml.evaluate_metrics import SqnrAccumulator
 from mcuml.ir.model import Model, Tensor
 
-SKIP_OPS = ("QUANTIZE", "DEQUANTIZE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +136,13 @@ def _nhwc(y: np.ndarray, t: Tensor) -> np.ndarray:
 # -- per-layer ------------------------------------------------------------------------------------
 def _candidates(model: Model) -> list[tuple[int, str, Tensor]]:
     sg = model.main
-    return [(k, op.name, t) for k, op in enumerate(sg.operators) if op.name not in SKIP_OPS for t in op.outputs
+    from mcuml.ops import lookup
+
+    def boundary(name: str) -> bool:  # QUANTIZE/DEQUANTIZE...: no float layer to match
+        k = lookup(name)
+        return k is not None and k.type_boundary
+
+    return [(k, op.name, t) for k, op in enumerate(sg.operators) if not boundary(op.name) for t in op.outputs
             if t.dtype is not None]
 
 

@@ -5,7 +5,7 @@ set (interpreter core + per-kernel code, reference vs CMSIS-NN, from ``runtime_c
 fitted on linker maps of real Cortex-M4 builds) + an application allowance (libc/libm/startup and
 .data initializers as in those builds, or what the caller says).
 
-SRAM = the ``kTensorArenaSize`` the generated code declares (``mcuml.arena.predict_arena``'s
+SRAM = the ``kTensorArenaSize`` the generated code declares (``mcuml.plan.arena.predict_arena``'s
 minimum: planned head + persistent tail + AllocateTensors' transient need, then its stated margin)
 + TFLM's static RAM (.data + non-arena .bss of those builds) + the stack TFLM runs on + optional
 application RAM. The arena must also fit the board's largest contiguous RAM block.
@@ -174,7 +174,7 @@ def runtime_code(op_set: set[str] | frozenset[str], kernels: str) -> tuple[int, 
 
 def _arena(model: Model, kernels: str):
     """(ArenaEstimate, source) from the arena predictor: the same numbers `plan` and `codegen` use."""
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
 
     try:
         return predict_arena(model, target="cortex-m", kernels=kernels), f"predict_arena(cortex-m, {kernels})"

@@ -25,11 +25,11 @@ STUBS = Path(__file__).parent / "stubs"
 UPDATE = os.environ.get("MCUML_UPDATE_GOLDENS") == "1"
 GOLDEN_MODELS = ["tflite_micro/hello_world_int8.tflite", "tflite_micro/person_detect.tflite"]
 
-# Fixed arena numbers keep the goldens independent of mcuml.arena's evolving predictions.
+# Fixed arena numbers keep the goldens independent of mcuml.plan.arena's evolving predictions.
 MCU = ArenaChoice(arena_bytes=2208, predicted_bytes=1936, margin_bytes=272, target="cortex-m", kernels="cmsis-nn",
-                  source="mcuml.arena", margin_rule="+16 B alignment slack, then max(5%, 256 B), rounded to 16")
+                  source="mcuml.plan.arena", margin_rule="+16 B alignment slack, then max(5%, 256 B), rounded to 16")
 HOST = ArenaChoice(arena_bytes=3008, predicted_bytes=2736, margin_bytes=272, target="host", kernels="reference",
-                   source="mcuml.arena", margin_rule="+16 B alignment slack, then max(5%, 256 B), rounded to 16")
+                   source="mcuml.plan.arena", margin_rule="+16 B alignment slack, then max(5%, 256 B), rounded to 16")
 
 
 def _files(target: str, p: Path) -> dict[str, str]:
@@ -201,11 +201,11 @@ def test_generate_rejects_bad_arguments(tmp_path: Path) -> None:
 
 def test_default_arena_comes_from_predict_arena(tmp_path: Path) -> None:
     from mcuml import load_model
-    from mcuml.arena import predict_arena
+    from mcuml.plan import arena
 
     p = model_path("tflite_micro/hello_world_int8.tflite")
-    want = predict_arena(load_model(p), target="cortex-m", kernels="reference")
-    want_host = predict_arena(load_model(p), target="host", kernels="reference")
+    want = arena.predict_arena(load_model(p), target="cortex-m", kernels="reference")
+    want_host = arena.predict_arena(load_model(p), target="host", kernels="reference")
     r = generate(p, "tflm-app", tmp_path, kernels="reference")
     assert r.arena_bytes == want.recommended_arena_bytes and r.arena.predicted_bytes == want.arena_bytes
     assert r.host_arena_bytes == want_host.recommended_arena_bytes

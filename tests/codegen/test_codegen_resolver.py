@@ -13,7 +13,7 @@ from mcuml.codegen.resolver import (
     resolver_entries,
 )
 from mcuml.errors import UnsupportedOpError
-from mcuml.tflm_ops import ACCELERATOR_CUSTOM_OPS, OPTIONAL_CUSTOM_OPS, TFLM_BUILTINS
+from mcuml.ops._tflm import ACCELERATOR_CUSTOM_OPS, OPTIONAL_CUSTOM_OPS, TFLM_BUILTINS
 
 
 def test_every_tflm_builtin_has_a_method_and_nothing_else() -> None:

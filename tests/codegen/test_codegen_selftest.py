@@ -9,8 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from codegen_util import have
-from oracle import model_path, tflm_run
+from oracle import model_path, require_tools, tflm_run
 
 from mcuml import load_model
 from mcuml.cli import main
@@ -34,8 +33,8 @@ def test_expected_output_is_what_the_tflm_wheel_computes(rel):
         assert v.inputs[0].min() < -64 and v.inputs[0].max() > 64
 
 
-@pytest.mark.skipif(not have("g++"), reason="needs g++")
 def test_self_test_sketch_compiles_and_embeds_the_vectors(tmp_path):
+    require_tools("g++")
     from test_codegen_apps import CXX, _stub_env
 
     p = model_path("tflite_micro/person_detect.tflite")

@@ -20,7 +20,7 @@ FLOAT_RTOL = 1e-6
 
 def predict_arena(model):
     """The one place that knows where ``predict_arena`` lives (it moves to mcuml.plan.arena)."""
-    from mcuml.arena import predict_arena as predict
+    from mcuml.plan.arena import predict_arena as predict
 
     return predict(model)
 

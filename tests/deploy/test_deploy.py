@@ -57,7 +57,7 @@ def test_deploy_optimizes_and_the_deployed_model_runs_in_tflm(tmp_path):
     """A model where mcuml's plan beats TFLM's greedy planner: the optimized .tflite runs in the TFLM wheel
     with the smaller arena and gives the original model's outputs."""
     from mcuml import load_model
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
     from mcuml.deploy import deploy
     from mcuml.runner import random_inputs
     from oracle import tflm_run

@@ -137,7 +137,7 @@ it.print_allocations()
 @pytest.mark.parametrize("which", ["if", "while"])
 def test_arena_head_equals_tflm(which, tmp_path):
     from mcuml import load_model
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
 
     data = if_model("int8") if which == "if" else while_model()
     path = tmp_path / "m.tflite"

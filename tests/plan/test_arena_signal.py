@@ -17,7 +17,9 @@ import pytest
 from oracle import custom_op_model
 
 from mcuml import load_model
-from mcuml.arena import _kiss_fftr_bytes, predict_arena, struct_sizes
+from mcuml.ops._facts import struct_sizes
+from mcuml.ops.signal_rfft import kiss_fftr_bytes as _kiss_fftr_bytes
+from mcuml.plan.arena import predict_arena
 from mcuml.ir.dtypes import DType
 from mcuml.plan.records import scratch_requests
 

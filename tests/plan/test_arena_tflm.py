@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcuml.arena import predict_arena
+from mcuml.plan.arena import predict_arena
 
 DATA = Path(__file__).parent / "data" / "tflm_arena.json"
 

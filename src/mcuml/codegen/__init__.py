@@ -160,7 +160,7 @@ def _check_arena_size(model: Any, kernels: str, arena_bytes: int, estimate: Any,
     """A user arena below mcuml's predicted minimum fails ``AllocateTensors()`` on the board: refuse it."""
     if arena_bytes <= 0:
         raise McumlError(f"arena size must be positive, got {arena_bytes}")
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
 
     est = estimate or predict_arena(model, target="cortex-m", kernels=kernels)
     if arena_bytes >= est.arena_bytes:

@@ -53,8 +53,8 @@ class ArenaChoice:
     margin_bytes: int
     target: str               # "cortex-m" (32-bit) or "host" (64-bit)
     kernels: str              # "reference" | "cmsis-nn"
-    source: str               # "mcuml.arena" | "user"
-    margin_rule: str = ""     # how the margin was chosen, as mcuml.arena states it
+    source: str               # "mcuml.plan.arena" | "user"
+    margin_rule: str = ""     # how the margin was chosen, as mcuml.plan.arena states it
 
     def comment(self) -> list[str]:
         """Comment lines (without markers) saying where the size came from."""
@@ -81,14 +81,14 @@ def choose_arena(model: Model, *, target: str, kernels: str, arena_bytes: int | 
         return ArenaChoice(int(arena_bytes), int(arena_bytes), 0, target, kernels, "user")
     if estimate is None:
         try:
-            from mcuml.arena import predict_arena
+            from mcuml.plan.arena import predict_arena
         except ImportError as e:  # pragma: no cover - the arena module ships with mcuml
             raise McumlError("arena prediction is not available in this mcuml build",
                              hint="pass an explicit arena size (--arena-size BYTES)") from e
         estimate = predict_arena(model, target=target, kernels=kernels)
     predicted = int(estimate.arena_bytes)
     recommended = max(int(estimate.recommended_arena_bytes), predicted)
-    return ArenaChoice(recommended, predicted, recommended - predicted, target, kernels, "mcuml.arena",
+    return ArenaChoice(recommended, predicted, recommended - predicted, target, kernels, "mcuml.plan.arena",
                        str(getattr(estimate, "margin", "") or ""))
 
 

@@ -120,7 +120,7 @@ class Interpreter(TfLiteApi):
         need = c.plan.size
         if self._arena_size is not None:
             # arena_size means what it means to TFLM: head + persistent tail + the AllocateTensors peak
-            from mcuml.arena import predict_arena
+            from mcuml.plan.arena import predict_arena
 
             total = predict_arena(c.model, target="host", kernels="reference").arena_bytes
             if self._arena_size < total:

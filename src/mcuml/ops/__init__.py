@@ -11,6 +11,7 @@ import pkgutil
 from typing import Callable, TypeVar
 
 from mcuml.ops._base import Cost, Op, OpContext
+from mcuml.ops._facts import Persistent
 
 REGISTRY: dict[str, Op] = {}
 _loaded = False
@@ -53,4 +54,4 @@ def registry() -> dict[str, Op]:
     return dict(REGISTRY)
 
 
-__all__ = ["Cost", "Op", "OpContext", "REGISTRY", "register", "lookup", "registry"]
+__all__ = ["Cost", "Op", "OpContext", "Persistent", "REGISTRY", "register", "lookup", "registry"]

@@ -13,6 +13,19 @@ split:
   ``Interpreter.run()``. Outputs are views into the arena; eval must not keep references to them.
   Variable tensors (state) arrive as inputs and are updated in place.
 * ``cost(node)`` is static: MACs and bytes, used by ``inspect``/``profile``.
+
+The op also owns what TFLM's kernel does with memory and types, so that no per-op table lives
+outside ``mcuml.ops`` (``mcuml.plan.arena``, ``mcuml.plan.records`` and ``mcuml.check`` ask the op):
+
+* ``tflm_rejects(node, kernels)``: why TFLM's kernel refuses the node in Prepare (its own message), or None;
+* ``persistent(node, target, kernels)``: its ``AllocatePersistentBuffer`` calls (:class:`Persistent`);
+* ``scratch(node, target, kernels)``: its ``RequestScratchBufferInArena`` sizes, in request order;
+* ``prepare_temps(node)``: the temporary tensors its Prepare holds at once;
+* ``cmsis_nn``: whether TFLM built with ``OPTIMIZED_KERNEL_DIR=cmsis_nn`` takes the kernel from
+  ``kernels/cmsis_nn/`` (otherwise the reference kernel runs in a CMSIS-NN build too).
+
+All three take the node (one ``Op`` may serve several builtins: ``node.name`` says which), the
+target ABI (``"host"`` = the x86-64 wheel, ``"cortex-m"`` = 32-bit) and the kernel set.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import numpy as np
 from mcuml.errors import ShapeError, UnsupportedOpError, UnsupportedTypeError, node_context
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Operator, Subgraph, Tensor
+from mcuml.ops._facts import Persistent, opdata
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +94,15 @@ class Op:
     """Base class of every operator; subclasses are registered with :func:`mcuml.ops.register`."""
 
     name: ClassVar[str] = ""
+    cmsis_nn: ClassVar[bool] = False  # TFLM's kernels/cmsis_nn/ has this kernel
+    subgraph_options: ClassVar[tuple[str, ...]] = ()  # options naming subgraphs it calls (IF/WHILE/CALL_ONCE)
+    type_boundary: ClassVar[bool] = False  # converts between types (QUANTIZE, DEQUANTIZE, CAST, SHAPE)
+    filter_channel_axis: ClassVar[int | None] = None  # output-channel axis of a conv filter (input 1)
+    # Data types TFLM's kernel accepts for its main operand (input ``tflm_type_operand``; -1 = output 0),
+    # per builtin name when one class serves several; None = not modelled (no type refusal).
+    tflm_types: ClassVar[frozenset[DType] | dict[str, frozenset[DType]] | None] = None
+    tflm_type_operand: ClassVar[int] = 0
+    aliases_input: ClassVar[bool] = False  # output holds exactly input 0's bytes (RESHAPE, SQUEEZE, EXPAND_DIMS)
 
     def prepare(self, node: Operator, ctx: OpContext) -> Any:
         raise NotImplementedError
@@ -122,6 +145,34 @@ class Op:
         outs = sum(t.size for t in node.outputs)
         return Cost(elementwise=outs, param_bytes=param_bytes(node), bytes_in=io_bytes(node.inputs),
                     bytes_out=io_bytes(node.outputs))
+
+    # -- TFLM facts: support and memory -------------------------------------------------------------
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        """Why TFLM's kernel for ``node`` fails in Prepare or Eval (types, options), quoting TFLM's message;
+        None if it accepts the node. The default checks ``tflm_types``."""
+        types = self.tflm_types
+        if isinstance(types, dict):
+            types = types.get(node.name)
+        if types is None:
+            return None
+        from mcuml.ops._facts import type_refusal
+
+        return type_refusal(node, types, self.tflm_type_operand)
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """The node's ``AllocatePersistentBuffer`` sizes: Init's OpData (from ``struct_sizes.json``,
+        the CMSIS-NN struct for a CMSIS-NN kernel) and Prepare's extra buffers. The default is the
+        OpData alone; ops with Prepare-time buffers override it."""
+        return opdata(node.name, target, kernels, self.cmsis_nn)
+
+    def prepare_temps(self, node: Operator) -> list[Tensor | None]:
+        """The tensors whose temporary ``TfLiteTensor`` (``AllocateTempInputTensor``/``...OutputTensor``) the
+        kernel's Prepare holds at the same time; default: every input and output once."""
+        return [*node.inputs, *node.outputs]
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        """Bytes of each ``RequestScratchBufferInArena`` call of the node's Prepare, in request order."""
+        return []
 
 
 def param_bytes(node: Operator) -> int:

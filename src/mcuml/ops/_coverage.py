@@ -10,7 +10,7 @@ with the weight/bias types TFLM expects for it (int8 -> int8/int32, int16 -> int
 
 The same samples feed the op contract tests (``tests/test_op_contract.py``) and ``docs/ops.md``
 (``tools/gen_ops_doc.py``); :func:`mcuml.check.check` uses :func:`op_coverage` to say what is missing.
-The TFLM list is :data:`mcuml.tflm_ops.TFLM_BUILTINS` (``micro_mutable_op_resolver.h``).
+The TFLM list is :data:`mcuml.ops._tflm.TFLM_BUILTINS` (``micro_mutable_op_resolver.h``).
 """
 
 from __future__ import annotations
@@ -479,7 +479,7 @@ def accepted_dtypes(op: str) -> tuple[str, ...]:
 def op_coverage() -> OpCoverage:
     """Per TFLM builtin (and per extra registered op): kernel, module, cited TFLM source, accepted types."""
     from mcuml.ops import registry
-    from mcuml.tflm_ops import TFLM_BUILTINS
+    from mcuml.ops._tflm import TFLM_BUILTINS
 
     reg = registry()
     infos = []

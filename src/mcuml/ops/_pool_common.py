@@ -9,12 +9,18 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.pool import PoolParams, pool_cost_elementwise, prepare_pool
 from mcuml.ops._base import Cost, Op, OpContext, io_bytes, param_bytes
+from mcuml.ops._facts import type_refusal
 
 
 class Pool2D(Op):
     """A 2-D pooling op: subclasses set ``types`` and implement ``eval``."""
 
     types: ClassVar[tuple[DType, ...]] = (DType.float32, DType.int8, DType.int16)
+
+    tflm_types: ClassVar[tuple[DType, ...]] = (DType.float32, DType.int8, DType.int16)  # pooling.cc
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return type_refusal(node, self.tflm_types)
 
     def prepare(self, node: Operator, ctx: OpContext) -> PoolParams:
         return prepare_pool(node, ctx, self.types)

@@ -41,6 +41,12 @@ def clamp_codes(lo, hi, x: np.ndarray) -> np.ndarray:
 
 @register("RELU")
 class Relu(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """activations_common.cc ReluPrepare: Prepare holds only these temporary tensors."""
+        return [node.inputs[0], node.outputs[0]]
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
@@ -56,6 +62,12 @@ class Relu(UnaryOp):
 
 @register("RELU6")
 class Relu6(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """activations_common.cc Relu6Prepare (the input): Prepare holds only these temporary tensors."""
+        return [node.inputs[0]]
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:

@@ -80,6 +80,10 @@ def check_binary_types(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, types)
 
 @register("ADD")
 class Add(BinaryOp):
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         (x1, x2), (y,) = io(node, ctx, 2)
         check_binary_types(ctx, x1, x2, y, TYPES)

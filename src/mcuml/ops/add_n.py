@@ -21,6 +21,7 @@ from mcuml.kernels.quant import rdbpot, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import INT8_VALUES, require_quantized, require_types
 from mcuml.ops.add import smaller_than_one
+from mcuml.ops._facts import F32, I8, POINTER_BYTES, Persistent, opdata, table
 
 ADD_N_INTEGER_SHIFT = 20
 
@@ -37,6 +38,22 @@ class AddNParams:
 
 @register("ADD_N")
 class AddN(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """add_n.cc: int8 allocates its ``OpData`` (requantization parameters) in Prepare."""
+        base = opdata(node.name, target, kernels)
+        n = table(target)["opdata_prepare"].get(node.name, 0)
+        if node.outputs[0].dtype == I8 and n:
+            return Persistent(base.init, (n,))
+        return base
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        """add_n.cc: float32/int8 request an array of one input pointer per input."""
+        if node.outputs[0].dtype in (F32, I8):
+            return [POINTER_BYTES.get(target, 8) * len(node.inputs)]
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> AddNParams:
         ins = list(node.inputs)
         if len(ins) < 2 or any(t is None for t in ins):

@@ -27,6 +27,12 @@ class ArgParams:
 
 @register("ARG_MAX", "ARG_MIN")
 class ArgMinMax(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """arg_min_max.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> ArgParams:
         n_inputs(node, ctx, 2)
         x, y = tensor_in(node, 0, ctx), node.outputs[0]

@@ -15,11 +15,24 @@ from mcuml.kernels import conv as K
 from mcuml.kernels.pool import PoolParams, float_tap_sum, fold_batch
 from mcuml.ops import register
 from mcuml.ops._pool_common import Pool2D
+from mcuml.ir.model import Operator
 
 
 @register("AVERAGE_POOL_2D")
 class AveragePool2D(Pool2D):
     types = (DType.float32, DType.int8, DType.int16)
+
+    cmsis_nn = True
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        """cmsis_nn/pooling.cc: int8/int16 request ``arm_avgpool_s8/s16_get_buffer_size`` bytes."""
+        x = node.inputs[0]
+        if kernels != "cmsis-nn" or x.dtype not in (DType.int8, DType.int16):
+            return []
+        from mcuml.plan.cmsis import TARGET_ISA, avgpool_buffer_size
+
+        n = avgpool_buffer_size(x.shape[3], TARGET_ISA.get(target, target))
+        return [n] if n > 0 else []
 
     def eval(self, p: PoolParams, inputs, outputs) -> None:
         x = inputs[0]

@@ -20,6 +20,8 @@ from mcuml.kernels import conv as K
 from mcuml.kernels import quant
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._facts import F32, I8, I16, weighted_refusal
+from mcuml.ops._facts import Persistent, opdata, table, writable_dims
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,38 @@ class BatchMatMulParams:
 
 @register("BATCH_MATMUL")
 class BatchMatMul(Op):
+    cmsis_nn = True
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """batch_matmul.cc ``InitializeTemporaries``: int8/int16 a ``QuantizationOpDataBatchMatmul``; a
+        transposed copy (``TfLiteEvalTensor`` + dims array + the operand's data) of the LHS when adj_x and
+        of the RHS unless adj_y, whether or not the operand is constant; then a writable copy of the
+        output's dims."""
+        base = opdata(node.name, target, kernels)
+        t = table(target)
+        prep: list[int] = []
+        a, b = node.inputs[0], node.inputs[1]
+        if a.dtype in (I8, I16):
+            prep.append(t["opdata_prepare"]["BATCH_MATMUL"])
+        opts = node.options
+        copies = ([a] if opts is not None and opts.get("adj_x", False) else []) + \
+            ([b] if opts is None or not opts.get("adj_y", False) else [])
+        for x in copies:
+            prep += [t["structs"]["TfLiteEvalTensor"][0], writable_dims(x), x.nbytes]
+        prep.append(writable_dims(node.outputs[0]))  # ReshapeOutputTensor (batch_matmul_common.cc)
+        return Persistent(base.init, tuple(prep))
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return weighted_refusal(node, 0, 1, frozenset({(F32, F32), (I8, I8), (I16, I16)}))
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        if kernels != "cmsis-nn" or node.inputs[0].dtype != I8:
+            return []
+        from mcuml.plan.cmsis import TARGET_ISA, fully_connected_s8_buffer_size
+
+        n = fully_connected_s8_buffer_size(node.outputs[0].shape[-1], TARGET_ISA.get(target, target))
+        return [n] if n > 0 else []
+
     def prepare(self, node: Operator, ctx: OpContext) -> BatchMatMulParams:
         ctx.require(len(node.inputs) == 2 and len(node.outputs) == 1 and None not in node.inputs,
                     "BATCH_MATMUL takes 2 inputs and 1 output")

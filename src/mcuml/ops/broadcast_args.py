@@ -24,6 +24,8 @@ class BroadcastArgsParams:
 
 @register("BROADCAST_ARGS")
 class BroadcastArgs(Op):
+    tflm_types = frozenset({DType.int32, DType.int64})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BroadcastArgsParams:
         n_inputs(node, ctx, 2)
         a, b, y = tensor_in(node, 0, ctx), tensor_in(node, 1, ctx), node.outputs[0]

@@ -32,6 +32,8 @@ class CallOnceCall:
 
 @register("CALL_ONCE")
 class CallOnce(Op):
+    subgraph_options = ("init_subgraph_index",)
+
     def prepare(self, node: Operator, ctx: OpContext) -> CallOnceParams:
         ctx.require(node.options is not None, "CALL_ONCE needs CallOnceOptions")
         ctx.require(not node.inputs and not node.outputs, "CALL_ONCE takes no inputs or outputs")

@@ -33,6 +33,10 @@ def cast(out: np.dtype, x: np.ndarray) -> np.ndarray:
 
 @register("CAST")
 class Cast(UnaryOp):
+    type_boundary = True  # converts types: never "float inside an int8 model"
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.bool, DType.uint32})  # cast.cc
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, INPUTS)

@@ -36,6 +36,12 @@ def raw_compare(fn, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class Comparison(BinaryOp):
+    # comparisons.cc: each Eval's type switch
+    _EQ = frozenset({DType.float32, DType.int8, DType.int32, DType.int64, DType.bool})
+    _ORD = frozenset({DType.float32, DType.int8, DType.int32, DType.int64})
+    tflm_types = {"EQUAL": _EQ, "NOT_EQUAL": _EQ, "GREATER": _ORD | {DType.int16}, "GREATER_EQUAL": _ORD,
+                  "LESS": _ORD, "LESS_EQUAL": _ORD}
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         (x1, x2), (y,) = io(node, ctx, 2)
         types = [DType.float32, DType.int32, DType.int64, DType.int8]

@@ -28,6 +28,12 @@ class ConcatenationParams:
 
 @register("CONCATENATION")
 class Concatenation(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.int64, DType.bool})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """concatenation.cc ConcatenationPrepare: input 0 and the output, then every input again in its loop."""
+        return [node.inputs[0], node.outputs[0], *node.inputs]
+
     def prepare(self, node: Operator, ctx: OpContext) -> ConcatenationParams:
         y = node.outputs[0]
         xs = present_inputs(node, ctx)

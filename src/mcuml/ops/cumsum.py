@@ -22,6 +22,7 @@ from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import INT8_VALUES, option, require_quantized
 from mcuml.ops._shape_util import check_shape, const_ints, n_inputs, norm_axis, same_type_io, tensor_in
 from mcuml.ops.add import smaller_than_one
+from mcuml.ops._facts import Persistent, prepare_opdata
 
 CUMSUM_INTEGER_SHIFT = 20
 
@@ -40,6 +41,12 @@ class CumSumParams:
 
 @register("CUMSUM")
 class CumSum(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """cumsum.cc Prepare: an int8 output allocates the requantization ``OpData``."""
+        return prepare_opdata(node, target, kernels, node.outputs[0].dtype == DType.int8)
+
     def prepare(self, node: Operator, ctx: OpContext) -> CumSumParams:
         n_inputs(node, ctx, 2)
         x, y = same_type_io(node, ctx, (DType.float32, DType.int8))

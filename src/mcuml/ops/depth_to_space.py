@@ -11,6 +11,7 @@ from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
 from mcuml.ops._index_map import IndexMapOp, IndexMapParams, source
 from mcuml.ops._shape_util import check_shape, n_inputs, same_type_io
+from mcuml.ops._facts import Persistent, opdata, writable_dims
 
 
 def _common(node: Operator, ctx: OpContext):
@@ -26,6 +27,13 @@ def _common(node: Operator, ctx: OpContext):
 
 @register("DEPTH_TO_SPACE")
 class DepthToSpace(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """Prepare makes the output dims writable (``CreateWritableTensorDimsWithCopy``, depth_to_space.cc)."""
+        base = opdata(node.name, target, kernels)
+        return Persistent(base.init, (writable_dims(node.outputs[0]),))
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         x, y, bs = _common(node, ctx)
         n, h, w, c = x.shape
@@ -39,6 +47,13 @@ class DepthToSpace(IndexMapOp):
 
 @register("SPACE_TO_DEPTH")
 class SpaceToDepth(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """Prepare makes the output dims writable (``CreateWritableTensorDimsWithCopy``, space_to_depth.cc)."""
+        base = opdata(node.name, target, kernels)
+        return Persistent(base.init, (writable_dims(node.outputs[0]),))
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         x, y, bs = _common(node, ctx)
         n, h, w, c = x.shape

@@ -15,6 +15,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, io, require_quantized, require_types, unary_params
+from mcuml.ops._facts import I8, I16, U8, type_refusal
 
 
 def dequantize(scale: float, zero_point: int, x: np.ndarray) -> np.ndarray:
@@ -23,6 +24,11 @@ def dequantize(scale: float, zero_point: int, x: np.ndarray) -> np.ndarray:
 
 @register("DEQUANTIZE")
 class Dequantize(UnaryOp):
+    type_boundary = True  # converts types: never "float inside an int8 model"
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return type_refusal(node, (I8, I16, U8))
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, (DType.int8, DType.int16, DType.uint8))

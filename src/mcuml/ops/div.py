@@ -82,6 +82,8 @@ def div_int32(lo: int, hi: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @register("DIV")
 class Div(BinaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         return arith_params(node, ctx, TYPES, float_fn=_fdiv, int32_fn=div_int32, quant_fn=_quant_div,
                             unquantized_int32=(0, 1))

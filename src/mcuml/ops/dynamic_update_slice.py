@@ -35,6 +35,8 @@ def _index(start: np.ndarray, operand: tuple[int, ...], update: tuple[int, ...])
 
 @register("DYNAMIC_UPDATE_SLICE")
 class DynamicUpdateSlice(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> DynamicUpdateSliceParams:
         n_inputs(node, ctx, 3)
         x, u, s, y = tensor_in(node, 0, ctx), tensor_in(node, 1, ctx), tensor_in(node, 2, ctx), node.outputs[0]

@@ -37,6 +37,8 @@ def _elu_float(x: np.ndarray) -> np.ndarray:
 
 @register("ELU")
 class Elu(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32, DType.int8), same_size=True)
         if x.dtype == DType.float32:

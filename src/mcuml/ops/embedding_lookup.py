@@ -15,6 +15,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._shape_util import batched, check_shape, n_inputs, require_dtype, tensor_in
+from mcuml.ops._facts import Persistent, prepare_opdata, writable_dims
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,15 @@ class EmbeddingLookupParams:
 
 @register("EMBEDDING_LOOKUP")
 class EmbeddingLookup(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+    tflm_type_operand = 1
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """embedding_lookup.cc ``CalculateOpData`` (Prepare): ``OpData`` {scale, num_columns} for every type, then
+        a writable copy of the output's dims."""
+        base = prepare_opdata(node, target, kernels, True)
+        return Persistent(base.init, base.prepare + (writable_dims(node.outputs[0]),))
+
     def prepare(self, node: Operator, ctx: OpContext) -> EmbeddingLookupParams:
         n_inputs(node, ctx, 2)
         ids, table, y = tensor_in(node, 0, ctx, "lookup"), tensor_in(node, 1, ctx, "value"), node.outputs[0]

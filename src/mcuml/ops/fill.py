@@ -23,6 +23,9 @@ class FillParams:
 
 @register("FILL")
 class Fill(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int32})
+    tflm_type_operand = -1
+
     def prepare(self, node: Operator, ctx: OpContext) -> FillParams:
         n_inputs(node, ctx, 2)
         y = node.outputs[0]

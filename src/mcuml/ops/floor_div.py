@@ -23,6 +23,8 @@ def floor_div_float(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @register("FLOOR_DIV")
 class FloorDiv(BinaryOp):
+    tflm_types = frozenset({DType.float32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         x1, x2, y = binary_io(node, ctx, (DType.float32,), max_broadcast_rank=4)
         if x2.is_constant and np.any(x2.data == 0):

@@ -25,6 +25,8 @@ def floor_mod_float(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @register("FLOOR_MOD")
 class FloorMod(BinaryOp):
+    tflm_types = frozenset({DType.float32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         x1, x2, y = binary_io(node, ctx, (DType.float32,), max_broadcast_rank=4)
         return binary_params(ctx, x1, x2, y, floor_mod_float)

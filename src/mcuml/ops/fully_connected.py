@@ -23,6 +23,7 @@ from mcuml.kernels.quant_float import FloatRequant, float_requant
 from mcuml.kernels import quant
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._facts import CONV_TYPES, I8, I16, Persistent, int4_filter_scratch, opdata, per_channel, weighted_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,32 @@ class FullyConnectedParams:
 
 @register("FULLY_CONNECTED")
 class FullyConnected(Op):
+    """Memory (fully_connected.cc, fully_connected_common.cc; cmsis_nn/fully_connected.cc): OpData, and for
+    a per-channel int8/int16 filter the multiplier/shift arrays (``4·OC`` each)."""
+
+    cmsis_nn = True
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return weighted_refusal(node, 0, 1, CONV_TYPES)
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        if kernels == "cmsis-nn":
+            from mcuml.plan.cmsis import fully_connected_persistent
+
+            return fully_connected_persistent(node, target)
+        base = opdata(node.name, target, kernels, True)
+        f = node.inputs[1]
+        if node.inputs[0].dtype in (I8, I16) and per_channel(f):
+            return Persistent(base.init, (4 * len(f.quantization.scale),) * 2)
+        return base
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        if kernels == "cmsis-nn":
+            from mcuml.plan.cmsis import fully_connected_scratch
+
+            return fully_connected_scratch(node, target)
+        return int4_filter_scratch(node)
+
     def prepare(self, node: Operator, ctx: OpContext) -> FullyConnectedParams:
         ctx.require(len(node.inputs) in (2, 3) and len(node.outputs) == 1,
                     "FULLY_CONNECTED takes 2 or 3 inputs, 1 output")

@@ -16,6 +16,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._shape_util import batched, check_shape, n_inputs, require_dtype, same_dtype, tensor_in
+from mcuml.ops._facts import Persistent, opdata, writable_dims
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,13 @@ class GatherParams:
 
 @register("GATHER")
 class Gather(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """Prepare makes the output dims writable (``CreateWritableTensorDimsWithCopy``, gather.cc)."""
+        base = opdata(node.name, target, kernels)
+        return Persistent(base.init, (writable_dims(node.outputs[0]),))
+
     def prepare(self, node: Operator, ctx: OpContext) -> GatherParams:
         n_inputs(node, ctx, 2)
         x, idx, y = tensor_in(node, 0, ctx), tensor_in(node, 1, ctx, "positions"), node.outputs[0]
@@ -70,6 +78,13 @@ class GatherNdParams:
 
 @register("GATHER_ND")
 class GatherNd(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """Prepare makes the output dims writable (``CreateWritableTensorDimsWithCopy``, gather_nd.cc)."""
+        base = opdata(node.name, target, kernels)
+        return Persistent(base.init, (writable_dims(node.outputs[0]),))
+
     def prepare(self, node: Operator, ctx: OpContext) -> GatherNdParams:
         n_inputs(node, ctx, 2)
         x, idx, y = tensor_in(node, 0, ctx), tensor_in(node, 1, ctx, "indices"), node.outputs[0]

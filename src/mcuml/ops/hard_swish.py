@@ -21,6 +21,7 @@ from mcuml.kernels.quant import quantize_multiplier, rdbpot, sdhm16, srdhm16, wr
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
 from mcuml.ops._unary import unary_io
+from mcuml.ops._facts import F32, I8, type_refusal
 
 
 def _sat16(x: np.ndarray) -> np.ndarray:
@@ -59,6 +60,9 @@ def hard_swish_float(x: np.ndarray) -> np.ndarray:
 
 @register("HARD_SWISH")
 class HardSwish(UnaryOp):
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return type_refusal(node, (F32, I8))
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32, DType.int8), same_size=True)
         if x.dtype == DType.float32:

@@ -60,6 +60,8 @@ def subgraph_index(ctx: OpContext, value: Any, field: str) -> int:
 
 @register("IF")
 class If(Op):
+    subgraph_options = ("then_subgraph_index", "else_subgraph_index")
+
     def prepare(self, node: Operator, ctx: OpContext) -> IfParams:
         ctx.require(node.options is not None, "IF needs IfOptions")
         ctx.require(len(node.inputs) > 0 and node.inputs[0] is not None, "IF needs a condition input")

@@ -66,6 +66,8 @@ def inv_sqrt_quantized_multiplier_exp(acc: np.ndarray) -> tuple[np.ndarray, np.n
 
 @register("L2_NORMALIZATION")
 class L2Normalization(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def prepare(self, node: Operator, ctx: OpContext) -> L2NormParams:
         n_inputs(node, ctx, 1)
         x, y = same_type_io(node, ctx, (DType.float32, DType.int8))

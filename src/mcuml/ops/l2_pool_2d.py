@@ -13,11 +13,20 @@ from mcuml.kernels import conv as K
 from mcuml.kernels.pool import PoolParams, float_tap_sum, fold_batch
 from mcuml.ops import register
 from mcuml.ops._pool_common import Pool2D
+from mcuml.ir.model import Operator
+from mcuml.ops._facts import Persistent, opdata, writable_dims
 
 
 @register("L2_POOL_2D")
 class L2Pool2D(Pool2D):
     types = (DType.float32,)
+
+    tflm_types = (DType.float32,)  # l2_pool_2d.cc
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """Prepare makes the output dims writable (``CreateWritableTensorDimsWithCopy``, l2_pool_2d.cc)."""
+        base = opdata(node.name, target, kernels)
+        return Persistent(base.init, (writable_dims(node.outputs[0]),))
 
     def eval(self, p: PoolParams, inputs, outputs) -> None:
         x = inputs[0]

@@ -42,6 +42,8 @@ def leaky_relu_float(alpha: np.float32, x: np.ndarray) -> np.ndarray:
 
 @register("LEAKY_RELU")
 class LeakyRelu(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         alpha = np.float32(option(node, "alpha", 0.0))

@@ -36,6 +36,7 @@ from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import require_quantized
 from mcuml.ops._unary import unary_io
 from mcuml.ops.softmax import preprocess_softmax_scaling
+from mcuml.ops._facts import I8, Persistent, fixed_output_refusal, opdata, table
 
 INPUT_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12
@@ -173,6 +174,20 @@ def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total
 
 @register("LOG_SOFTMAX")
 class LogSoftmax(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        """log_softmax.cc Prepare: int8 output scale 16/256, zero point 127."""
+        return super().tflm_rejects(node, kernels) or fixed_output_refusal(node, {I8: (16 / 256, 127)})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """log_softmax.cc: int8 allocates its ``LogSoftmaxOpData`` in Prepare (float allocates nothing)."""
+        base = opdata(node.name, target, kernels)
+        n = table(target)["opdata_prepare"].get(node.name, 0)
+        if node.inputs[0].dtype == I8 and n:
+            return Persistent(base.init, (n,))
+        return base
+
     def prepare(self, node: Operator, ctx: OpContext) -> LogSoftmaxParams:
         x, y = unary_io(node, ctx, (DType.float32, DType.int8))
         if len(x.shape) < 1:

@@ -24,6 +24,10 @@ def _logical(fn, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class LogicalBinary(BinaryOp):
     fn = staticmethod(np.logical_and)
 
+    def prepare_temps(self, node: Operator) -> list:
+        """logical.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         (x1, x2), (y,) = io(node, ctx, 2)
         for t in (x1, x2, y):
@@ -43,6 +47,8 @@ class LogicalOr(LogicalBinary):
 
 @register("LOGICAL_NOT")
 class LogicalNot(UnaryOp):
+    tflm_types = frozenset({DType.bool})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, (DType.bool,))

@@ -27,6 +27,7 @@ from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
 from mcuml.ops._sigmoid import int8_input_params, int16_input_params, logistic_int16
 from mcuml.ops._unary import unary_io
+from mcuml.ops._facts import F32, I8, I16, type_refusal
 
 TYPES = (DType.float32, DType.int8, DType.int16)
 
@@ -45,6 +46,9 @@ def logistic_float(x: np.ndarray) -> np.ndarray:
 
 @register("LOGISTIC")
 class Logistic(UnaryOp):
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return type_refusal(node, (F32, I8, I16))
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:

@@ -20,6 +20,8 @@ from mcuml.ops._pool_common import Pool2D
 class MaxPool2D(Pool2D):
     types = (DType.float32, DType.int8, DType.int16)
 
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
     def eval(self, p: PoolParams, inputs, outputs) -> None:
         x = inputs[0]
         bsz = x.shape[0]

@@ -19,6 +19,14 @@ TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64)
 
 
 class MaxMin(BinaryOp):
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.int64})  # maximum_minimum.cc
+
+    def prepare_temps(self, node: Operator) -> list:
+        """maximum_minimum.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         x1, x2, y = binary_io(node, ctx, TYPES)
         # TFLM's float path: op(a, b) as (a > b ? a : b); np.maximum differs only for NaN

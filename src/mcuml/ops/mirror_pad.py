@@ -30,6 +30,12 @@ def input_dimension(padded: np.ndarray, left: int, size: int, offset: int) -> np
 
 @register("MIRROR_PAD")
 class MirrorPad(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        """mirror_pad.cc: two ``int32`` index arrays of one entry per input dimension."""
+        return [4 * len(node.inputs[0].shape)] * 2
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         n_inputs(node, ctx, 2)
         x, y = same_type_io(node, ctx, (DType.float32, DType.int8))

@@ -44,6 +44,10 @@ def quant_mul(p: QuantMulParams, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @register("MUL")
 class Mul(BinaryOp):
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         return arith_params(node, ctx, TYPES, float_fn=np.multiply, int32_fn=partial(int32_op, np.multiply),
                             quant_fn=_quant_mul)

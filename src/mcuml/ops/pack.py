@@ -27,6 +27,12 @@ class PackParams:
 
 @register("PACK")
 class Pack(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.int64})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """pack.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> PackParams:
         y = node.outputs[0]
         xs = present_inputs(node, ctx)
@@ -52,6 +58,12 @@ class Pack(Op):
 
 @register("UNPACK")
 class Unpack(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """unpack.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> PackParams:
         x = node.inputs[0]
         if x is None:

@@ -28,6 +28,10 @@ class PadParams:
 
 @register("PAD", "PADV2")
 class Pad(Op):
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> PadParams:
         n_inputs(node, ctx, 2, 3)
         x, y = same_type_io(node, ctx, _TYPES)

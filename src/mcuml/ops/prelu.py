@@ -37,6 +37,8 @@ def prelu_quantized(input_offset: int, alpha_offset: int, output_offset: int, m1
 
 @register("PRELU")
 class Prelu(BinaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         (x, alpha), (y,) = io(node, ctx, 2)
         require_types(ctx, x, (DType.float32, DType.int8, DType.int16))

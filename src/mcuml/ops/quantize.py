@@ -24,6 +24,7 @@ from mcuml.ir.model import Operator
 from mcuml.kernels.quant import mbqm, quantize_multiplier, round_half_away, type_range, wrap_int32
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, io, require_quantized, unary_params
+from mcuml.ops._facts import dt_name
 
 # (input, output) pairs EvalQuantizeReference handles
 SUPPORTED = {
@@ -73,6 +74,24 @@ def requantize(p: RequantizeParams, x: np.ndarray) -> np.ndarray:
 
 @register("QUANTIZE")
 class Quantize(UnaryOp):
+    type_boundary = True  # converts types: never "float inside an int8 model"
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.uint8})
+
+    # quantize_common.cc PrepareQuantizeReference / EvalQuantizeReference: (input, output) pairs
+    _PAIRS = {DType.float32: (DType.int8, DType.int16), DType.int32: (DType.int8, DType.int16),
+              DType.int16: (DType.int8, DType.int16, DType.int32),
+              DType.int8: (DType.int8, DType.uint8, DType.int16, DType.int32), DType.uint8: (DType.int8,)}
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        x, y = node.inputs[0], node.outputs[0]
+        if y.quantization is None or len(y.quantization.scale) == 0:
+            return "output is not quantized: \"output->quantization.type != kTfLiteAffineQuantization\""
+        outs = self._PAIRS.get(x.dtype)
+        if outs is None or y.dtype not in outs:
+            return f"\"Input {dt_name(x).upper()}, output {dt_name(y).upper()} not supported.\""
+        return None
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         (x,), (y,) = io(node, ctx, 1)
         if (x.dtype, y.dtype) not in SUPPORTED:

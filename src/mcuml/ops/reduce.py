@@ -28,6 +28,7 @@ from mcuml.kernels.quant import mbqm, quantize_multiplier, type_range, wrap_int3
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 from mcuml.ops._shape_util import const_ints, n_inputs, require_dtype, same_dtype, same_quant, tensor_in
+from mcuml.ops._facts import F32, I8, I16, inp
 
 # above this many reduced elements the float sum runs in float64 instead of the sequential
 # float32 loop (more accurate than TFLM, much faster)
@@ -54,6 +55,27 @@ _KIND = {"MEAN": "mean", "SUM": "sum", "REDUCE_MAX": "max", "REDUCE_MIN": "min",
 
 @register("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_ALL")
 class Reduce(Op):
+    # reduce.cc / reduce_common.cc: the Prepare checks and Eval type switches
+    tflm_types = {"MEAN": frozenset({F32, I8, I16}), "SUM": frozenset({F32, I8, I16}), "REDUCE_MAX": frozenset({F32, I8}),
+                  "REDUCE_MIN": frozenset({F32, I8}), "REDUCE_ALL": frozenset({DType.bool})}
+
+    def prepare_temps(self, node: Operator) -> list:
+        """reduce_common.cc: PrepareSimple (input, axis, output) and the Mean/Sum or Min/Max helper (input,
+        output, axis again) each take their temps; nothing is reclaimed before the next reset."""
+        x, axis, y = node.inputs[0], inp(node, 1), node.outputs[0]
+        return [x, axis, y, x, y, axis]
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        """reduce_common.cc: MEAN/SUM int8/int16 an int32 accumulator per output element; then the
+        ``resolved_axis`` and ``temp_index`` index arrays (``4·num_axis``, ``4·input_rank``; MAX/MIN/ALL
+        ``4·input_rank``, ``4·axis_elems``)."""
+        x, axis, y = node.inputs[0], inp(node, 1), node.outputs[0]
+        n_axis = 0 if axis is None else axis.size
+        if node.name in ("MEAN", "SUM"):
+            out = [4 * y.size] if x.dtype in (I8, I16) else []
+            return out + [4 * len(x.shape), 4 * n_axis]
+        return [4 * len(x.shape), 4 * n_axis]
+
     def prepare(self, node: Operator, ctx: OpContext) -> ReduceParams:
         kind = _KIND[node.name]
         n_inputs(node, ctx, 2)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
+from mcuml.ops._facts import Persistent, opdata
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,21 @@ class ReshapeParams:
 
 @register("RESHAPE")
 class Reshape(Op):
+    aliases_input = True  # output = input bytes (TFLM's kernel memcpy's; an offline plan may share them)
+
+    def prepare_temps(self, node: Operator) -> list:
+        """reshape_common.cc ReshapeOutput: Prepare holds only these temporary tensors."""
+        return [node.inputs[0], node.outputs[0]]
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """reshape_common.cc: a -1 in the stored output shape makes Prepare copy the output's dims into a
+        writable ``TfLiteIntArray`` (``CreateWritableTensorDimsWithCopy``)."""
+        base = opdata(node.name, target, kernels)
+        shape = node.outputs[0].shape
+        if any(d < 0 for d in shape):
+            return Persistent(base.init, (4 + 4 * len(shape),))
+        return base
+
     def prepare(self, node: Operator, ctx: OpContext) -> ReshapeParams:
         x, y = node.inputs[0], node.outputs[0]
         ctx.require(x is not None, "RESHAPE needs an input tensor")

@@ -75,6 +75,8 @@ def interpolation_float(out_size: int, in_size: int, align_corners: bool,
 
 @register("RESIZE_BILINEAR")
 class ResizeBilinear(Op):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
     def prepare(self, node: Operator, ctx: OpContext) -> ResizeBilinearParams:
         x, y, oh, ow, ac, hp = resize_io(node, ctx, (DType.float32, DType.int8))
         if oh <= 0 or ow <= 0:

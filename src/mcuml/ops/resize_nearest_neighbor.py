@@ -43,6 +43,8 @@ def nearest_indices(out_size: int, in_size: int, align_corners: bool, half_pixel
 
 @register("RESIZE_NEAREST_NEIGHBOR")
 class ResizeNearestNeighbor(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> ResizeNearestParams:
         x, y, oh, ow, ac, hp = resize_io(node, ctx, (DType.float32, DType.int8, DType.int16))
         check_shape(ctx, y, [x.shape[0], oh, ow, x.shape[3]])

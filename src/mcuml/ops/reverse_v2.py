@@ -20,6 +20,8 @@ _TYPES = (DType.float32, DType.int8, DType.int16, DType.int32, DType.int64, DTyp
 
 @register("REVERSE_V2")
 class ReverseV2(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.int64, DType.uint8, DType.bool})
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         n_inputs(node, ctx, 2)
         x, y = same_type_io(node, ctx, _TYPES)

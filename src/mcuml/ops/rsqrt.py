@@ -64,6 +64,8 @@ def _rsqrt_float(x: np.ndarray) -> np.ndarray:
 
 @register("RSQRT")
 class Rsqrt(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})  # the wheel runs int16 (newer than 90b983c)
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32, DType.int8), same_size=True)
         if x.dtype == DType.float32:

@@ -24,6 +24,9 @@ class SelectParams:
 
 @register("SELECT_V2")
 class SelectV2(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+    tflm_type_operand = 1
+
     def prepare(self, node: Operator, ctx: OpContext) -> SelectParams:
         (c, x, y), (out,) = io(node, ctx, 3)
         require_types(ctx, c, (DType.bool,))

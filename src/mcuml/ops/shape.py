@@ -23,6 +23,8 @@ class ShapeParams:
 
 @register("SHAPE")
 class Shape(Op):
+    type_boundary = True  # converts types: never "float inside an int8 model"
+
     def prepare(self, node: Operator, ctx: OpContext) -> ShapeParams:
         n_inputs(node, ctx, 1)
         x, y = tensor_in(node, 0, ctx), node.outputs[0]

@@ -25,6 +25,8 @@ class EnergyParams:
 
 @register("CUSTOM:SignalEnergy")
 class SignalEnergy(Op):
+    tflm_types = frozenset({DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> EnergyParams:
         (x,), (y,) = io(node, ctx, 1, 1)
         opts = options(node, ctx, "start_index", "end_index")

@@ -26,6 +26,8 @@ class FftAutoScaleParams:
 
 @register("CUSTOM:SignalFftAutoScale")
 class SignalFftAutoScale(Op):
+    tflm_types = frozenset({DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> FftAutoScaleParams:
         (x,), (y, bits) = io(node, ctx, 1, 2)
         require(ctx, x, (DType.int16,), 1)

@@ -18,6 +18,7 @@ from mcuml.ir.model import Operator
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
 from mcuml.ops._signal import io, options, require
+from mcuml.ops._facts import Persistent, custom_options, opdata
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,14 @@ class FilterBankParams:
 
 @register("CUSTOM:SignalFilterBank")
 class SignalFilterBank(Op):
+    tflm_types = frozenset({DType.int16})
+    tflm_type_operand = 1
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """filter_bank.cc Init: the params struct and a ``uint64`` work area of ``num_channels + 1``."""
+        base = opdata(node.name, target, kernels)
+        return Persistent(base.init + (8 * (int(custom_options(node).get("num_channels", 0)) + 1),))
+
     def prepare(self, node: Operator, ctx: OpContext) -> FilterBankParams:
         ins, (y,) = io(node, ctx, 6, 1)
         x, weights, unweights, freq_starts, weight_starts, widths = ins

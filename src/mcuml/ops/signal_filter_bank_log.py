@@ -27,6 +27,9 @@ class FilterBankLogParams:
 
 @register("CUSTOM:SignalFilterBankLog")
 class SignalFilterBankLog(Op):
+    tflm_types = frozenset({DType.int16})
+    tflm_type_operand = -1
+
     def prepare(self, node: Operator, ctx: OpContext) -> FilterBankLogParams:
         (x,), (y,) = io(node, ctx, 1, 1)
         opts = options(node, ctx, "input_correction_bits", "output_scale")

@@ -19,6 +19,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._signal import SignalState, io, options, require
+from mcuml.ops._facts import Persistent, custom_options, opdata
 
 _KEYS = ("alternate_one_minus_smoothing", "alternate_smoothing", "clamping", "min_signal_remaining",
          "num_channels", "one_minus_smoothing", "smoothing", "smoothing_bits", "spectral_subtraction_bits")
@@ -39,6 +40,13 @@ class SpectralSubtractionParams:
 
 @register("CUSTOM:SignalFilterBankSpectralSubtraction")
 class SignalFilterBankSpectralSubtraction(Op):
+    tflm_types = frozenset({DType.uint32})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """filter_bank_spectral_subtraction.cc Init: the params struct and a ``uint32`` noise estimate per channel."""
+        base = opdata(node.name, target, kernels)
+        return Persistent(base.init + (4 * int(custom_options(node).get("num_channels", 0)),))
+
     def prepare(self, node: Operator, ctx: OpContext) -> SpectralSubtractionParams:
         (x,), (y, noise) = io(node, ctx, 1, 2)
         o = options(node, ctx, *_KEYS)

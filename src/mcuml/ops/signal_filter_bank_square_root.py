@@ -26,6 +26,9 @@ class SquareRootParams:
 
 @register("CUSTOM:SignalFilterBankSquareRoot")
 class SignalFilterBankSquareRoot(Op):
+    tflm_types = frozenset({DType.int32})
+    tflm_type_operand = 1
+
     def prepare(self, node: Operator, ctx: OpContext) -> SquareRootParams:
         (x, bits), (y,) = io(node, ctx, 2, 1)
         require(ctx, x, (DType.uint64,), 1)

@@ -27,6 +27,9 @@ class PcanParams:
 
 @register("CUSTOM:SignalPCAN")
 class SignalPcan(Op):
+    tflm_types = frozenset({DType.int16})
+    tflm_type_operand = 2
+
     def prepare(self, node: Operator, ctx: OpContext) -> PcanParams:
         (x, noise, lut), (y,) = io(node, ctx, 3, 1)
         opts = options(node, ctx, "snr_shift")

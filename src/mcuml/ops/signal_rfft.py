@@ -21,6 +21,7 @@ from mcuml.kernels.signal import KissFftr, kf_factor
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes
 from mcuml.ops._signal import io, options, require
+from mcuml.ops._facts import Persistent, custom_options, opdata, table
 
 _TYPES = {DType.int16: 16, DType.int32: 32, DType.float32: None}
 _SCHEMA_T = {7: DType.int16, 2: DType.int32, 0: DType.float32}  # tflite TensorType codes
@@ -36,6 +37,19 @@ class RfftParams:
 
 @register("CUSTOM:SignalRfft")
 class SignalRfft(Op):
+    tflm_types = frozenset({DType.float32, DType.int16, DType.int32})
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        """rfft.cc Init: the params struct, then the kissfft state (``kiss_fftr_alloc`` sizing)."""
+        base = opdata(node.name, target, kernels)
+        n = int(custom_options(node).get("fft_length", 0))
+        return Persistent(base.init + (kiss_fftr_bytes(n, node.inputs[0].dtype, table(target)["signal"]),))
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        """rfft.cc Prepare: one ``fft_length``-element work buffer of the input type."""
+        n = int(custom_options(node).get("fft_length", 0))
+        return [n * node.inputs[0].dtype.itemsize] if n > 0 else []
+
     def prepare(self, node: Operator, ctx: OpContext) -> RfftParams:
         (x,), (y,) = io(node, ctx, 1, 1)
         opts = options(node, ctx, "T", "fft_length")
@@ -76,3 +90,14 @@ class SignalRfft(Op):
         frames = node.outputs[0].size // (n + 2)
         macs = frames * 2 * n * max(1, n.bit_length())  # ~ N log N complex multiplies
         return Cost(macs=macs, bytes_in=io_bytes(node.inputs), bytes_out=io_bytes(node.outputs))
+
+
+def kiss_fftr_bytes(fft_length: int, dtype: DType, sig: dict) -> int:
+    """``kiss_fftr_alloc``'s ``memneeded`` (tools/kiss_fftr.c, kiss_fft.c of kissfft v130, as TFLM downloads it)."""
+    if fft_length <= 0 or fft_length & 1:
+        return 0  # kiss_fftr_alloc rejects odd lengths before sizing, leaving state_size 0
+    key = dtype.name if dtype.name in sig["kiss_fft_cpx"] else "float32"
+    cpx = sig["kiss_fft_cpx"][key]
+    half = fft_length // 2
+    sub = sig["kiss_fft_state"][key] + cpx * (half - 1)  # kiss_fft_alloc(nfft/2): struct + twiddles
+    return sig["kiss_fftr_state"] + sub + cpx * (half * 3 // 2)

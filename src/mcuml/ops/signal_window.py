@@ -25,6 +25,8 @@ class WindowParams:
 
 @register("CUSTOM:SignalWindow")
 class SignalWindow(Op):
+    tflm_types = frozenset({DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> WindowParams:
         (x, w), (y,) = io(node, ctx, 2, 1)
         opts = options(node, ctx, "shift")

@@ -35,6 +35,8 @@ def slice_index(begin: np.ndarray, size: np.ndarray, shape: tuple[int, ...]) -> 
 
 @register("SLICE")
 class Slice(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.bool})
+
     def prepare(self, node: Operator, ctx: OpContext) -> SliceParams:
         n_inputs(node, ctx, 3)
         x, y = same_type_io(node, ctx, _TYPES)

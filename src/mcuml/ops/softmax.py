@@ -29,6 +29,7 @@ from mcuml.kernels.lstm import expf
 from mcuml.kernels.quant import mbqm, mbqm_greater_than_one, quantize_multiplier, rdbpot, srdhm, wrap_int32
 from mcuml.ops import Op, OpContext, register
 from mcuml.ops._pointwise import io, option, require_quantized, require_types
+from mcuml.ops._facts import F32, I8, I16, Persistent, fixed_output_refusal, opdata, type_refusal
 
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12
@@ -84,6 +85,23 @@ def int16_tables(beta: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
 
 @register("SOFTMAX")
 class Softmax(Op):
+    """Memory (softmax.cc, softmax_common.cc ``CalculateSoftmaxParams``; cmsis_nn/softmax.cc): OpData; int16
+    adds the exp and 1/(1+x) LUTs, ``LUTSize<int16_t>()`` = 513 entries each."""
+
+    cmsis_nn = True
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        """softmax_common.cc CalculateSoftmaxParams: the quantized output's fixed scale and zero point."""
+        fixed = {I8: (1 / 256, -128), I16: (1 / 65536, -32768)} if node.inputs[0].dtype == I8 else \
+            {I16: (1 / 32768, 0)}
+        return type_refusal(node, (F32, I8, I16)) or fixed_output_refusal(node, fixed)
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        base = opdata(node.name, target, kernels, True)
+        if node.inputs[0].dtype == I16:
+            return Persistent(base.init, (2 * 513,) * 2)
+        return base
+
     def prepare(self, node: Operator, ctx: OpContext) -> SoftmaxParams:
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, (DType.float32, DType.int8, DType.int16))

@@ -72,6 +72,12 @@ def _computed(node: Operator, to_batch: bool) -> tuple[int, ...] | None:
 
 @register("SPACE_TO_BATCH_ND")
 class SpaceToBatchND(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """space_to_batch_nd.cc: Prepare holds only these temporary tensors."""
+        return [node.inputs[0], node.outputs[0]]
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "paddings")
         if ys[3] != xs[3]:
@@ -90,6 +96,12 @@ class SpaceToBatchND(IndexMapOp):
 
 @register("BATCH_TO_SPACE_ND")
 class BatchToSpaceND(IndexMapOp):
+    tflm_types = frozenset({DType.float32, DType.int8})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """batch_to_space_nd.cc: Prepare holds only these temporary tensors."""
+        return [node.inputs[0], node.outputs[0]]
+
     def prepare(self, node: Operator, ctx: OpContext) -> IndexMapParams:
         xs, ys, bh, bw, top, left = _common(node, ctx, "crops")
         if ys[3] != xs[3]:

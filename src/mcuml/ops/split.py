@@ -51,6 +51,13 @@ class _Split(Op):
 class Split(_Split):
     data_k = 1
 
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+    tflm_type_operand = 1
+
+    def prepare_temps(self, node: Operator) -> list:
+        """split.cc SplitPrepare (the axis): Prepare holds only these temporary tensors."""
+        return [node.inputs[0]]
+
     def prepare(self, node: Operator, ctx: OpContext) -> SplitParams:
         p = _prepare(node, ctx, 1, 0)
         if len({b - a for a, b in p.bounds}) > 1:
@@ -61,6 +68,12 @@ class Split(_Split):
 @register("SPLIT_V")
 class SplitV(_Split):
     data_k = 0
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """split_v.cc SplitVPrepare (the axis): Prepare holds only these temporary tensors."""
+        return [node.inputs[2]]
 
     def prepare(self, node: Operator, ctx: OpContext) -> SplitParams:
         if len(node.inputs) != 3:

@@ -48,6 +48,8 @@ def squared_difference_int32(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @register("SQUARED_DIFFERENCE")
 class SquaredDifference(BinaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         x1, x2, y = binary_io(node, ctx, TYPES, max_broadcast_rank=4)
         if y.dtype == DType.float32:

@@ -21,6 +21,8 @@ class CopyParams:
 
 
 class _Copy(Op):
+    aliases_input = True  # output = input bytes (SQUEEZE, EXPAND_DIMS)
+
     def eval(self, p: CopyParams, inputs, outputs) -> None:
         x = inputs[0]
         outputs[0][...] = x.reshape((x.shape[0], *p.out_shape))
@@ -50,6 +52,8 @@ class Squeeze(_Copy):
 
 @register("EXPAND_DIMS")
 class ExpandDims(_Copy):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> CopyParams:
         n_inputs(node, ctx, 2)
         x, y = same_type_io(node, ctx, (DType.float32, DType.int8, DType.int16))

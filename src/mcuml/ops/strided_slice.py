@@ -63,6 +63,8 @@ def axis_slice(start: int, stop: int, stride: int) -> tuple[slice, int]:
 
 @register("STRIDED_SLICE")
 class StridedSlice(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32, DType.bool})
+
     def prepare(self, node: Operator, ctx: OpContext) -> StridedSliceParams:
         n_inputs(node, ctx, 4)
         x, y = same_type_io(node, ctx, _TYPES)

@@ -27,6 +27,8 @@ TYPES = (DType.float32, DType.int32, DType.int8, DType.int16)
 
 @register("SUB")
 class Sub(BinaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16, DType.int32})
+
     def prepare(self, node: Operator, ctx: OpContext) -> BinaryParams:
         return arith_params(node, ctx, TYPES, float_fn=np.subtract, int32_fn=partial(int32_op, np.subtract),
                             quant_fn=_quant_sub, unquantized_int32=(0, 1, 2))

@@ -31,6 +31,7 @@ from mcuml.kernels.quant import ACT_NONE, ACT_RELU, ACT_RELU6, ACT_RELU_N1_TO_1,
     quantize_multiplier, wrap_int32
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._facts import F32, I8, Persistent, opdata, options, weighted_refusal
 
 ACT_SIGMOID = 6  # TfLiteFusedActivation kTfLiteActSigmoid (not in the schema enum, but in ActivationValFloat)
 
@@ -82,6 +83,31 @@ def apply_float_activation(act: int, x: np.ndarray) -> np.ndarray:
 
 @register("SVDF")
 class Svdf(Op):
+    """Memory (svdf.cc, svdf_common.cc; cmsis_nn/svdf.cc): OpData; scratch ``4·batch·filters`` (int8 adds
+    ``4·batch·units``)."""
+
+    cmsis_nn = True
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return weighted_refusal(node, 0, 1, frozenset({(F32, F32), (I8, I8)}))
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        base = opdata(node.name, target, kernels, True)
+        if kernels == "cmsis-nn" and node.inputs[0].dtype == I8:
+            from mcuml.plan.cmsis import TARGET_ISA, svdf_s8_buffer_size
+
+            n = svdf_s8_buffer_size(node.inputs[1].shape[0], TARGET_ISA.get(target, target))
+            return Persistent(base.init, (n,) if n > 0 else ())
+        return base
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        x, wf = node.inputs[0], node.inputs[1]
+        batch, filters = x.shape[0], wf.shape[0]
+        if x.dtype == I8:
+            rank = int(options(node, "rank", 1)) or 1
+            return [4 * batch * filters, 4 * batch * (filters // rank)]
+        return [4 * batch * filters]
+
     def prepare(self, node: Operator, ctx: OpContext) -> SvdfParams:
         ctx.require(len(node.inputs) == 5, f"SVDF needs 5 inputs, got {len(node.inputs)}")
         ctx.require(len(node.outputs) == 1, "SVDF has one output")

@@ -25,6 +25,7 @@ from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import UnaryOp, UnaryParams, require_quantized, unary_params
 from mcuml.ops._sigmoid import int8_input_params, int16_input_params, tanh_int16
 from mcuml.ops._unary import unary_io
+from mcuml.ops._facts import F32, I8, I16, type_refusal
 
 TYPES = (DType.float32, DType.int8, DType.int16)
 
@@ -43,6 +44,13 @@ def tanh_float(x: np.ndarray) -> np.ndarray:
 
 @register("TANH")
 class Tanh(UnaryOp):
+    def prepare_temps(self, node: Operator) -> list:
+        """tanh.cc: TanhPrepare holds the input while CalculateArithmeticOpData takes input and output again."""
+        return [node.inputs[0], node.inputs[0], node.outputs[0]]
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return type_refusal(node, (F32, I8, I16))
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:

@@ -21,6 +21,10 @@ class TransposeParams:
 
 @register("TRANSPOSE")
 class Transpose(Op):
+    cmsis_nn = True  # kernels/cmsis_nn/ has it
+
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> TransposeParams:
         n_inputs(node, ctx, 2)
         x, y = same_type_io(node, ctx, (DType.float32, DType.int8, DType.int16))

@@ -22,6 +22,7 @@ from mcuml.kernels import conv as K
 from mcuml.kernels import quant
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._facts import F32, I8, I16, Persistent, inp, opdata, weighted_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,39 @@ class TransposeConvParams:
 
 @register("TRANSPOSE_CONV")
 class TransposeConv(Op):
+    """Memory (transpose_conv.cc; cmsis_nn/transpose_conv.cc): OpData, the per-channel multiplier/shift
+    arrays (``4·OC`` each); scratch: int8 an int32 accumulator of ``4·out_elems``, int16 an int64 one of
+    ``8·out_elems`` then ``8·bias_elems`` to widen an int16 bias."""
+
+    cmsis_nn = True
+
+    def prepare_temps(self, node: Operator) -> list:
+        """transpose_conv.cc TransposeConvPrepare: Prepare keeps output, input and filter while CalculateOpData
+        (quantized only) takes input, filter, bias and output again (a deallocated temp tensor is only reclaimed at
+        the next ResetTempAllocations)."""
+        x, w, y = node.inputs[2], node.inputs[1], node.outputs[0]
+        bias = node.inputs[3] if len(node.inputs) > 3 else None
+        return [y, x, w] + ([x, w, bias, y] if x.dtype != DType.float32 else [])
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return weighted_refusal(node, 2, 1, frozenset({(F32, F32), (I8, I8), (I16, I8)}))
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        base = opdata(node.name, target, kernels, True)
+        return Persistent(base.init, (4 * node.inputs[1].shape[0],) * 2)
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        if kernels == "cmsis-nn":
+            from mcuml.plan.cmsis import transpose_conv_scratch
+
+            return transpose_conv_scratch(node, target)
+        x, y, bias = node.inputs[2], node.outputs[0], inp(node, 3)
+        if x.dtype == I8:
+            return [4 * y.size]
+        if x.dtype == I16:
+            return [8 * y.size] + ([8 * bias.size] if bias is not None and bias.dtype == I16 else [])
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> TransposeConvParams:
         ctx.require(len(node.inputs) in (3, 4) and len(node.outputs) == 1,
                     "TRANSPOSE_CONV takes 3 or 4 inputs, 1 output")

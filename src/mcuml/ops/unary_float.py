@@ -50,6 +50,8 @@ FLOAT_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 class FloatUnary(UnaryOp):
+    tflm_types = frozenset({DType.float32})  # elementwise.cc / exp.cc / floor.cc / ceil.cc / round.cc: float32 only
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
         return unary_params(FLOAT_FUNCS[self.name], x.dtype, y.dtype)
@@ -69,6 +71,8 @@ def abs_quantized(in_zp: int, out_zp: int, rescale: tuple[int, int] | None, qmin
 
 @register("ABS")
 class Abs(UnaryOp):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int16})
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32, DType.int8, DType.int16), same_size=True)
         if x.dtype == DType.float32:
@@ -86,6 +90,12 @@ class Abs(UnaryOp):
 
 @register("NEG")
 class Neg(UnaryOp):
+    tflm_types = frozenset({DType.float32})
+
+    def prepare_temps(self, node: Operator) -> list:
+        """neg.cc: no Prepare (registered with a nullptr prepare), so no temporary tensors."""
+        return []
+
     def prepare(self, node: Operator, ctx: OpContext) -> UnaryParams:
         x, y = unary_io(node, ctx, (DType.float32,), same_size=True)
         return unary_params(_f(np.negative), x.dtype, y.dtype)

@@ -34,6 +34,7 @@ from mcuml.kernels.quant import ACT_TANH, mbqm_int64, quantize_multiplier, wrap_
 from mcuml.kernels.quant import mbqm_positive as requantize
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
+from mcuml.ops._facts import F32, I8, I16, Persistent, inp, opdata, weighted_refusal
 
 # lstm_shared.h tensor indices
 INPUT = 0
@@ -188,6 +189,33 @@ def _check_integer(ins: list, w_type: DType, b_type: DType, ctx: OpContext) -> N
 
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
 class UnidirectionalSequenceLstm(Op):
+    """Memory (unidirectional_sequence_lstm.cc; cmsis_nn/unidirectional_sequence_lstm.cc): OpData; scratch
+    4 cell-state-sized buffers (3 on the CMSIS-NN integer path, which also keeps 8 kernel-sum arrays)."""
+
+    cmsis_nn = True
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return weighted_refusal(node, 0, 2, frozenset({(F32, F32), (I8, I8), (I16, I8)}))
+
+    @staticmethod
+    def _integer(node: Operator) -> bool:
+        x, cell = node.inputs[0], inp(node, 19)
+        return cell is not None and cell.dtype == I16 and x.dtype in (I8, I16)
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        base = opdata(node.name, target, kernels, True)
+        if kernels == "cmsis-nn" and self._integer(node):
+            state = node.inputs[19].shape[-1]
+            return Persistent(base.init, (state * (4 if node.inputs[0].dtype == I8 else 8),) * 8)
+        return base
+
+    def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
+        cell = inp(node, 19)
+        if cell is None:
+            return []
+        n = 3 if kernels == "cmsis-nn" and self._integer(node) else 4
+        return [cell.nbytes] * n  # cell state is [batch, state_dim]
+
     def prepare(self, node: Operator, ctx: OpContext) -> LstmParams:
         ins = list(node.inputs)
         x, hidden, cell = ins[INPUT], ins[HIDDEN_STATE], ins[CELL_STATE]

@@ -39,6 +39,8 @@ class WhileCall:
 
 @register("WHILE")
 class While(Op):
+    subgraph_options = ("cond_subgraph_index", "body_subgraph_index")
+
     def prepare(self, node: Operator, ctx: OpContext) -> WhileParams:
         ctx.require(node.options is not None, "WHILE needs WhileOptions")
         ctx.require(all(t is not None for t in node.inputs), "WHILE inputs cannot be omitted")

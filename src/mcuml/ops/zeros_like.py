@@ -18,6 +18,8 @@ class ZerosLikeParams:
 
 @register("ZEROS_LIKE")
 class ZerosLike(Op):
+    tflm_types = frozenset({DType.float32, DType.int8, DType.int32, DType.int64})
+
     def prepare(self, node: Operator, ctx: OpContext) -> ZerosLikeParams:
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, (DType.int64, DType.int32, DType.int8, DType.float32))

@@ -1,13 +1,11 @@
 """CMSIS-NN kernel set: scratch buffers and persistent data (``tensorflow/lite/micro/kernels/cmsis_nn/``).
 
-TFLM built with ``OPTIMIZED_KERNEL_DIR=cmsis_nn`` takes CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
-AVERAGE/MAX_POOL_2D, SOFTMAX, SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM, TRANSPOSE_CONV, ADD, MUL, PAD,
-MAXIMUM/MINIMUM, TRANSPOSE and BATCH_MATMUL from ``kernels/cmsis_nn/*.cc``; everything else stays
-the reference kernel. Those kernels differ from the reference ones in three ways that matter for the
-arena: their ``Init`` OpData structs are larger (they wrap the reference OpData and add buffer
-indices, kernel-sum pointers, CMSIS-NN parameter blocks), their ``Prepare`` requests im2col /
-accumulator scratch buffers sized by CMSIS-NN's ``arm_*_get_buffer_size`` functions, and some
-precompute kernel sums into persistent buffers.
+TFLM built with ``OPTIMIZED_KERNEL_DIR=cmsis_nn`` takes some kernels from ``kernels/cmsis_nn/*.cc`` (the ops whose
+``Op.cmsis_nn`` is True); everything else stays the reference kernel. Those kernels differ from the reference ones
+in three ways that matter for the arena: their ``Init`` OpData structs are larger (they wrap the reference OpData
+and add buffer indices, kernel-sum pointers, CMSIS-NN parameter blocks), their ``Prepare`` requests im2col /
+accumulator scratch buffers sized by CMSIS-NN's ``arm_*_get_buffer_size`` functions, and some precompute kernel
+sums into persistent buffers.
 
 The buffer-size functions are ports of CMSIS-NN at the commit TFLM pins (4ab83cc,
 ``Source/*Functions/arm_*_get_buffer_sizes_*.c``); each depends on the core's features:
@@ -18,25 +16,23 @@ The buffer-size functions are ports of CMSIS-NN at the commit TFLM pins (4ab83cc
 
 All values assume GCC (two CMSIS-NN formulas differ under Arm Compiler 6: the 1x1 fast-conv buffer
 and the MVE depthwise-to-conv threshold) and ``KERNELS_OPTIMIZED_FOR_SPEED`` (TFLM's default).
-The OpData sizes come from ``struct_sizes.json`` (``opdata_cmsis``) per target ABI.
+The OpData sizes come from ``struct_sizes.json`` (``opdata_cmsis``) per target ABI. This module is
+CMSIS-NN's buffer arithmetic plus the Prepare logic the conv/FC op modules call for their CMSIS-NN
+kernels (``Op.scratch``/``Op.persistent`` with ``kernels="cmsis-nn"``); it holds no op list.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator, Tensor
 
+if TYPE_CHECKING:
+    from mcuml.ops._facts import Persistent
+
 TARGET_ISA = {"host": "c", "cortex-m": "dsp"}
 ISAS = ("c", "dsp", "mve")
-
-# Registrations TFLM takes from kernels/cmsis_nn/ (the rest of the op resolver stays reference).
-CMSIS_OPS = frozenset({
-    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D", "SOFTMAX", "SVDF",
-    "UNIDIRECTIONAL_SEQUENCE_LSTM", "TRANSPOSE_CONV", "ADD", "MUL", "PAD", "PADV2", "MAXIMUM", "MINIMUM",
-    "TRANSPOSE", "BATCH_MATMUL",
-})
 
 # arm_nnsupportfunctions.h
 CH_IN_BLOCK_MVE = 124
@@ -191,8 +187,9 @@ def _inp(op: Operator, i: int) -> Tensor | None:
     return op.inputs[i] if i < len(op.inputs) else None
 
 
-def _conv(op: Operator, isa: str) -> list[int]:
+def conv_scratch(op: Operator, target: str) -> list[int]:
     """conv.cc: one wrapper buffer for int8, and for int16 with an int64 (or no) bias."""
+    isa = TARGET_ISA.get(target, target)
     x, f, y = op.inputs[0], op.inputs[1], op.outputs[0]
     bias = _inp(op, 2)
     _, k_h, k_w, f_c = f.shape
@@ -206,8 +203,9 @@ def _conv(op: Operator, isa: str) -> list[int]:
     return [n] if n > 0 else []
 
 
-def _depthwise(op: Operator, isa: str) -> list[int]:
+def depthwise_scratch(op: Operator, target: str) -> list[int]:
     """depthwise_conv.cc: int8 input only (int16 runs ``arm_depthwise_conv_s16`` without a buffer)."""
+    isa = TARGET_ISA.get(target, target)
     x, f, y = op.inputs[0], op.inputs[1], op.outputs[0]
     if x.dtype != DType.int8:
         return []
@@ -226,7 +224,9 @@ def _fc_conv_1x1(op: Operator) -> bool:
     return len(op.outputs[0].shape) > 2 and op.inputs[1].shape[-1] % 4 == 0
 
 
-def _fully_connected(op: Operator, isa: str) -> list[int]:
+def fully_connected_scratch(op: Operator, target: str) -> list[int]:
+    """fully_connected.cc: the conv-1x1 route's fake per-channel arrays, or the MVE kernel-sum buffer."""
+    isa = TARGET_ISA.get(target, target)
     x, f, y = op.inputs[0], op.inputs[1], op.outputs[0]
     if x.dtype != DType.int8 or f.dtype == DType.int4:
         return []  # int16: arm_fully_connected_s16_get_buffer_size is 0 everywhere
@@ -249,40 +249,10 @@ def _per_channel(t: Tensor) -> bool:
     return q is not None and len(q.scale) > 1
 
 
-def _average_pool(op: Operator, isa: str) -> list[int]:
-    x = op.inputs[0]
-    if x.dtype not in (DType.int8, DType.int16):
-        return []
-    n = avgpool_buffer_size(x.shape[3], isa)
-    return [n] if n > 0 else []
-
-
-def _svdf(op: Operator, isa: str) -> list[int]:
-    """svdf.cc: the reference buffers (int32 filter and unit accumulators; float: filters)."""
-    x, wf = op.inputs[0], op.inputs[1]
-    batch, filters = x.shape[0], wf.shape[0]
-    if x.dtype == DType.int8:
-        rank = int(_opt(op, "rank", 1)) or 1
-        return [4 * batch * filters, 4 * batch * (filters // rank)]
-    return [4 * batch * filters]
-
-
-def _lstm_integer(op: Operator) -> bool:
-    x, cell = op.inputs[0], _inp(op, 19)
-    return cell is not None and cell.dtype == DType.int16 and x.dtype in (DType.int8, DType.int16)
-
-
-def _lstm(op: Operator, isa: str) -> list[int]:
-    """unidirectional_sequence_lstm.cc: 3 cell-state-sized buffers on the CMSIS-NN path, 4 otherwise."""
-    cell = _inp(op, 19)
-    if cell is None:
-        return []
-    return [cell.nbytes] * (3 if _lstm_integer(op) else 4)
-
-
-def _transpose_conv(op: Operator, isa: str) -> list[int]:
+def transpose_conv_scratch(op: Operator, target: str) -> list[int]:
     """transpose_conv.cc: int8 requests the im2col/column buffer and the reversed-filter buffer (both even
     when 0 B); int16 requests the int64 accumulator, then (in CalculateOpData) the int16-bias conversion."""
+    isa = TARGET_ISA.get(target, target)
     f, x, y = op.inputs[1], op.inputs[2], op.outputs[0]
     bias = _inp(op, 3)
     out_c, k_h, k_w, in_c = f.shape
@@ -295,68 +265,20 @@ def _transpose_conv(op: Operator, isa: str) -> list[int]:
     return []
 
 
-_SCRATCH = {
-    "CONV_2D": _conv,
-    "DEPTHWISE_CONV_2D": _depthwise,
-    "FULLY_CONNECTED": _fully_connected,
-    "AVERAGE_POOL_2D": _average_pool,
-    "SVDF": _svdf,
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": _lstm,
-    "TRANSPOSE_CONV": _transpose_conv,
-}
+def fully_connected_persistent(op: Operator, target: str) -> "Persistent":
+    """cmsis_nn/fully_connected.cc: OpData, per-channel multiplier/shift arrays, and (MVE, constant
+    weights and bias) the int32 kernel sums in a persistent buffer."""
+    from mcuml.ops._facts import Persistent, opdata
 
-
-def cmsis_scratch(op: Operator, target: str) -> list[int] | None:
-    """Scratch requests (bytes, request order) of ``op``'s CMSIS-NN kernel, or None for the reference rules."""
     isa = TARGET_ISA.get(target, target)
-    if op.name == "BATCH_MATMUL":
-        x, y = op.inputs[0], op.outputs[0]
-        n = fully_connected_s8_buffer_size(y.shape[-1], isa) if x.dtype == DType.int8 else 0
-        return [n] if n > 0 else []
-    if op.name in CMSIS_OPS and op.name not in _SCRATCH:
-        return []  # ADD, MUL, PAD, MAXIMUM/MINIMUM, MAX_POOL_2D, SOFTMAX, TRANSPOSE request none
-    rule = _SCRATCH.get(op.name)
-    return None if rule is None else rule(op, isa)
-
-
-def cmsis_persistent(op: Operator, target: str, table: dict[str, Any] | None = None
-                     ) -> tuple[list[int], list[int]] | None:
-    """(Init, Prepare) ``AllocatePersistentBuffer`` sizes of ``op``'s CMSIS-NN kernel, or None (reference).
-
-    ``table`` is the target's entry of ``struct_sizes.json``.
-    """
-    if table is None:
-        from mcuml.arena import struct_sizes
-
-        table = struct_sizes()["targets"][target]
-    sizes = table.get("opdata_cmsis", {})
-    name = op.name
-    if name not in sizes:
-        return None  # MUL, PAD, MAXIMUM/MINIMUM, TRANSPOSE, BATCH_MATMUL reuse the reference Init/Prepare
-    isa = TARGET_ISA.get(target, target)
-    init = [sizes[name]]
-    x = op.inputs[0] if op.inputs else None
-    quantized = x is not None and x.dtype in (DType.int8, DType.int16)
+    base = opdata(op.name, target, "cmsis-nn", True)
+    x, f = op.inputs[0], op.inputs[1]
+    if x.dtype == DType.float32:
+        return base
     prep: list[int] = []
-    if name == "CONV_2D" and quantized:
-        prep = [4 * op.inputs[1].shape[0]] * 2
-    elif name == "DEPTHWISE_CONV_2D" and quantized:
-        prep = [4 * op.inputs[1].shape[3]] * 2
-    elif name == "TRANSPOSE_CONV":
-        prep = [4 * op.inputs[1].shape[0]] * 2
-    elif name == "FULLY_CONNECTED" and x is not None and x.dtype != DType.float32:
-        f = op.inputs[1]
-        if _per_channel(f):  # CalculateOpDataFullyConnected
-            prep = [4 * len(f.quantization.scale)] * 2
-        if (x.dtype == DType.int8 and f.dtype != DType.int4 and not _fc_conv_1x1(op)
-                and fully_connected_s8_buffer_size(op.outputs[0].shape[-1], isa) > 0 and _fc_kernel_sums(op)):
-            prep.append(fully_connected_s8_buffer_size(op.outputs[0].shape[-1], isa))
-    elif name == "SOFTMAX" and x is not None and x.dtype == DType.int16:
-        prep = [2 * 513] * 2  # CalculateSoftmaxParams: exp and 1/(1+x) LUTs, LUTSize<int16_t>()
-    elif name == "SVDF" and x is not None and x.dtype == DType.int8:
-        n = svdf_s8_buffer_size(op.inputs[1].shape[0], isa)
-        prep = [n] if n > 0 else []
-    elif name == "UNIDIRECTIONAL_SEQUENCE_LSTM" and _lstm_integer(op):
-        state = op.inputs[19].shape[-1]
-        prep = [state * (4 if x.dtype == DType.int8 else 8)] * 8  # CMSIS_NN_PortOpData kernel sums
-    return init, prep
+    if _per_channel(f):  # CalculateOpDataFullyConnected
+        prep = [4 * len(f.quantization.scale)] * 2
+    n = fully_connected_s8_buffer_size(op.outputs[0].shape[-1], isa)
+    if x.dtype == DType.int8 and f.dtype != DType.int4 and not _fc_conv_1x1(op) and n > 0 and _fc_kernel_sums(op):
+        prep.append(n)
+    return Persistent(base.init, tuple(prep))

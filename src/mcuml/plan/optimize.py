@@ -15,14 +15,20 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from mcuml.arena import ArenaEstimate, predict_arena
+from mcuml.plan.arena import ArenaEstimate, predict_arena
 from mcuml.ir.model import Buffer, Metadata, Model
 from mcuml.plan.core import ArenaPlan, UsageRecord
 from mcuml.plan.greedy import plan_greedy
 from mcuml.plan.planners import get_planner, lower_bound
 from mcuml.plan.records import OFFLINE_METADATA, scratch_requests, usage_records
 
-ALIAS_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
+
+
+def _aliases(name: str) -> bool:
+    from mcuml.ops import lookup
+
+    kernel = lookup(name)
+    return kernel is not None and kernel.aliases_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,7 @@ def _alias_groups(model: Model, recs: Sequence[UsageRecord]) -> dict[int, int]:
     keep = {index[id(t)] for t in [*sg.inputs, *sg.outputs]}
     rep: dict[int, int] = {}
     for step, op in enumerate(sg.operators, start=1):
-        if op.name not in ALIAS_OPS or not op.inputs or op.inputs[0] is None:
+        if not _aliases(op.name) or not op.inputs or op.inputs[0] is None:
             continue
         a, b = index[id(op.inputs[0])], index[id(op.outputs[0])]
         ra, rb = by_tensor.get(a), by_tensor.get(b)

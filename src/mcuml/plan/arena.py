@@ -7,39 +7,39 @@ scratch-request records during Prepare, the temp section holds Prepare's tempora
 while planning, the ``AllocationInfo`` array and the greedy planner's 40 B per buffer. The planned
 head is then reserved, and the input/output ``TfLiteTensor`` objects go to the tail last.
 
-Signal custom ops (``signal/micro/kernels/*.cc``) allocate their params struct in Init, plus: SignalRfft
-its kissfft state (``kiss_fftr_alloc`` sizing, kissfft v130 as TFLM downloads it), SignalFilterBank a
-``uint64`` work area of ``num_channels + 1``, SignalFilterBankSpectralSubtraction a ``uint32`` noise
-estimate per channel; SignalRfft requests an ``fft_length`` scratch buffer (``plan/records.py``).
+What each kernel allocates (its Init/Prepare ``AllocatePersistentBuffer`` calls, its scratch requests)
+is the op's own fact: ``Op.persistent`` / ``Op.scratch`` of its module under ``mcuml/ops/`` (Signal
+custom ops included). This module only replays the allocator.
 
 ``arena_bytes`` is the smallest arena size (arena pointer 16-aligned) for which every step of that
-replay fits. Struct sizes per target ABI come from ``mcuml/data/struct_sizes.json``.
+replay fits. Struct sizes per target ABI come from ``mcuml/data/struct_sizes.json`` (:func:`mcuml.ops._facts.struct_sizes`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Sequence
 
-from mcuml.ir.dtypes import DType
-from mcuml.ir.model import Model, Operator, Subgraph, Tensor
+from mcuml.ir.model import Model, Operator
+from mcuml.ops._facts import TARGETS, Persistent, quantized, struct_sizes
 from mcuml.plan.core import UsageRecord, align_up
 
-TARGETS = ("host", "cortex-m")
-_LUT_INT16 = 513  # LUTSize<int16_t>() in softmax_common.cc
-
-
-@lru_cache(maxsize=None)
-def struct_sizes() -> dict[str, Any]:
-    return json.loads(resources.files("mcuml.data").joinpath("struct_sizes.json").read_text())
+__all__ = ["ArenaEstimate", "TARGETS", "predict_arena", "struct_sizes"]
 
 
 @dataclass(frozen=True, slots=True)
 class ArenaEstimate:
-    """The arena TFLM needs for one model, target and kernel set (bytes)."""
+    """The arena TFLM needs for one model, target and kernel set (bytes).
+
+    ``arena_bytes`` is the predicted minimum: declared as ``alignas(16) uint8_t tensor_arena[arena_bytes]``
+    (TFLM's examples align the arena to 16), ``AllocateTensors()`` succeeds; the sweep in
+    ``tests/test_op_sweep.py`` and the measured tables check it is never below TFLM's real minimum.
+    ``recommended_arena_bytes`` is what ``codegen``/``deploy`` write as ``kTensorArenaSize``: it adds
+    16 B for an arena pointer that is not 16-aligned (TFLM aligns the head up and the tail down, losing up
+    to 15 B), then a margin of ``max(margin_fraction · arena_bytes, margin_min)`` for what the model
+    alone cannot tell (a different TFLM version's struct sizes, a kernel library with other scratch
+    needs, a debug build), rounded up to 16. ``margin`` states the rule that was applied.
+    """
 
     head_bytes: int  # planned tensors + scratch (the planner's maximum)
     tail_bytes: int  # persistent section after AllocateTensors (16-aligned arena size)
@@ -96,93 +96,29 @@ class _Arena:
         self.temp = self.head
 
 
-def _quantized(t: Tensor) -> bool:
-    q = t.quantization
-    return q is not None and len(q.scale) > 0 and len(q.zero_point) > 0
+def _op_persistent(op: Operator, target: str, kernels: str) -> Persistent:
+    """The node's persistent allocations, as its op module states them (unknown ops: none, approximate)."""
+    from mcuml.ops import lookup
 
-
-def _kiss_fftr_bytes(fft_length: int, dtype: DType, sig: dict[str, Any]) -> int:
-    """``kiss_fftr_alloc``'s ``memneeded`` (tools/kiss_fftr.c, kiss_fft.c of kissfft v130)."""
-    if fft_length <= 0 or fft_length & 1:
-        return 0  # kiss_fftr_alloc rejects odd lengths before sizing, leaving state_size 0
-    key = dtype.name if dtype.name in sig["kiss_fft_cpx"] else "float32"
-    cpx = sig["kiss_fft_cpx"][key]
-    half = fft_length // 2
-    sub = sig["kiss_fft_state"][key] + cpx * (half - 1)  # kiss_fft_alloc(nfft/2): struct + twiddles
-    return sig["kiss_fftr_state"] + sub + cpx * (half * 3 // 2)
-
-
-def _signal_persistent(op: Operator, table: dict[str, Any]) -> list[int] | None:
-    """Init-time ``AllocatePersistentBuffer`` sizes of a Signal custom op, or None if not modelled."""
-    sig = table.get("signal")
-    code = op.opcode.custom_code or ""
-    if sig is None:
-        return None
-    if code in sig["no_opdata"]:
-        return []
-    base = sig["opdata"].get(code)
-    if base is None:
-        return None
-    from mcuml.plan.records import custom_options
-
-    opts = custom_options(op)
-    if code == "SignalRfft":
-        return [base, _kiss_fftr_bytes(int(opts.get("fft_length", 0)), op.inputs[0].dtype, sig)]
-    if code == "SignalFilterBank":
-        return [base, 8 * (int(opts.get("num_channels", 0)) + 1)]
-    if code == "SignalFilterBankSpectralSubtraction":
-        return [base, 4 * int(opts.get("num_channels", 0))]
-    return [base]
-
-
-def _op_persistent(op: Operator, target: str, kernels: str, table: dict[str, Any]) -> tuple[list[int], list[int], bool]:
-    """(init-time OpData allocations, prepare-time allocations, modelled?) for one operator."""
-    name = op.name
-    opdata = table["opdata"]
-    init = [opdata[name]] if opdata.get(name) else []
-    prep: list[int] = []
-    x = op.inputs[0] if op.inputs else None
-    if name.startswith("CUSTOM:Signal"):
-        got_signal = _signal_persistent(op, table)
-        if got_signal is not None:
-            return got_signal, [], True
-    if kernels == "cmsis-nn":
-        from mcuml.plan.cmsis import cmsis_persistent
-
-        got = cmsis_persistent(op, target, table)
-        if got is not None:
-            return got[0], got[1], True
-    if name in ("CONV_2D", "TRANSPOSE_CONV"):
-        f = op.inputs[1]
-        prep = [4 * f.shape[0]] * 2
-    elif name == "DEPTHWISE_CONV_2D":
-        prep = [4 * op.inputs[1].shape[3]] * 2
-    elif name == "FULLY_CONNECTED":
-        f = op.inputs[1]
-        if x is not None and x.dtype in (DType.int8, DType.int16) and f.quantization is not None \
-                and len(f.quantization.scale) > 1:
-            prep = [4 * len(f.quantization.scale)] * 2
-    elif name == "SOFTMAX" and x is not None and x.dtype == DType.int16:
-        prep = [2 * _LUT_INT16] * 2
-    elif name == "LOG_SOFTMAX" and x is not None and x.dtype == DType.int8:
-        prep = [table["opdata_prepare"].get("LOG_SOFTMAX", 0)]
-    elif name == "ADD_N" and op.outputs[0].dtype == DType.int8:
-        prep = [table["opdata_prepare"].get("ADD_N", 0)]
-    elif name == "RESHAPE" and any(d < 0 for d in op.outputs[0].shape):  # CreateWritableTensorDimsWithCopy
-        prep = [4 + 4 * len(op.outputs[0].shape)]
-    modelled = name in opdata or name in table.get("no_opdata", ())
-    return init, [p for p in prep if p], modelled
+    kernel = lookup(op.name)
+    if kernel is None:
+        return Persistent(modelled=False)
+    return kernel.persistent(op, target, kernels)
 
 
 def _prepare_temp(op: Operator, table: dict[str, Any]) -> list[tuple[int, int]]:
-    """Temporary ``TfLiteTensor``s a kernel's Prepare holds at once (all inputs and outputs)."""
+    """Temporary ``TfLiteTensor``s a kernel's Prepare holds at once (``Op.prepare_temps``)."""
+    from mcuml.ops import lookup
+
     st = table["structs"]
+    kernel = lookup(op.name)
+    temps = kernel.prepare_temps(op) if kernel is not None else [*op.inputs, *op.outputs]
     out = []
-    for t in [*op.inputs, *op.outputs]:
+    for t in temps:
         if t is None:
             continue
         out.append(tuple(st["TfLiteTensor"]))
-        if _quantized(t):
+        if quantized(t):
             out.append(tuple(st["TfLiteAffineQuantization"]))
             out.append((4 + 4 * len(t.quantization.scale), 4))
     return out
@@ -221,11 +157,11 @@ def _replay(model: Model, size: int, target: str, kernels: str, head_size: int, 
         p = params.get(op.name)
         if p is not None:
             pers("builtin params", p[0], p[1], f"{op.name} params")
-    per_op = [_op_persistent(op, target, kernels, table) for op in ops]
-    for op, (init, _, ok) in zip(ops, per_op):
-        if not ok and op.name not in approx:
+    per_op = [_op_persistent(op, target, kernels) for op in ops]
+    for op, facts in zip(ops, per_op):
+        if not facts.modelled and op.name not in approx:
             approx.append(op.name)
-        for n in init:
+        for n in facts.init:
             pers("kernel OpData", n, 16, f"{op.name} init")
     from mcuml.plan.records import scratch_requests
 
@@ -233,10 +169,10 @@ def _replay(model: Model, size: int, target: str, kernels: str, head_size: int, 
     for i, _n in scratch_requests(model.subgraphs[0], kernels, target):
         scratch_per_op[i] = scratch_per_op.get(i, 0) + 1
     requests = 0
-    for k, (op, (_, prep, _)) in enumerate(zip(ops, per_op)):
+    for k, (op, facts) in enumerate(zip(ops, per_op)):
         for n, al in _prepare_temp(op, table):
             a.alloc_temp(n, al, f"{op.name} prepare temp")
-        for n in prep:
+        for n in (p for p in facts.prepare if p):
             pers("kernel OpData", n, 16, f"{op.name} prepare")
         requests += scratch_per_op.get(k, 0)
         a.reset_temp()
@@ -267,7 +203,7 @@ def _replay(model: Model, size: int, target: str, kernels: str, head_size: int, 
              else table["pointer"] * len(group), 16, "I/O pointer array")
         for t in group:
             pers("I/O tensors", *st["TfLiteTensor"], "I/O tensor")
-            if _quantized(t):
+            if quantized(t):
                 pers("I/O tensors", *st["TfLiteAffineQuantization"], "I/O quantization")
                 pers("I/O tensors", 4 + 4 * len(t.quantization.scale), 4, "I/O zero points")
     return a, brk, approx
