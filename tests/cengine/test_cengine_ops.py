@@ -205,3 +205,15 @@ def test_unsupported_ops_named_at_once():
     assert [u.split()[0] for u in unsupported_ops(model)] == ["RSQRT", "EXP"]
     with pytest.raises(UnsupportedOpError, match="2 node"):
         generate(model)
+
+
+@pytest.mark.parametrize("dsp", [False, True])
+def test_packed_weights_fc_and_pointwise(dsp):
+    """The Cortex-M weight layout (4-row blocks), on the portable and on the DSP path."""
+    rng = np.random.default_rng(9)
+    model, x = _conv(rng, "CONV_2D", "int8", 5, 6, 13, 10, 1, 1, 1, 1, 1, True, -5, 1)
+    check_c(model, [x], pack=True, dsp=dsp)
+    fc = conv_like_model("FULLY_CONNECTED", act_dtype="int8", in_shape=(2, 23), w_shape=(9, 23), out_shape=(2, 9),
+                         options={"fused_activation_function": 0}, options_kind="FullyConnectedOptions", rng=rng,
+                         per_channel=False, qdim=0, n_out_ch=9, in_zp=3, out_zp=-1, depth=23)
+    check_c(fc, [rand_input(rng, (2, 23), "int8")], pack=True, dsp=dsp)

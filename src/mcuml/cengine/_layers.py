@@ -107,7 +107,7 @@ def conv(g, bn) -> Layer:
     _need(x.dtype == DType.int8 and y.dtype == DType.int8, f"{x.dtype.name} activations")
     _need(w.dtype == DType.int8, f"{w.dtype.name} filter")
     raw = np.zeros(oc, np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
-    packed = not dw and w.shape[1] == w.shape[2] == 1 and p.win.pad_h == 0 and p.win.pad_w == 0
+    packed = g.pack and not dw and w.shape[1] == w.shape[2] == 1 and p.win.pad_h == 0 and p.win.pad_w == 0
     if packed:
         wdata = pack4(w.data.reshape(oc, -1))
     fields.update(in_offset=-x.zero_point, weights=g.pool.array(wdata, "int8_t", "w"),
@@ -174,8 +174,8 @@ def fully_connected(g, bn) -> Layer:
     per_channel = np.size(rq.output_multiplier) > 1
     n = p.out_channels if per_channel else 1
     fields = {"rows": rows, "in_depth": p.depth, "out_depth": p.out_channels, "per_channel": int(per_channel),
-                  "weights": g.pool.array(pack4(w.data), "int8_t", "w"), "fbias": g.pool.array(wrap32(p.bias), "int32_t", "fb"),
-              "packed": 1}
+                  "weights": g.pool.array(pack4(w.data) if g.pack else w.data, "int8_t", "w"),
+              "fbias": g.pool.array(wrap32(p.bias), "int32_t", "fb"), "packed": int(g.pack)}
     fields.update(_requant_fields(g.pool, rq, n))
     ref = g.pool.struct("mcuml_fc_s8_t", fields)
     return Layer(node.name, bn.index, f"mcuml_fc_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs)
