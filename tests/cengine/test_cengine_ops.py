@@ -217,3 +217,25 @@ def test_packed_weights_fc_and_pointwise(dsp):
                          options={"fused_activation_function": 0}, options_kind="FullyConnectedOptions", rng=rng,
                          per_channel=False, qdim=0, n_out_ch=9, in_zp=3, out_zp=-1, depth=23)
     check_c(fc, [rand_input(rng, (2, 23), "int8")], pack=True, dsp=dsp)
+
+
+TCONV = [  # dtype, N,H,W,IC, OC,KH,KW, stride, padding, out_hw, act, per_channel, in_zp, bias
+    ("int8", 1, 4, 4, 3, 4, 3, 3, (2, 2), 0, (8, 8), 0, True, -3, True),
+    ("int8", 2, 5, 4, 4, 3, 3, 3, (2, 2), 1, (11, 9), 1, False, 10, False),
+    ("int8", 1, 6, 5, 2, 6, 2, 3, (1, 2), 0, (6, 10), 3, True, 127, True),
+    ("float32", 1, 4, 4, 3, 4, 3, 3, (2, 2), 0, (8, 8), 0, False, 0, True),
+    ("float32", 2, 5, 4, 4, 3, 3, 3, (2, 2), 1, (11, 9), 1, False, 0, False),
+]
+
+
+@pytest.mark.parametrize("case", TCONV)
+def test_transpose_conv(case):
+    dt, n, h, w, ic, oc, kh, kw, stride, pad, (oh, ow), act, pc, in_zp, bias = case
+    rng = np.random.default_rng(oh * ow)
+    opts = {"padding": pad, "stride_h": stride[0], "stride_w": stride[1], "fused_activation_function": act}
+    model = conv_like_model("TRANSPOSE_CONV", act_dtype=dt, in_shape=(n, h, w, ic), w_shape=(oc, kh, kw, ic),
+                            out_shape=(n, oh, ow, oc), options=opts, options_kind="TransposeConvOptions", rng=rng,
+                            per_channel=pc, qdim=0, n_out_ch=oc, in_zp=in_zp, out_zp=2, bias=bias,
+                            depth=ic * kh * kw // (stride[0] * stride[1]),
+                            extra_first=[("output_shape", np.array([n, oh, ow, oc], np.int32))])
+    check_c(model, [rand_input(rng, (n, h, w, ic), dt)])

@@ -324,3 +324,31 @@ def binary(g, bn) -> Layer:
     meta = {"kind": "add_s8", "ref": ref} if kern == "mcuml_add_s8" and f["flat"] and len(ins) == 2 else {}
     return Layer(node.name, bn.index, f"{kern}({ref}, (const int8_t *){srcs[0]}, (const int8_t *){srcs[1]}, "
                  "(int8_t *){o0});", ins, outs, inplace=ip, meta=meta)
+
+
+@emitter("TRANSPOSE_CONV")
+def transpose_conv(g, bn) -> Layer:
+    node, p = bn.node, bn.params
+    w, x, y = node.inputs[1], node.inputs[2], node.outputs[0]
+    b = node.inputs[3] if len(node.inputs) > 3 else None
+    n, in_h, in_w, ic = p.in_shape
+    oc = y.shape[3]
+    f = {"batch": n, "in_h": in_h, "in_w": in_w, "in_c": ic, "out_h": y.shape[1], "out_w": y.shape[2], "out_c": oc,
+         "k_h": p.k_h, "k_w": p.k_w, "stride_h": p.stride_h, "stride_w": p.stride_w, "pad_h": p.pad_h,
+         "pad_w": p.pad_w}
+    ins = [bn.inputs[2]]
+    if x.dtype == DType.float32:
+        f.update(in_offset=0, out_offset=0, act_min=0, act_max=0, f_min=p.float_min, f_max=p.float_max,
+                 weights=g.pool.array(w.data, "float", "w"), bias=g.pool.array(p.bias, "float", "b"),
+                 mult="NULL", shift="NULL")
+        ref = g.pool.struct("mcuml_tconv_t", f)
+        return Layer(node.name, bn.index, f"mcuml_tconv_f32({ref}, (const float *){{i0}}, (float *){{o0}});", ins,
+                     list(bn.outputs))
+    _need(x.dtype == DType.int8 and y.dtype == DType.int8, f"{x.dtype.name} TRANSPOSE_CONV")
+    f.update(in_offset=p.input_offset, f_min=0.0, f_max=0.0, weights=g.pool.array(w.data, "int8_t", "w"),
+             bias=g.pool.array(None if b is None else wrap32(b.data.reshape(-1)), "int32_t", "b"))
+    f.update(_requant_fields(g.pool, p.requant, oc))
+    f["out_offset"] = p.requant.output_offset
+    ref = g.pool.struct("mcuml_tconv_t", f)
+    return Layer(node.name, bn.index, f"mcuml_tconv_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}}, "
+                 "(int32_t *){s0});", ins, list(bn.outputs), scratch=4 * y.size)

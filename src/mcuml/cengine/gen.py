@@ -21,7 +21,7 @@ from mcuml.cengine._memory import Layout, plan_layers
 from mcuml.errors import InputError, McumlError, UnsupportedOpError
 from mcuml.ir.model import Model
 
-KERNEL_FILES = ("mcuml_kernels.h", "mcuml_conv.c", "mcuml_conv_f32.c", "mcuml_ops.c")
+KERNEL_FILES = ("mcuml_kernels.h", "mcuml_conv.c", "mcuml_conv_f32.c", "mcuml_ops.c", "mcuml_tconv.c")
 SHAPE_ONLY_OPS = ("SHAPE", "PACK", "STRIDED_SLICE", "CONCATENATION", "GATHER", "SLICE", "CAST")
 
 

@@ -100,6 +100,20 @@ typedef struct {
 
 void mcuml_fc_f32(const mcuml_fc_f32_t *p, const float *in, float *out);
 
+/* ---- TRANSPOSE_CONV ---------------------------------------------------------------------------- */
+typedef struct {
+    int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+    int32_t in_offset, out_offset, act_min, act_max;
+    float f_min, f_max;
+    const void *weights;         /* [oc][kh][kw][ic], int8 or float */
+    const void *bias;            /* int32 or float, NULL = none */
+    const int32_t *mult, *shift;
+} mcuml_tconv_t;
+
+/* scratch: batch * out_h * out_w * out_c int32 */
+void mcuml_tconv_s8(const mcuml_tconv_t *p, const int8_t *in, int8_t *out, int32_t *scratch);
+void mcuml_tconv_f32(const mcuml_tconv_t *p, const float *in, float *out);
+
 /* ---- pooling ---------------------------------------------------------------------------------- */
 typedef struct {
     int32_t batch, in_h, in_w, ch, out_h, out_w;
