@@ -239,3 +239,27 @@ def test_transpose_conv(case):
                             depth=ic * kh * kw // (stride[0] * stride[1]),
                             extra_first=[("output_shape", np.array([n, oh, ow, oc], np.int32))])
     check_c(model, [rand_input(rng, (n, h, w, ic), dt)])
+
+
+@pytest.mark.parametrize("dt", ["int8", "float32"])
+@pytest.mark.parametrize("ls,rs,adj_x,adj_y,const_rhs", [((2, 3, 5), (2, 5, 4), False, False, False),
+                                                        ((3, 1, 4, 6), (2, 4, 5), True, False, True),
+                                                        ((1, 7, 3), (4, 3), False, True, False)])
+def test_batch_matmul(dt, ls, rs, adj_x, adj_y, const_rhs):
+    rng = np.random.default_rng(len(ls) * 10 + len(rs))
+    lq = {"scale": 0.05, "zero_point": 3} if dt == "int8" else {}
+    rq = {"scale": 0.04, "zero_point": -2} if dt == "int8" else {}
+    oq = {"scale": 0.3, "zero_point": 1} if dt == "int8" else {}
+    la, ra = (ls[-1], ls[-2]) if adj_x else (ls[-2], ls[-1]), (rs[-1], rs[-2]) if adj_y else (rs[-2], rs[-1])
+    batch = np.broadcast_shapes(ls[:-2], rs[:-2])
+    out_shape = (*batch, la[0], ra[1])
+
+    def build(b):
+        x = b.input("x", ls, dt, **lq)
+        r = b.const("r", rand_input(rng, rs, dt), **rq) if const_rhs else b.input("r", rs, dt, **rq)
+        y = b.tensor("y", out_shape, dt, **oq)
+        b.op("BATCH_MATMUL", [x, r], [y], "BatchMatMulOptions", adj_x=adj_x, adj_y=adj_y)
+        b.output(y)
+
+    xs = [rand_input(rng, ls, dt)] + ([] if const_rhs else [rand_input(rng, rs, dt)])
+    check_c(_graph(build), xs)

@@ -352,3 +352,40 @@ def transpose_conv(g, bn) -> Layer:
     ref = g.pool.struct("mcuml_tconv_t", f)
     return Layer(node.name, bn.index, f"mcuml_tconv_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}}, "
                  "(int32_t *){s0});", ins, list(bn.outputs), scratch=4 * y.size)
+
+
+@emitter("BATCH_MATMUL")
+def batch_matmul(g, bn) -> Layer:
+    node, p = bn.node, bn.params
+    lhs, rhs, y = node.inputs[0], node.inputs[1], node.outputs[0]
+    ls, rs = p.lhs_shape, p.rhs_shape
+    nb = len(ls) - 2
+    _need(nb <= 4, "more than 4 batch dims")
+    lst, rst = row_strides(ls), row_strides(rs)
+    bd = [max(a, b) for a, b in zip(ls[:-2], rs[:-2])]
+    f = {"n_batch": int(np.prod(bd, dtype=np.int64)) if bd else 1, "bdims": [1] * (4 - nb) + bd,
+         "lstr": [0] * (4 - nb) + [s if d != 1 else 0 for d, s in zip(ls[:-2], lst[:-2])],
+         "rstr": [0] * (4 - nb) + [s if d != 1 else 0 for d, s in zip(rs[:-2], rst[:-2])],
+         "rows": y.shape[-2], "cols": y.shape[-1], "depth": ls[-2] if p.adj_x else ls[-1],
+         "l_rs": 1 if p.adj_x else ls[-1], "l_ks": ls[-1] if p.adj_x else 1,
+         "r_ks": 1 if p.adj_y else rs[-1], "r_cs": rs[-1] if p.adj_y else 1}
+    ct = "float" if y.dtype == DType.float32 else "int8_t"
+    if ct == "float":
+        f.update(lhs_offset=0, rhs_offset=0, out_offset=0, mult=0, shift=0, act_min=0, act_max=0)
+    else:
+        _need(y.dtype == DType.int8 and not p.requant.int64_acc, f"{y.dtype.name} BATCH_MATMUL")
+        rq = p.requant
+        f.update(lhs_offset=-p.lhs_zp, rhs_offset=-p.rhs_zp, out_offset=rq.output_offset,
+                 mult=int(np.asarray(rq.output_multiplier).reshape(-1)[0]),
+                 shift=int(np.asarray(rq.output_shift).reshape(-1)[0]), act_min=rq.act_min, act_max=rq.act_max)
+    ref = g.pool.struct("mcuml_bmm_t", f)
+    srcs, ins = [], []
+    for i, t in zip(bn.inputs, (lhs, rhs)):
+        if t.is_constant:
+            srcs.append(g.pool.array(t.data, ct, "k"))
+        else:
+            srcs.append(f"{{i{len(ins)}}}")
+            ins.append(i)
+    kern = "mcuml_bmm_f32" if ct == "float" else "mcuml_bmm_s8"
+    return Layer(node.name, bn.index, f"{kern}({ref}, (const {ct} *){srcs[0]}, (const {ct} *){srcs[1]}, ({ct} *){{o0}});",
+                 ins, list(bn.outputs))

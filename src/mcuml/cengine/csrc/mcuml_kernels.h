@@ -114,6 +114,16 @@ typedef struct {
 void mcuml_tconv_s8(const mcuml_tconv_t *p, const int8_t *in, int8_t *out, int32_t *scratch);
 void mcuml_tconv_f32(const mcuml_tconv_t *p, const float *in, float *out);
 
+/* ---- BATCH_MATMUL ------------------------------------------------------------------------------ */
+typedef struct {
+    int32_t n_batch, bdims[4], lstr[4], rstr[4];  /* batch odometer (outer first), operand strides (0: broadcast) */
+    int32_t rows, cols, depth, l_rs, l_ks, r_ks, r_cs;  /* element strides of row / depth / column */
+    int32_t lhs_offset, rhs_offset, out_offset, mult, shift, act_min, act_max;
+} mcuml_bmm_t;
+
+void mcuml_bmm_s8(const mcuml_bmm_t *p, const int8_t *lhs, const int8_t *rhs, int8_t *out);
+void mcuml_bmm_f32(const mcuml_bmm_t *p, const float *lhs, const float *rhs, float *out);
+
 /* ---- pooling ---------------------------------------------------------------------------------- */
 typedef struct {
     int32_t batch, in_h, in_w, ch, out_h, out_w;
