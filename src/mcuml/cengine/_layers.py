@@ -224,6 +224,7 @@ def softmax(g, bn) -> Layer:
     return Layer(node.name, bn.index, f"mcuml_softmax_s8({ref}, (const int8_t *){{i0}}, (void *){{o0}});", ins, outs)
 
 
+_QTYPE = {DType.int8: 0, DType.uint8: 1, DType.int16: 2, DType.int32: 3}
 _LUT_KERNEL = {1: ("mcuml_lut_u8", "uint8_t"), 2: ("mcuml_lut_16", "int16_t"), 4: ("mcuml_lut_f32", "float")}
 
 
@@ -246,6 +247,16 @@ def unary(g, bn) -> Layer:
         sym = g.pool.array(table, ct, "lut")
         return Layer(node.name, bn.index, f"{fn}({sym}, (const uint8_t *){{i0}}, ({ct} *){{o0}}, {n});", ins, outs,
                      inplace=(0,) if esize == 1 else ())
+    if node.name == "QUANTIZE" and x.dtype in _QTYPE and y.dtype in _QTYPE:
+        from mcuml.kernels.quant import quantize_multiplier, type_range
+
+        m, sh = quantize_multiplier(float(x.scale) / float(y.scale))
+        qmin, qmax = type_range(y.dtype.numpy)
+        ref = g.pool.struct("mcuml_requant_t", {"in_type": _QTYPE[x.dtype], "out_type": _QTYPE[y.dtype],
+                                                "in_zp": x.zero_point, "out_zp": y.zero_point, "mult": m, "shift": sh,
+                                                "qmin": qmin, "qmax": qmax})
+        return Layer(node.name, bn.index, f"mcuml_requantize({ref}, {{i0}}, {{o0}}, {n});", ins, outs,
+                     inplace=(0,) if x.dtype.itemsize == y.dtype.itemsize else ())
     if x.dtype == DType.float32 and node.name == "QUANTIZE" and y.dtype in (DType.int8, DType.uint8):
         fn = p.fn.args[0]  # AffineQuantizeParams
         ref = g.pool.struct("mcuml_quantize_t", {"scale": float(fn.scale), "zero_point": fn.zero_point,
@@ -305,7 +316,7 @@ def binary(g, bn) -> Layer:
         meta = {"kind": "add_f32", "ref": ref} if name == "add" and f["flat"] and len(ins) == 2 else {}
         return Layer(node.name, bn.index, f"mcuml_{name}_f32({ref}, (const float *){srcs[0]}, (const float *){srcs[1]}, "
                      "(float *){o0});", ins, outs, inplace=ip, meta=meta)
-    _need(y.dtype == DType.int8, f"{y.dtype.name} {node.name}")
+    _need(y.dtype == DType.int8 or (y.dtype == DType.int16 and node.name != "MUL"), f"{y.dtype.name} {node.name}")
     q = p.fn.args[0]
     if node.name == "MUL":
         f.update(in1_offset=q.input1_offset, in2_offset=q.input2_offset, out_offset=q.output_offset,
@@ -318,8 +329,12 @@ def binary(g, bn) -> Layer:
                  in2_shift=q.input2_shift, out_offset=q.output_offset, out_mult=q.output_multiplier,
                  out_shift=q.output_shift, act_min=q.output_activation_min, act_max=q.output_activation_max,
                  sign=q.sign)
-        kern = "mcuml_add_s8"
+        kern = "mcuml_add_s8" if y.dtype == DType.int8 else "mcuml_add_s16"
     ref = g.pool.struct("mcuml_binary_t", f)
+    if kern == "mcuml_add_s16":
+        return Layer(node.name, bn.index, f"{kern}({ref}, (const int16_t *){srcs[0]}, (const int16_t *){srcs[1]}, "
+                     "(int16_t *){o0});", ins, outs, inplace=tuple(j for j, i in enumerate(ins)
+                                                                  if tuple(g.tensor(i).shape) == tuple(y.shape)))
     ip = tuple(j for j, i in enumerate(ins) if tuple(g.tensor(i).shape) == tuple(y.shape))
     meta = {"kind": "add_s8", "ref": ref} if kern == "mcuml_add_s8" and f["flat"] and len(ins) == 2 else {}
     return Layer(node.name, bn.index, f"{kern}({ref}, (const int8_t *){srcs[0]}, (const int8_t *){srcs[1]}, "

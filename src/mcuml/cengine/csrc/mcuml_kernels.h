@@ -173,6 +173,13 @@ typedef struct {
     int32_t zero_point, qmin, qmax;
 } mcuml_quantize_t;
 
+/* Integer -> integer QUANTIZE (Requantize): types 0 int8, 1 uint8, 2 int16, 3 int32. */
+typedef struct {
+    int32_t in_type, out_type, in_zp, out_zp, mult, shift, qmin, qmax;
+} mcuml_requant_t;
+
+void mcuml_requantize(const mcuml_requant_t *p, const void *in, void *out, int32_t n);
+void mcuml_add_s16(const mcuml_binary_t *p, const int16_t *a, const int16_t *b, int16_t *out);
 void mcuml_quantize_f32_s8(const mcuml_quantize_t *p, const float *in, int8_t *out, int32_t n);
 void mcuml_relu_f32(const float *in, float *out, int32_t n, float lo, float hi);
 void mcuml_logistic_f32(const float *in, float *out, int32_t n);
