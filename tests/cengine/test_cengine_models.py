@@ -26,6 +26,7 @@ COVERED = [
     "tflite_micro/micro_speech_quantized.tflite", "tflite_micro/person_detect.tflite",
     "tflite_micro/mobilenet_v2_quantized_1x3x224x224.tflite", "tflite_micro/seanet_pad0.tflite",
     "tflite_micro/seanet_strided_slice0.tflite", "tflite_micro/simple_add_model.tflite",
+    "tflite_micro/seanet_add0.tflite", "tflite_micro/seanet_sub0.tflite", "tflite_micro/seanet_quantize0.tflite",
     "tinyengine/detection.tflite", "tinyengine/mcunetv2_large.tflite", "tinyengine/vww.tflite",
     "tinyengine/ptq_mnist_lenet-300-100.tflite", "tinyengine/ptq_mnist_lenet-300-100_nobias.tflite",
     "wake_vision/wv_quality_anas_benalla.tflite", "wake_vision/wv_quality_apighetti.tflite",

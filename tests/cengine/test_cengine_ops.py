@@ -205,3 +205,61 @@ def test_unsupported_ops_named_at_once():
     assert [u.split()[0] for u in unsupported_ops(model)] == ["RSQRT", "EXP"]
     with pytest.raises(UnsupportedOpError, match="2 node"):
         generate(model)
+
+
+@pytest.mark.parametrize("dsp", [False, True])
+def test_packed_weights_fc_and_pointwise(dsp):
+    """The Cortex-M weight layout (4-row blocks), on the portable and on the DSP path."""
+    rng = np.random.default_rng(9)
+    model, x = _conv(rng, "CONV_2D", "int8", 5, 6, 13, 10, 1, 1, 1, 1, 1, True, -5, 1)
+    check_c(model, [x], pack=True, dsp=dsp)
+    fc = conv_like_model("FULLY_CONNECTED", act_dtype="int8", in_shape=(2, 23), w_shape=(9, 23), out_shape=(2, 9),
+                         options={"fused_activation_function": 0}, options_kind="FullyConnectedOptions", rng=rng,
+                         per_channel=False, qdim=0, n_out_ch=9, in_zp=3, out_zp=-1, depth=23)
+    check_c(fc, [rand_input(rng, (2, 23), "int8")], pack=True, dsp=dsp)
+
+
+TCONV = [  # dtype, N,H,W,IC, OC,KH,KW, stride, padding, out_hw, act, per_channel, in_zp, bias
+    ("int8", 1, 4, 4, 3, 4, 3, 3, (2, 2), 0, (8, 8), 0, True, -3, True),
+    ("int8", 2, 5, 4, 4, 3, 3, 3, (2, 2), 1, (11, 9), 1, False, 10, False),
+    ("int8", 1, 6, 5, 2, 6, 2, 3, (1, 2), 0, (6, 10), 3, True, 127, True),
+    ("float32", 1, 4, 4, 3, 4, 3, 3, (2, 2), 0, (8, 8), 0, False, 0, True),
+    ("float32", 2, 5, 4, 4, 3, 3, 3, (2, 2), 1, (11, 9), 1, False, 0, False),
+]
+
+
+@pytest.mark.parametrize("case", TCONV)
+def test_transpose_conv(case):
+    dt, n, h, w, ic, oc, kh, kw, stride, pad, (oh, ow), act, pc, in_zp, bias = case
+    rng = np.random.default_rng(oh * ow)
+    opts = {"padding": pad, "stride_h": stride[0], "stride_w": stride[1], "fused_activation_function": act}
+    model = conv_like_model("TRANSPOSE_CONV", act_dtype=dt, in_shape=(n, h, w, ic), w_shape=(oc, kh, kw, ic),
+                            out_shape=(n, oh, ow, oc), options=opts, options_kind="TransposeConvOptions", rng=rng,
+                            per_channel=pc, qdim=0, n_out_ch=oc, in_zp=in_zp, out_zp=2, bias=bias,
+                            depth=ic * kh * kw // (stride[0] * stride[1]),
+                            extra_first=[("output_shape", np.array([n, oh, ow, oc], np.int32))])
+    check_c(model, [rand_input(rng, (n, h, w, ic), dt)])
+
+
+@pytest.mark.parametrize("dt", ["int8", "float32"])
+@pytest.mark.parametrize("ls,rs,adj_x,adj_y,const_rhs", [((2, 3, 5), (2, 5, 4), False, False, False),
+                                                        ((3, 1, 4, 6), (2, 4, 5), True, False, True),
+                                                        ((1, 7, 3), (4, 3), False, True, False)])
+def test_batch_matmul(dt, ls, rs, adj_x, adj_y, const_rhs):
+    rng = np.random.default_rng(len(ls) * 10 + len(rs))
+    lq = {"scale": 0.05, "zero_point": 3} if dt == "int8" else {}
+    rq = {"scale": 0.04, "zero_point": -2} if dt == "int8" else {}
+    oq = {"scale": 0.3, "zero_point": 1} if dt == "int8" else {}
+    la, ra = (ls[-1], ls[-2]) if adj_x else (ls[-2], ls[-1]), (rs[-1], rs[-2]) if adj_y else (rs[-2], rs[-1])
+    batch = np.broadcast_shapes(ls[:-2], rs[:-2])
+    out_shape = (*batch, la[0], ra[1])
+
+    def build(b):
+        x = b.input("x", ls, dt, **lq)
+        r = b.const("r", rand_input(rng, rs, dt), **rq) if const_rhs else b.input("r", rs, dt, **rq)
+        y = b.tensor("y", out_shape, dt, **oq)
+        b.op("BATCH_MATMUL", [x, r], [y], "BatchMatMulOptions", adj_x=adj_x, adj_y=adj_y)
+        b.output(y)
+
+    xs = [rand_input(rng, ls, dt)] + ([] if const_rhs else [rand_input(rng, rs, dt)])
+    check_c(_graph(build), xs)

@@ -107,7 +107,7 @@ def conv(g, bn) -> Layer:
     _need(x.dtype == DType.int8 and y.dtype == DType.int8, f"{x.dtype.name} activations")
     _need(w.dtype == DType.int8, f"{w.dtype.name} filter")
     raw = np.zeros(oc, np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
-    packed = not dw and w.shape[1] == w.shape[2] == 1 and p.win.pad_h == 0 and p.win.pad_w == 0
+    packed = g.pack and not dw and w.shape[1] == w.shape[2] == 1 and p.win.pad_h == 0 and p.win.pad_w == 0
     if packed:
         wdata = pack4(w.data.reshape(oc, -1))
     fields.update(in_offset=-x.zero_point, weights=g.pool.array(wdata, "int8_t", "w"),
@@ -174,8 +174,8 @@ def fully_connected(g, bn) -> Layer:
     per_channel = np.size(rq.output_multiplier) > 1
     n = p.out_channels if per_channel else 1
     fields = {"rows": rows, "in_depth": p.depth, "out_depth": p.out_channels, "per_channel": int(per_channel),
-                  "weights": g.pool.array(pack4(w.data), "int8_t", "w"), "fbias": g.pool.array(wrap32(p.bias), "int32_t", "fb"),
-              "packed": 1}
+                  "weights": g.pool.array(pack4(w.data) if g.pack else w.data, "int8_t", "w"),
+              "fbias": g.pool.array(wrap32(p.bias), "int32_t", "fb"), "packed": int(g.pack)}
     fields.update(_requant_fields(g.pool, rq, n))
     ref = g.pool.struct("mcuml_fc_s8_t", fields)
     return Layer(node.name, bn.index, f"mcuml_fc_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}});", ins, outs)
@@ -224,6 +224,7 @@ def softmax(g, bn) -> Layer:
     return Layer(node.name, bn.index, f"mcuml_softmax_s8({ref}, (const int8_t *){{i0}}, (void *){{o0}});", ins, outs)
 
 
+_QTYPE = {DType.int8: 0, DType.uint8: 1, DType.int16: 2, DType.int32: 3}
 _LUT_KERNEL = {1: ("mcuml_lut_u8", "uint8_t"), 2: ("mcuml_lut_16", "int16_t"), 4: ("mcuml_lut_f32", "float")}
 
 
@@ -246,6 +247,16 @@ def unary(g, bn) -> Layer:
         sym = g.pool.array(table, ct, "lut")
         return Layer(node.name, bn.index, f"{fn}({sym}, (const uint8_t *){{i0}}, ({ct} *){{o0}}, {n});", ins, outs,
                      inplace=(0,) if esize == 1 else ())
+    if node.name == "QUANTIZE" and x.dtype in _QTYPE and y.dtype in _QTYPE:
+        from mcuml.kernels.quant import quantize_multiplier, type_range
+
+        m, sh = quantize_multiplier(float(x.scale) / float(y.scale))
+        qmin, qmax = type_range(y.dtype.numpy)
+        ref = g.pool.struct("mcuml_requant_t", {"in_type": _QTYPE[x.dtype], "out_type": _QTYPE[y.dtype],
+                                                "in_zp": x.zero_point, "out_zp": y.zero_point, "mult": m, "shift": sh,
+                                                "qmin": qmin, "qmax": qmax})
+        return Layer(node.name, bn.index, f"mcuml_requantize({ref}, {{i0}}, {{o0}}, {n});", ins, outs,
+                     inplace=(0,) if x.dtype.itemsize == y.dtype.itemsize else ())
     if x.dtype == DType.float32 and node.name == "QUANTIZE" and y.dtype in (DType.int8, DType.uint8):
         fn = p.fn.args[0]  # AffineQuantizeParams
         ref = g.pool.struct("mcuml_quantize_t", {"scale": float(fn.scale), "zero_point": fn.zero_point,
@@ -305,7 +316,7 @@ def binary(g, bn) -> Layer:
         meta = {"kind": "add_f32", "ref": ref} if name == "add" and f["flat"] and len(ins) == 2 else {}
         return Layer(node.name, bn.index, f"mcuml_{name}_f32({ref}, (const float *){srcs[0]}, (const float *){srcs[1]}, "
                      "(float *){o0});", ins, outs, inplace=ip, meta=meta)
-    _need(y.dtype == DType.int8, f"{y.dtype.name} {node.name}")
+    _need(y.dtype == DType.int8 or (y.dtype == DType.int16 and node.name != "MUL"), f"{y.dtype.name} {node.name}")
     q = p.fn.args[0]
     if node.name == "MUL":
         f.update(in1_offset=q.input1_offset, in2_offset=q.input2_offset, out_offset=q.output_offset,
@@ -318,9 +329,78 @@ def binary(g, bn) -> Layer:
                  in2_shift=q.input2_shift, out_offset=q.output_offset, out_mult=q.output_multiplier,
                  out_shift=q.output_shift, act_min=q.output_activation_min, act_max=q.output_activation_max,
                  sign=q.sign)
-        kern = "mcuml_add_s8"
+        kern = "mcuml_add_s8" if y.dtype == DType.int8 else "mcuml_add_s16"
     ref = g.pool.struct("mcuml_binary_t", f)
+    if kern == "mcuml_add_s16":
+        return Layer(node.name, bn.index, f"{kern}({ref}, (const int16_t *){srcs[0]}, (const int16_t *){srcs[1]}, "
+                     "(int16_t *){o0});", ins, outs, inplace=tuple(j for j, i in enumerate(ins)
+                                                                  if tuple(g.tensor(i).shape) == tuple(y.shape)))
     ip = tuple(j for j, i in enumerate(ins) if tuple(g.tensor(i).shape) == tuple(y.shape))
     meta = {"kind": "add_s8", "ref": ref} if kern == "mcuml_add_s8" and f["flat"] and len(ins) == 2 else {}
     return Layer(node.name, bn.index, f"{kern}({ref}, (const int8_t *){srcs[0]}, (const int8_t *){srcs[1]}, "
                  "(int8_t *){o0});", ins, outs, inplace=ip, meta=meta)
+
+
+@emitter("TRANSPOSE_CONV")
+def transpose_conv(g, bn) -> Layer:
+    node, p = bn.node, bn.params
+    w, x, y = node.inputs[1], node.inputs[2], node.outputs[0]
+    b = node.inputs[3] if len(node.inputs) > 3 else None
+    n, in_h, in_w, ic = p.in_shape
+    oc = y.shape[3]
+    f = {"batch": n, "in_h": in_h, "in_w": in_w, "in_c": ic, "out_h": y.shape[1], "out_w": y.shape[2], "out_c": oc,
+         "k_h": p.k_h, "k_w": p.k_w, "stride_h": p.stride_h, "stride_w": p.stride_w, "pad_h": p.pad_h,
+         "pad_w": p.pad_w}
+    ins = [bn.inputs[2]]
+    if x.dtype == DType.float32:
+        f.update(in_offset=0, out_offset=0, act_min=0, act_max=0, f_min=p.float_min, f_max=p.float_max,
+                 weights=g.pool.array(w.data, "float", "w"), bias=g.pool.array(p.bias, "float", "b"),
+                 mult="NULL", shift="NULL")
+        ref = g.pool.struct("mcuml_tconv_t", f)
+        return Layer(node.name, bn.index, f"mcuml_tconv_f32({ref}, (const float *){{i0}}, (float *){{o0}});", ins,
+                     list(bn.outputs))
+    _need(x.dtype == DType.int8 and y.dtype == DType.int8, f"{x.dtype.name} TRANSPOSE_CONV")
+    f.update(in_offset=p.input_offset, f_min=0.0, f_max=0.0, weights=g.pool.array(w.data, "int8_t", "w"),
+             bias=g.pool.array(None if b is None else wrap32(b.data.reshape(-1)), "int32_t", "b"))
+    f.update(_requant_fields(g.pool, p.requant, oc))
+    f["out_offset"] = p.requant.output_offset
+    ref = g.pool.struct("mcuml_tconv_t", f)
+    return Layer(node.name, bn.index, f"mcuml_tconv_s8({ref}, (const int8_t *){{i0}}, (int8_t *){{o0}}, "
+                 "(int32_t *){s0});", ins, list(bn.outputs), scratch=4 * y.size)
+
+
+@emitter("BATCH_MATMUL")
+def batch_matmul(g, bn) -> Layer:
+    node, p = bn.node, bn.params
+    lhs, rhs, y = node.inputs[0], node.inputs[1], node.outputs[0]
+    ls, rs = p.lhs_shape, p.rhs_shape
+    nb = len(ls) - 2
+    _need(nb <= 4, "more than 4 batch dims")
+    lst, rst = row_strides(ls), row_strides(rs)
+    bd = [max(a, b) for a, b in zip(ls[:-2], rs[:-2])]
+    f = {"n_batch": int(np.prod(bd, dtype=np.int64)) if bd else 1, "bdims": [1] * (4 - nb) + bd,
+         "lstr": [0] * (4 - nb) + [s if d != 1 else 0 for d, s in zip(ls[:-2], lst[:-2])],
+         "rstr": [0] * (4 - nb) + [s if d != 1 else 0 for d, s in zip(rs[:-2], rst[:-2])],
+         "rows": y.shape[-2], "cols": y.shape[-1], "depth": ls[-2] if p.adj_x else ls[-1],
+         "l_rs": 1 if p.adj_x else ls[-1], "l_ks": ls[-1] if p.adj_x else 1,
+         "r_ks": 1 if p.adj_y else rs[-1], "r_cs": rs[-1] if p.adj_y else 1}
+    ct = "float" if y.dtype == DType.float32 else "int8_t"
+    if ct == "float":
+        f.update(lhs_offset=0, rhs_offset=0, out_offset=0, mult=0, shift=0, act_min=0, act_max=0)
+    else:
+        _need(y.dtype == DType.int8 and not p.requant.int64_acc, f"{y.dtype.name} BATCH_MATMUL")
+        rq = p.requant
+        f.update(lhs_offset=-p.lhs_zp, rhs_offset=-p.rhs_zp, out_offset=rq.output_offset,
+                 mult=int(np.asarray(rq.output_multiplier).reshape(-1)[0]),
+                 shift=int(np.asarray(rq.output_shift).reshape(-1)[0]), act_min=rq.act_min, act_max=rq.act_max)
+    ref = g.pool.struct("mcuml_bmm_t", f)
+    srcs, ins = [], []
+    for i, t in zip(bn.inputs, (lhs, rhs)):
+        if t.is_constant:
+            srcs.append(g.pool.array(t.data, ct, "k"))
+        else:
+            srcs.append(f"{{i{len(ins)}}}")
+            ins.append(i)
+    kern = "mcuml_bmm_f32" if ct == "float" else "mcuml_bmm_s8"
+    return Layer(node.name, bn.index, f"{kern}({ref}, (const {ct} *){srcs[0]}, (const {ct} *){srcs[1]}, ({ct} *){{o0}});",
+                 ins, list(bn.outputs))

@@ -21,7 +21,7 @@ from mcuml.cengine._memory import Layout, plan_layers
 from mcuml.errors import InputError, McumlError, UnsupportedOpError
 from mcuml.ir.model import Model
 
-KERNEL_FILES = ("mcuml_kernels.h", "mcuml_conv.c", "mcuml_conv_f32.c", "mcuml_ops.c")
+KERNEL_FILES = ("mcuml_kernels.h", "mcuml_conv.c", "mcuml_conv_f32.c", "mcuml_ops.c", "mcuml_tconv.c")
 SHAPE_ONLY_OPS = ("SHAPE", "PACK", "STRIDED_SLICE", "CONCATENATION", "GATHER", "SLICE", "CAST")
 
 
@@ -110,16 +110,19 @@ class _Gen:
         self.model = m
         self.sg = m.main
         self.pool = ConstPool(name)
+        self.pack = True
 
     def tensor(self, i: int):
         return self.sg.tensors[i]
 
 
 def generate(model, name: str = "model", *, reorder: bool = True, inplace: bool = True, fuse: bool = True,
-             strict: bool = True) -> GeneratedEngine:
+             pack: bool = True, strict: bool = True) -> GeneratedEngine:
     """Generate the C engine for ``model`` (path, bytes or :class:`Model`).
 
-    ``strict``: raise :class:`UnsupportedOpError` naming every node the C engine cannot run;
+    ``pack``: FULLY_CONNECTED / 1x1 CONV_2D weights in 4-row blocks (the Cortex-M layout; hosts without the DSP
+    path run the plain layout faster). ``strict``: raise :class:`UnsupportedOpError` naming every node the C
+    engine cannot run;
     otherwise return a result with ``unsupported`` filled and no sources.
     """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
@@ -137,6 +140,7 @@ def generate(model, name: str = "model", *, reorder: bool = True, inplace: bool 
     if len(m.subgraphs) > 1 or any(bn.op.needs_graph for bn in cm.nodes):
         return _fail(name, ["control flow / resource variables (more than one subgraph)"], strict)
     g = _Gen(m, name)
+    g.pack = pack
     dead = _dead_nodes(m)
     layers: dict[int, Layer] = {}
     for bn in cm.nodes:

@@ -124,6 +124,7 @@ class CEngine:
                 raise McumlError("give exactly one of model_path or model_content")
             model = load_model(model_path if model_path is not None else model_content)
         self.model = model
+        generate_options.setdefault("pack", dsp)  # the packed layout is the Cortex-M (DSP) one
         self.generated = g = generate(model, name=name, **generate_options)
         glue = host_glue(name, len(g.inputs), len(g.outputs), [t.nbytes for t in g.inputs],
                          [t.nbytes for t in g.outputs])

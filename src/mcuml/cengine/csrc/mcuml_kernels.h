@@ -100,6 +100,30 @@ typedef struct {
 
 void mcuml_fc_f32(const mcuml_fc_f32_t *p, const float *in, float *out);
 
+/* ---- TRANSPOSE_CONV ---------------------------------------------------------------------------- */
+typedef struct {
+    int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+    int32_t in_offset, out_offset, act_min, act_max;
+    float f_min, f_max;
+    const void *weights;         /* [oc][kh][kw][ic], int8 or float */
+    const void *bias;            /* int32 or float, NULL = none */
+    const int32_t *mult, *shift;
+} mcuml_tconv_t;
+
+/* scratch: batch * out_h * out_w * out_c int32 */
+void mcuml_tconv_s8(const mcuml_tconv_t *p, const int8_t *in, int8_t *out, int32_t *scratch);
+void mcuml_tconv_f32(const mcuml_tconv_t *p, const float *in, float *out);
+
+/* ---- BATCH_MATMUL ------------------------------------------------------------------------------ */
+typedef struct {
+    int32_t n_batch, bdims[4], lstr[4], rstr[4];  /* batch odometer (outer first), operand strides (0: broadcast) */
+    int32_t rows, cols, depth, l_rs, l_ks, r_ks, r_cs;  /* element strides of row / depth / column */
+    int32_t lhs_offset, rhs_offset, out_offset, mult, shift, act_min, act_max;
+} mcuml_bmm_t;
+
+void mcuml_bmm_s8(const mcuml_bmm_t *p, const int8_t *lhs, const int8_t *rhs, int8_t *out);
+void mcuml_bmm_f32(const mcuml_bmm_t *p, const float *lhs, const float *rhs, float *out);
+
 /* ---- pooling ---------------------------------------------------------------------------------- */
 typedef struct {
     int32_t batch, in_h, in_w, ch, out_h, out_w;
@@ -149,6 +173,13 @@ typedef struct {
     int32_t zero_point, qmin, qmax;
 } mcuml_quantize_t;
 
+/* Integer -> integer QUANTIZE (Requantize): types 0 int8, 1 uint8, 2 int16, 3 int32. */
+typedef struct {
+    int32_t in_type, out_type, in_zp, out_zp, mult, shift, qmin, qmax;
+} mcuml_requant_t;
+
+void mcuml_requantize(const mcuml_requant_t *p, const void *in, void *out, int32_t n);
+void mcuml_add_s16(const mcuml_binary_t *p, const int16_t *a, const int16_t *b, int16_t *out);
 void mcuml_quantize_f32_s8(const mcuml_quantize_t *p, const float *in, int8_t *out, int32_t n);
 void mcuml_relu_f32(const float *in, float *out, int32_t n, float lo, float hi);
 void mcuml_logistic_f32(const float *in, float *out, int32_t n);

@@ -113,6 +113,42 @@ void mcuml_maxpool_f32(const mcuml_pool_t *p, const float *in, float *out) {
         }                                                                                            \
     }
 
+static inline int32_t add1_i(const mcuml_binary_t *p, int32_t a, int32_t b) {
+    int32_t x1 = (int32_t)((uint32_t)(a + p->in1_offset) << p->left_shift);
+    int32_t x2 = (int32_t)((uint32_t)(b + p->in2_offset) << p->left_shift);
+    int32_t s1 = mcuml_mbqm(x1, p->in1_mult, p->in1_shift);
+    int32_t s2 = mcuml_mbqm(x2, p->in2_mult, p->in2_shift);
+    int32_t raw = (int32_t)((uint32_t)s1 + (uint32_t)(p->sign * s2));
+    return clamp_i(mcuml_mbqm(raw, p->out_mult, p->out_shift) + p->out_offset, p->act_min, p->act_max);
+}
+
+void mcuml_add_s16(const mcuml_binary_t *p, const int16_t *a, const int16_t *b, int16_t *out) {
+    BINARY_LOOP(out[i] = (int16_t)add1_i(p, a[i1], b[i2]))
+}
+
+static int32_t load_any(const void *in, int32_t type, int32_t i) {
+    switch (type) {
+        case 0: return ((const int8_t *)in)[i];
+        case 1: return ((const uint8_t *)in)[i];
+        case 2: return ((const int16_t *)in)[i];
+        default: return ((const int32_t *)in)[i];
+    }
+}
+
+void mcuml_requantize(const mcuml_requant_t *p, const void *in, void *out, int32_t n) {
+    for (int32_t i = 0; i < n; ++i) {
+        int32_t c = (int32_t)((uint32_t)load_any(in, p->in_type, i) - (uint32_t)p->in_zp);
+        int32_t v = (int32_t)((uint32_t)mcuml_mbqm(c, p->mult, p->shift) + (uint32_t)p->out_zp);
+        v = clamp_i(v, p->qmin, p->qmax);
+        switch (p->out_type) {
+            case 0: ((int8_t *)out)[i] = (int8_t)v; break;
+            case 1: ((uint8_t *)out)[i] = (uint8_t)v; break;
+            case 2: ((int16_t *)out)[i] = (int16_t)v; break;
+            default: ((int32_t *)out)[i] = v; break;
+        }
+    }
+}
+
 static inline int8_t add1(const mcuml_binary_t *p, int32_t a, int32_t b) {
     int32_t x1 = (int32_t)((uint32_t)(a + p->in1_offset) << p->left_shift);
     int32_t x2 = (int32_t)((uint32_t)(b + p->in2_offset) << p->left_shift);
