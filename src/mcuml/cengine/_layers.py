@@ -52,8 +52,8 @@ def _io(g, bn) -> tuple[list[int], list[int]]:
 
 
 def _window_fields(win, batch: int, in_c: int, out_c: int) -> dict:
-    return {"batch": batch, "in_h": win.in_h, "in_w": win.in_w, "in_c": in_c, "out_h": win.out_h, "out_w": win.out_w, "out_c": out_c,
-                "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w, "dil_h": win.dil_h,
+    return {"batch": batch, "in_h": win.in_h, "in_w": win.in_w, "in_c": in_c, "out_h": win.out_h, "out_w": win.out_w,
+            "out_c": out_c, "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w, "dil_h": win.dil_h,
                 "dil_w": win.dil_w, "pad_h": win.pad_h, "pad_w": win.pad_w}
 
 
@@ -187,7 +187,8 @@ def pool2d(g, bn) -> Layer:
     x = node.inputs[0]
     win = p.win
     f = {"batch": x.shape[0], "in_h": win.in_h, "in_w": win.in_w, "ch": x.shape[3], "out_h": win.out_h, "out_w": win.out_w,
-             "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w, "pad_h": win.pad_h, "pad_w": win.pad_w}
+         "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w, "pad_h": win.pad_h,
+         "pad_w": win.pad_w}
     kind = "avgpool" if node.name == "AVERAGE_POOL_2D" else "maxpool"
     ins, outs = _io(g, bn)
     if x.dtype == DType.float32:
@@ -299,7 +300,7 @@ def binary(g, bn) -> Layer:
     x1, x2, y = node.inputs[0], node.inputs[1], node.outputs[0]
     f = _binary_fields(g, bn, x1, x2, y)
     srcs, ins = [], []
-    for k, (i, t) in enumerate(zip(bn.inputs, (x1, x2))):
+    for i, t in zip(bn.inputs, (x1, x2)):
         if t.is_constant:
             srcs.append(g.pool.array(t.data, CTYPE[t.dtype], "k"))
         else:
