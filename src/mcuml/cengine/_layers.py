@@ -53,8 +53,8 @@ def _io(g, bn) -> tuple[list[int], list[int]]:
 
 def _window_fields(win, batch: int, in_c: int, out_c: int) -> dict:
     return {"batch": batch, "in_h": win.in_h, "in_w": win.in_w, "in_c": in_c, "out_h": win.out_h, "out_w": win.out_w,
-            "out_c": out_c, "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w, "dil_h": win.dil_h,
-                "dil_w": win.dil_w, "pad_h": win.pad_h, "pad_w": win.pad_w}
+            "out_c": out_c, "k_h": win.k_h, "k_w": win.k_w, "stride_h": win.stride_h, "stride_w": win.stride_w,
+            "dil_h": win.dil_h, "dil_w": win.dil_w, "pad_h": win.pad_h, "pad_w": win.pad_w}
 
 
 def pack4(w: np.ndarray) -> np.ndarray:
