@@ -64,8 +64,12 @@ def console():
 
 
 def _term_width() -> int:
+    """The terminal's width; piped or captured output gets a fixed 160 columns, so that what a script or
+    test reads does not depend on the COLUMNS of whoever started it."""
     import shutil
 
+    if not sys.stdout.isatty():
+        return 160
     return shutil.get_terminal_size((120, 40)).columns
 
 
