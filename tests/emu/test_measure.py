@@ -106,3 +106,14 @@ def test_non_cortex_m4_board_is_bad_input():
 
     with pytest.raises(InputError, match="Cortex-M4"):
         measure(model_path(HELLO), "portenta_h7")
+
+
+def test_cli_html_page(tmp_path, capsys):
+    """`measure --html` writes one self-contained page: the report's measure section with its ratio card."""
+    from mcuml.cli import main
+
+    page = tmp_path / "m.html"
+    assert main(["measure", str(model_path(HELLO)), "--html", str(page), "--tflm-instructions", "1000000"]) == 0
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and '<section id="measure">' in html and "<script" not in html
+    assert "vs TFLM + CMSIS-NN" in html and "x instructions" in html

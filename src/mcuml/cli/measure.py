@@ -44,15 +44,26 @@ def render(r) -> None:
               help="Keep the ELF, map file, sources and a README (QEMU cross-check) in this directory.")
 @click.option("--qemu", is_flag=True,
               help="Also run the ELF under qemu-system-arm -M mps2-an386: outputs and its -icount instruction count.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the result as a self-contained HTML page (the report's measure section).")
+@click.option("--tflm-instructions", type=int, default=None,
+              help="TFLM's instruction count for the same model (e.g. TFLM + CMSIS-NN measured): adds the ratio.")
 @json_option
 def command(model: str, board: str, engine: str, input_path: str | None, seed: int, opt: str, out_dir: str | None,
-            qemu: bool, as_json: bool) -> None:
+            qemu: bool, html_path: str | None, tflm_instructions: int | None, as_json: bool) -> None:
     """Measure MODEL's instructions per layer on BOARD's emulated Cortex-M4 (exit 1 if outputs differ)."""
     from mcuml.emu.measure import measure
 
     log(f"measuring {model} on {board} (cross-compile, emulate)...")
     r = measure(model, board, engine=engine, out_dir=out_dir, input_path=input_path, seed=seed, opt=opt, qemu=qemu)
     emit(r, as_json, render)
+    if html_path:
+        from pathlib import Path
+
+        from mcuml.report.measure_section import measure_page
+
+        Path(html_path).write_text(measure_page(r, tflm_instructions), encoding="utf-8")
+        log(f"wrote {html_path}")
     if out_dir:
         log(f"kept the ELF, map and README in {out_dir}")
     if not r.outputs_match or r.qemu_outputs_match is False:

@@ -50,3 +50,11 @@ def measure_section(r, tflm_instructions: int | None = None, hot_spots: int = 3)
             f'{escape(r.board_name)}</h2><p class="sub {cls}">C engine, {r.total_instructions:,} instructions per '
             f'inference; highlighted rows are the {hot_spots} hot spots</p><div class="cards">{"".join(cards)}</div>'
             f"{table}<p class=\"sub\">{method}</p>{notes}</section>")
+
+
+def measure_page(r, tflm_instructions: int | None = None) -> str:
+    """A self-contained HTML page around :func:`measure_section` (``mcuml measure --html``)."""
+    from mcuml.report.html import css
+
+    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>mcuml measure: {escape(r.model)}</title>"
+            f"<style>{css()}</style></head><body>{measure_section(r, tflm_instructions)}</body></html>")
