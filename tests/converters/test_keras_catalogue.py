@@ -27,105 +27,15 @@ from keras_catalogue import CATALOGUE, entries, evaluate
 FULL = os.environ.get("MCUML_KERAS_CATALOGUE") == "full"
 MODES = ("float32", "int8", "int16x8")
 
-# Failures owned by per-op facts (the opfacts work); strict, so a fix turns them into XPASS failures to flip.
-# Arena: measured 10:15 UTC on this branch; see /work/briefs/keras_findings.md for the per-op analysis.
-ARENA_XFAIL: dict[tuple[str, str], str] = {
-    ("attention", "float32"): "BATCH_MATMUL/SOFTMAX: 272 B under (limited by final)",
-    ("attention", "int8"): "BATCH_MATMUL/SOFTMAX: 240 B under (limited by planner scratch)",
-    ("attention", "int16x8"): "BATCH_MATMUL/SOFTMAX: 272 B under (limited by final)",
-    ("batch_norm", "int8"): "CONV_2D: 176 B under (limited by final)",
-    ("conv1d_dilated", "float32"): "CONV_2D: 16 B under (limited by planner scratch)",
-    ("conv1d_dilated", "int8"): "CONV_2D: 288 B under (limited by planner scratch)",
-    ("conv1d_dilated", "int16x8"): "CONV_2D: 288 B under (limited by planner scratch)",
-    ("conv1d_s2", "float32"): "CONV_2D: 16 B under (limited by planner scratch)",
-    ("conv1d_s2", "int8"): "CONV_2D: 320 B under (limited by CONV_2D prepare)",
-    ("conv1d_s2", "int16x8"): "CONV_2D: 320 B under (limited by CONV_2D prepare)",
-    ("conv1d_transpose", "float32"): "TRANSPOSE_CONV: 8 B under (limited by final)",
-    ("conv1d_transpose", "int8"): "TRANSPOSE_CONV: 72 B under (limited by planner scratch)",
-    ("conv1d_transpose", "int16x8"): "TRANSPOSE_CONV: 8 B under (limited by final)",
-    ("conv2d_dilated", "int8"): "CONV_2D: 112 B under (limited by final)",
-    ("conv2d_s2_relu", "int8"): "CONV_2D: 320 B under (limited by CONV_2D prepare)",
-    ("conv2d_s2_relu", "int16x8"): "CONV_2D: 16 B under (limited by final)",
-    ("conv2d_transpose_s2", "float32"): "TRANSPOSE_CONV: 8 B under (limited by final)",
-    ("conv2d_transpose_s2", "int8"): "TRANSPOSE_CONV: 8 B under (limited by final)",
-    ("conv2d_transpose_s2", "int16x8"): "TRANSPOSE_CONV: 8 B under (limited by final)",
-    ("conv2d_valid_5x5", "int8"): "CONV_2D: 304 B under (limited by CONV_2D prepare)",
-    ("conv2d_valid_5x5", "int16x8"): "CONV_2D: 48 B under (limited by final)",
-    ("depthwise_conv2d_dilated", "int8"): "DEPTHWISE_CONV_2D: 176 B under (limited by final)",
-    ("depthwise_conv2d_m2_s2", "int8"): "DEPTHWISE_CONV_2D: 320 B under (limited by DEPTHWISE_CONV_2D prepare)",
-    ("elu", "float32"): "FULLY_CONNECTED/ELU: 256 B under (limited by planner scratch)",
-    ("elu", "int8"): "FULLY_CONNECTED/ELU: 256 B under (limited by planner scratch)",
-    ("elu", "int16x8"): "FULLY_CONNECTED/ELU: 256 B under (limited by planner scratch)",
-    ("global_avg_pool1d", "int8"): "MEAN: 16 B under (limited by planner scratch)",
-    ("global_avg_pool2d", "int8"): "MEAN: 16 B under (limited by planner scratch)",
-    ("global_max_pool2d", "int8"): "REDUCE_MAX: 128 B under (limited by planner scratch)",
-    ("gru_unrolled", "float32"):
-        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
-    ("gru_unrolled", "int8"):
-        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
-    ("gru_unrolled", "int16x8"):
-        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/SUB/TANH/MUL/STRIDED_SLICE/ADD: 128 B under (limited by planner scratch)",
-    ("hard_swish", "float32"): "FULLY_CONNECTED/HARD_SWISH: 32 B under (limited by planner scratch)",
-    ("hard_swish", "int8"): "FULLY_CONNECTED/HARD_SWISH: 16 B under (limited by FULLY_CONNECTED prepare)",
-    ("hard_swish", "int16x8"): "FULLY_CONNECTED/HARD_SWISH: 32 B under (limited by planner scratch)",
-    ("lambda_abs", "float32"): "ABS: 40 B under (limited by final)",
-    ("lambda_abs", "int8"): "ABS: 40 B under (limited by final)",
-    ("lambda_abs", "int16x8"): "ABS: 40 B under (limited by final)",
-    ("lambda_reduce_max", "int8"): "REDUCE_MAX: 112 B under (limited by final)",
-    ("lambda_reduce_sum", "int8"): "SUM: 16 B under (limited by planner scratch)",
-    ("lambda_rsqrt", "float32"): "ABS/ADD/RSQRT: 64 B under (limited by final)",
-    ("lambda_rsqrt", "int8"): "ABS/ADD/RSQRT: 64 B under (limited by final)",
-    ("lambda_rsqrt", "int16x8"): "ABS/ADD/RSQRT: 64 B under (limited by final)",
-    ("layer_norm", "float32"): "MEAN/NEG/SQUARED_DIFFERENCE/ADD/RSQRT/MUL: 144 B under (limited by planner scratch)",
-    ("layer_norm", "int8"): "MEAN/NEG/SQUARED_DIFFERENCE/ADD/RSQRT/MUL: 144 B under (limited by planner scratch)",
-    ("layer_norm", "int16x8"): "MEAN/NEG/SQUARED_DIFFERENCE/ADD/RSQRT/MUL: 144 B under (limited by planner scratch)",
-    ("lstm_unrolled", "float32"):
-        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
-    ("lstm_unrolled", "int8"):
-        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
-    ("lstm_unrolled", "int16x8"):
-        "UNPACK/FULLY_CONNECTED/SPLIT/LOGISTIC/TANH/MUL/ADD: 128 B under (limited by planner scratch)",
-    ("multi_head_attention", "float32"):
-        "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 768 B under (limited by planner scratch)",
-    ("multi_head_attention", "int8"):
-        "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 448 B under (limited by planner scratch)",
-    ("multi_head_attention", "int16x8"):
-        "FULLY_CONNECTED/TRANSPOSE/BATCH_MATMUL/MUL/SOFTMAX: 576 B under (limited by planner scratch)",
-    ("prelu", "float32"): "PRELU: 40 B under (limited by final)",
-    ("prelu", "int8"): "PRELU: 40 B under (limited by final)",
-    ("prelu", "int16x8"): "PRELU: 40 B under (limited by final)",
-    ("separable_conv1d", "int8"): "DEPTHWISE_CONV_2D/CONV_2D: 144 B under (limited by planner scratch)",
-    ("separable_conv1d", "int16x8"): "DEPTHWISE_CONV_2D/CONV_2D: 144 B under (limited by planner scratch)",
-    ("simple_rnn_unrolled", "float32"): "UNPACK/FULLY_CONNECTED/TANH/ADD: 64 B under (limited by planner scratch)",
-    ("simple_rnn_unrolled", "int8"): "UNPACK/FULLY_CONNECTED/TANH/ADD: 64 B under (limited by planner scratch)",
-    ("simple_rnn_unrolled", "int16x8"): "UNPACK/FULLY_CONNECTED/TANH/ADD: 64 B under (limited by planner scratch)",
-    ("softsign", "float32"): "FULLY_CONNECTED/ABS/ADD/DIV: 32 B under (limited by planner scratch)",
-    ("softsign", "int8"): "FULLY_CONNECTED/ABS/ADD/DIV: 32 B under (limited by planner scratch)",
-    ("softsign", "int16x8"): "FULLY_CONNECTED/ABS/ADD/DIV: 32 B under (limited by planner scratch)",
-    ("subtract", "float32"): "SUB: 8 B under (limited by final)",
-    ("subtract", "int8"): "SUB: 8 B under (limited by final)",
-    ("subtract", "int16x8"): "SUB: 8 B under (limited by final)",
-    ("tanh", "float32"): "FULLY_CONNECTED/TANH: 16 B under (limited by planner scratch)",
-    ("space_to_batch_conv", "float32"): "CONV_2D: 8 B under (limited by CONV_2D prepare)",
-    ("space_to_batch_conv", "int8"): "CONV_2D: 184 B under (limited by CONV_2D prepare)",
-}
+# Arena and verdict: no known failures (the op facts own what used to fail here; a strict xfail would name
+# the op). Outputs: see OUTPUT_XFAIL.
+ARENA_XFAIL: dict[tuple[str, str], str] = {}
 # mcuml's interpreter has no int16 RSQRT; the wheel runs one (its source snapshot 90b983c2 lists float32/int8 only)
 OUTPUT_XFAIL: dict[tuple[str, str], str] = {
     ("lambda_rsqrt", "int16x8"): "RSQRT int16: no mcuml kernel (the wheel runs it)",
     ("layer_norm", "int16x8"): "RSQRT int16: no mcuml kernel (the wheel runs it)",
 }
-# check says "runs" where the wheel's kernel refuses the type (in Prepare for EXP, in Eval for the others)
-VERDICT_XFAIL: dict[tuple[str, str], str] = {
-    ("lambda_exp", "int8"): "EXP is float32-only in TFLM (exp.cc:41, Prepare)",
-    ("lambda_exp", "int16x8"): "EXP is float32-only in TFLM (exp.cc:41, Prepare)",
-    ("softplus", "int8"): "EXP is float32-only in TFLM (exp.cc:41, Prepare)",
-    ("softplus", "int16x8"): "EXP is float32-only in TFLM (exp.cc:41, Prepare)",
-    ("global_max_pool2d", "int16x8"): "REDUCE_MAX: float32/int8 only (fails in Eval)",
-    ("lambda_reduce_max", "int16x8"): "REDUCE_MAX: float32/int8 only (fails in Eval)",
-    ("resizing_bilinear", "int16x8"): "RESIZE_BILINEAR: float32/int8 only (fails in Eval)",
-    ("upsampling2d_bilinear", "int16x8"): "RESIZE_BILINEAR: float32/int8 only (fails in Eval)",
-    ("space_to_batch_conv", "int16x8"): "SPACE_TO_BATCH_ND: float32/int8 only (fails in Eval)",
-}
+VERDICT_XFAIL: dict[tuple[str, str], str] = {}
 
 ENTRIES = entries()
 LAYERS = sorted({e["layer"] for e in ENTRIES})
