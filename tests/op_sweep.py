@@ -104,7 +104,6 @@ UNDEFINED_RUN = {"WHILE": "the coverage sample's cond subgraph returns a tensor 
 # not failures of the memory/support facts this sweep checks. (op, dtype or "" , variant substring or "").
 KNOWN_MCUML_GAPS = {
     ("GREATER", "int16", ""): "mcuml's comparisons have no int16 kernel (TFLM's GREATER has one)",
-    ("RSQRT", "int16", ""): "mcuml has no int16 RSQRT (the wheel, newer than TFLM 90b983c, runs it)",
     ("SQUARED_DIFFERENCE", "", "5d"): "mcuml limits SQUARED_DIFFERENCE broadcasting to 4-D; TFLM runs 5-D",
     ("FLOOR_DIV", "", "5d"): "mcuml limits FLOOR_DIV broadcasting to 4-D; TFLM runs 5-D",
     ("CONV_2D+TANH+RESIZE_BILINEAR", "float32", ""): "float32 CONV_2D->TANH->RESIZE_BILINEAR differs from the wheel by "

@@ -27,14 +27,9 @@ from keras_catalogue import CATALOGUE, entries, evaluate
 FULL = os.environ.get("MCUML_KERAS_CATALOGUE") == "full"
 MODES = ("float32", "int8", "int16x8")
 
-# Arena and verdict: no known failures (the op facts own what used to fail here; a strict xfail would name
-# the op). Outputs: see OUTPUT_XFAIL.
+# No known failures: the op facts own what used to fail here (a strict xfail would name the op).
 ARENA_XFAIL: dict[tuple[str, str], str] = {}
-# mcuml's interpreter has no int16 RSQRT; the wheel runs one (its source snapshot 90b983c2 lists float32/int8 only)
-OUTPUT_XFAIL: dict[tuple[str, str], str] = {
-    ("lambda_rsqrt", "int16x8"): "RSQRT int16: no mcuml kernel (the wheel runs it)",
-    ("layer_norm", "int16x8"): "RSQRT int16: no mcuml kernel (the wheel runs it)",
-}
+OUTPUT_XFAIL: dict[tuple[str, str], str] = {}
 VERDICT_XFAIL: dict[tuple[str, str], str] = {}
 
 ENTRIES = entries()

@@ -6,7 +6,7 @@ Ports ``tensorflow/lite/micro/kernels/elementwise.cc`` (ABS/SIN/COS/LOG/SQRT/RSQ
 ``neg.cc``. Float results are float32 libm values (NumPy's float32 functions agree with them to
 within the float tolerance of the tests). Quantized ABS: ``|x - zp_in|``, rescaled by
 ``QuantizeMultiplier(in_scale / out_scale)`` only when the scales differ, ``+ zp_out``, clamped;
-an int16 tensor without quantization takes the plain ``std::abs``. RSQRT (float32 and int8)
+an int16 tensor without quantization takes the plain ``std::abs``. RSQRT (float32, int8, int16)
 lives in ``rsqrt.py``.
 """
 
