@@ -1,0 +1,110 @@
+/* SVDF (singular-value-decomposition filter) with its activation state, int8 and float32.
+ *
+ * Ports mcuml's src/mcuml/ops/svdf.py, i.e. TFLM's tensorflow/lite/micro/kernels/svdf_common.cc
+ * (EvalIntegerSvdfReference<T> for int16 / int8 state, EvalFloatSvdfReference and
+ * ApplyTimeWeightsBiasAndActivation). The state (batch x filters x memory) lives in a static buffer of
+ * the generated model (NAME_reset() restores it); each invoke shifts it left by one element, writes the
+ * newest column from the feature matmul, then weighs the memory in time and reduces rank filters per
+ * unit. No scratch: each filter's time sum is added to its unit right away, in TFLM's order
+ * (bias, then filter 0 .. rank-1), so float results round identically. Integer sums wrap like TFLM's
+ * int32 (computed in uint32); the integer path ignores the fused activation, as TFLM does.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "mcuml_kernels.h"
+
+#define SVDF_SHIFT(state, total)                                                                 \
+    do {                                                                                          \
+        if ((total) > 1) memmove((state), (state) + 1, (size_t)((total) - 1) * sizeof(*(state))); \
+    } while (0)
+
+static inline int32_t svdf_clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/* New state column of batch b: requantized feature dot products, clamped to T, plus the zero point. */
+#define SVDF_FEATURE_S8(T, TMIN, TMAX, UT)                                                          \
+    for (int32_t b = 0; b < p->batch; ++b) {                                                        \
+        const int8_t *x = in + b * p->input_size;                                                   \
+        T *col = state + b * p->num_filters * p->memory_size + (p->memory_size - 1);                \
+        const int8_t *w = p->weights_feature;                                                       \
+        for (int32_t f = 0; f < p->num_filters; ++f) {                                              \
+            uint32_t dot = 0;                                                                       \
+            for (int32_t c = 0; c < p->input_size; ++c)                                             \
+                dot += (uint32_t)((int32_t)*w++ * ((int32_t)x[c] - p->input_zp));                   \
+            int32_t v = svdf_clamp(mcuml_mbqm((int32_t)dot, p->mult1, p->shift1), TMIN, TMAX);      \
+            col[f * p->memory_size] = (T)(UT)(uint32_t)(p->state_zp + v); /* wraps like the C cast */ \
+        }                                                                                           \
+    }
+
+#define SVDF_TIME_S8(T)                                                                             \
+    for (int32_t b = 0; b < p->batch; ++b) {                                                        \
+        const T *mem = state + b * p->num_filters * p->memory_size;                                 \
+        const T *wt = (const T *)p->weights_time;                                                   \
+        for (int32_t u = 0; u < p->num_units; ++u) {                                                \
+            uint32_t acc = p->bias ? (uint32_t)p->bias[u] : 0u;                                     \
+            for (int32_t r = 0; r < p->rank; ++r) {                                                 \
+                uint32_t s = 0;                                                                     \
+                for (int32_t j = 0; j < p->memory_size; ++j)                                        \
+                    s += (uint32_t)((int32_t)*wt++ * ((int32_t)*mem++ - p->state_zp));              \
+                acc += s;                                                                           \
+            }                                                                                       \
+            int32_t v = mcuml_mbqm((int32_t)acc, p->mult2, p->shift2) + p->output_zp;               \
+            out[b * p->num_units + u] = (int8_t)svdf_clamp(v, -128, 127);                           \
+        }                                                                                           \
+    }
+
+void mcuml_svdf_s8(const mcuml_svdf_s8_t *p, const int8_t *in, void *state_buf, int8_t *out) {
+    const int32_t total = p->batch * p->num_filters * p->memory_size;
+    if (p->state_bytes == 2) {
+        int16_t *state = (int16_t *)state_buf;
+        SVDF_SHIFT(state, total);
+        SVDF_FEATURE_S8(int16_t, -32768, 32767, uint16_t)
+        SVDF_TIME_S8(int16_t)
+    } else {
+        int8_t *state = (int8_t *)state_buf;
+        SVDF_SHIFT(state, total);
+        SVDF_FEATURE_S8(int8_t, -128, 127, uint8_t)
+        SVDF_TIME_S8(int8_t)
+    }
+}
+
+/* TFLM ActivationValFloat (activation_utils.h); 6 = kTfLiteActSigmoid. */
+static float svdf_act(int32_t act, float a) {
+    switch (act) {
+        case 1: return a < 0.0f ? 0.0f : a;
+        case 2: return a < -1.0f ? -1.0f : (a > 1.0f ? 1.0f : a);
+        case 3: return a < 0.0f ? 0.0f : (a > 6.0f ? 6.0f : a);
+        case 4: return tanhf(a);
+        case 5: return signbit(a) ? 1.0f : 0.0f;
+        case 6: return 1.0f / (1.0f + expf(-a));
+        default: return a;
+    }
+}
+
+void mcuml_svdf_f32(const mcuml_svdf_f32_t *p, const float *in, float *state, float *out) {
+    const int32_t total = p->batch * p->num_filters * p->memory_size;
+    SVDF_SHIFT(state, total);
+    for (int32_t b = 0; b < p->batch; ++b) {
+        const float *x = in + b * p->input_size;
+        float *col = state + b * p->num_filters * p->memory_size + (p->memory_size - 1);
+        const float *w = p->weights_feature;
+        for (int32_t f = 0; f < p->num_filters; ++f) {
+            float dot = 0.0f;
+            for (int32_t c = 0; c < p->input_size; ++c) dot += *w++ * x[c];
+            col[f * p->memory_size] = dot;
+        }
+    }
+    for (int32_t b = 0; b < p->batch; ++b) {
+        const float *mem = state + b * p->num_filters * p->memory_size;
+        const float *wt = p->weights_time;
+        for (int32_t u = 0; u < p->num_units; ++u) {
+            float acc = p->bias ? p->bias[u] : 0.0f;
+            for (int32_t r = 0; r < p->rank; ++r) {
+                float s = 0.0f;
+                for (int32_t j = 0; j < p->memory_size; ++j) s += *wt++ * *mem++;
+                acc += s;
+            }
+            out[b * p->num_units + u] = svdf_act(p->activation, acc);
+        }
+    }
+}
