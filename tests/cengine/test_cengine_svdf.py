@@ -57,8 +57,9 @@ def test_svdf_int8_int8_state(rank, state_zp):
     check_sequence(m, int_inputs((1, 10), np.int8, np.random.default_rng(20 + rank), 6))
 
 
-@pytest.mark.parametrize("rank,act", [(1, 0), (2, 1), (2, 3), (1, 4)])
+@pytest.mark.parametrize("rank,act", [(1, 0), (2, 1), (2, 3), (1, 4), (2, 5), (1, 6)])
 def test_svdf_float(rank, act):
+    """All schema activations; 6 is outside the schema enum: TFLM reads it as NONE (not its sigmoid)."""
     m = svdf_model(batch=2, input_size=9, units=6, rank=rank, memory=5, dtype="float32", act=act, seed=rank + act)
     check_sequence(m, float_inputs((2, 9), np.random.default_rng(30 + rank), 6))
 

@@ -68,12 +68,13 @@ void mcuml_svdf_s8(const mcuml_svdf_s8_t *p, const int8_t *in, void *state_buf, 
     }
 }
 
-/* TFLM ActivationValFloat (activation_utils.h); 6 = kTfLiteActSigmoid. */
+/* TFLM ActivationValFloat (activation_utils.h); 6 = kTfLiteActSigmoid (never reached from a flatbuffer:
+ * mcuml's prepare reads values outside the schema enum as NONE, like TFLM's ConvertActivation). */
 static float svdf_act(int32_t act, float a) {
     switch (act) {
-        case 1: return a < 0.0f ? 0.0f : a;
-        case 2: return a < -1.0f ? -1.0f : (a > 1.0f ? 1.0f : a);
-        case 3: return a < 0.0f ? 0.0f : (a > 6.0f ? 6.0f : a);
+        case 1: return fmaxf(0.0f, a);
+        case 2: return fmaxf(-1.0f, fminf(a, 1.0f));
+        case 3: return fmaxf(0.0f, fminf(a, 6.0f));
         case 4: return tanhf(a);
         case 5: return signbit(a) ? 1.0f : 0.0f;
         case 6: return 1.0f / (1.0f + expf(-a));
