@@ -115,3 +115,13 @@ def test_keyword_cortex_m4_build(rel):
     b = build_arm(g, "-Os")  # -Wall -Wextra -Werror
     assert b.warnings == ""
     assert b.sram_bytes >= g.arena_bytes + g.state_bytes
+
+
+def test_measure_harness_resets_before_the_window(tmp_path):
+    from mcuml.emu import engine_c
+    from mcuml.emu.measure import harness_source
+
+    eng = engine_c.write_sources(model_path(KEYWORD[1]), "model", tmp_path)
+    assert eng.reset and eng.zero_copy
+    src = harness_source("model", [np.zeros((1, 96), np.int16)], [np.dtype(np.int32)], [8], eng.zero_copy, eng.reset)
+    assert src.index("model_reset();") < src.index("MCUML_MARK(MCUML_MARK_BEGIN);")
