@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcuml.cengine._emit import Layer
+from mcuml.cengine._emit import Layer, wrap32
 from mcuml.cengine._layers import _need, emitter
 from mcuml.ir.dtypes import DType
 
@@ -37,7 +37,8 @@ def svdf(g, bn) -> Layer:
              mult1=p.effective_scale_1_a, shift1=p.effective_scale_1_b, mult2=p.effective_scale_2_a,
              shift2=p.effective_scale_2_b, state_bytes=state.dtype.itemsize,
              weights_feature=g.pool.array(wf.data, "int8_t", "w"), weights_time=g.pool.array(wt.data, ct, "w"),
-             bias=g.pool.array(np.asarray(bias.data, np.int64), "int32_t", "b"))
+             bias=g.pool.array(np.asarray(bias.data, np.int64), "int32_t", "b"),
+             wsum_zp=g.pool.array(wrap32(-p.input_zero_point * wf.data.astype(np.int64).sum(axis=1)), "int32_t", "z"))
     ref = g.pool.struct("mcuml_svdf_s8_t", f)
     return Layer(node.name, bn.index, f"mcuml_svdf_s8({ref}, (const int8_t *){{i0}}, {sym}, (int8_t *){{o0}});",
                  ins, outs)

@@ -238,6 +238,7 @@ typedef struct {
     const int8_t *weights_feature;  /* [filters][input_size] */
     const void *weights_time;    /* [filters][memory], the state's type */
     const int32_t *bias;         /* [units] */
+    const int32_t *wsum_zp;      /* [filters]: -input_zp * sum of the filter's weights_feature row (wrapped) */
 } mcuml_svdf_s8_t;
 
 typedef struct {

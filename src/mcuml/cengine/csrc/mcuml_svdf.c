@@ -21,40 +21,47 @@
 
 static inline int32_t svdf_clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-/* New state column of batch b: requantized feature dot products, clamped to T, plus the zero point. */
+/* New state column of batch b: requantized feature dot products, clamped to T, plus the zero point.
+ * sum w * (x - zp) == sum w * x + wsum_zp (wsum_zp = -zp * sum w, folded at generation time), mod 2^32. */
 #define SVDF_FEATURE_S8(T, TMIN, TMAX, UT)                                                          \
-    for (int32_t b = 0; b < p->batch; ++b) {                                                        \
-        const int8_t *x = in + b * p->input_size;                                                   \
-        T *col = state + b * p->num_filters * p->memory_size + (p->memory_size - 1);                \
+    for (int32_t b = 0; b < batch; ++b) {                                                           \
+        const int8_t *x = in + b * n_in;                                                            \
+        T *col = state + b * n_filt * n_mem + (n_mem - 1);                                          \
         const int8_t *w = p->weights_feature;                                                       \
-        for (int32_t f = 0; f < p->num_filters; ++f) {                                              \
-            uint32_t dot = 0;                                                                       \
-            for (int32_t c = 0; c < p->input_size; ++c)                                             \
-                dot += (uint32_t)((int32_t)*w++ * ((int32_t)x[c] - p->input_zp));                   \
-            int32_t v = svdf_clamp(mcuml_mbqm((int32_t)dot, p->mult1, p->shift1), TMIN, TMAX);      \
-            col[f * p->memory_size] = (T)(UT)(uint32_t)(p->state_zp + v); /* wraps like the C cast */ \
+        for (int32_t f = 0; f < n_filt; ++f) {                                                      \
+            uint32_t dot = (uint32_t)p->wsum_zp[f];                                                 \
+            for (int32_t c = 0; c < n_in; ++c) dot += (uint32_t)((int32_t)w[c] * (int32_t)x[c]);    \
+            w += n_in;                                                                              \
+            int32_t v = svdf_clamp(mcuml_mbqm((int32_t)dot, mult1, shift1), TMIN, TMAX);            \
+            col[f * n_mem] = (T)(UT)(uint32_t)(state_zp + v); /* wraps like the C cast */           \
         }                                                                                           \
     }
 
 #define SVDF_TIME_S8(T)                                                                             \
-    for (int32_t b = 0; b < p->batch; ++b) {                                                        \
-        const T *mem = state + b * p->num_filters * p->memory_size;                                 \
+    for (int32_t b = 0; b < batch; ++b) {                                                           \
+        const T *mem = state + b * n_filt * n_mem;                                                  \
         const T *wt = (const T *)p->weights_time;                                                   \
-        for (int32_t u = 0; u < p->num_units; ++u) {                                                \
+        for (int32_t u = 0; u < n_units; ++u) {                                                     \
             uint32_t acc = p->bias ? (uint32_t)p->bias[u] : 0u;                                     \
-            for (int32_t r = 0; r < p->rank; ++r) {                                                 \
+            for (int32_t r = 0; r < rank; ++r) {                                                    \
                 uint32_t s = 0;                                                                     \
-                for (int32_t j = 0; j < p->memory_size; ++j)                                        \
-                    s += (uint32_t)((int32_t)*wt++ * ((int32_t)*mem++ - p->state_zp));              \
+                for (int32_t j = 0; j < n_mem; ++j)                                                 \
+                    s += (uint32_t)((int32_t)wt[j] * ((int32_t)mem[j] - state_zp));                 \
+                wt += n_mem;                                                                        \
+                mem += n_mem;                                                                       \
                 acc += s;                                                                           \
             }                                                                                       \
-            int32_t v = mcuml_mbqm((int32_t)acc, p->mult2, p->shift2) + p->output_zp;               \
-            out[b * p->num_units + u] = (int8_t)svdf_clamp(v, -128, 127);                           \
+            int32_t v = mcuml_mbqm((int32_t)acc, mult2, shift2) + out_zp;                           \
+            out[b * n_units + u] = (int8_t)svdf_clamp(v, -128, 127);                                \
         }                                                                                           \
     }
 
 void mcuml_svdf_s8(const mcuml_svdf_s8_t *p, const int8_t *in, void *state_buf, int8_t *out) {
-    const int32_t total = p->batch * p->num_filters * p->memory_size;
+    /* fields in locals: the int8 state stores may alias anything, so the compiler would reload them */
+    const int32_t batch = p->batch, n_in = p->input_size, n_filt = p->num_filters, n_units = p->num_units;
+    const int32_t rank = p->rank, n_mem = p->memory_size, state_zp = p->state_zp, out_zp = p->output_zp;
+    const int32_t mult1 = p->mult1, shift1 = p->shift1, mult2 = p->mult2, shift2 = p->shift2;
+    const int32_t total = batch * n_filt * n_mem;
     if (p->state_bytes == 2) {
         int16_t *state = (int16_t *)state_buf;
         SVDF_SHIFT(state, total);
