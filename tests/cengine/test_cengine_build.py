@@ -62,7 +62,8 @@ print("clean")
 
 
 @pytest.mark.parametrize("rel", ["mlcommons_tiny/kws_ref_model.tflite", "mlcommons_tiny/pretrainedResnet_quant.tflite",
-                                 MANY_OPS, "tflite_micro/hello_world_float.tflite"])
+                                 MANY_OPS, "tflite_micro/hello_world_float.tflite",
+                                 "tflite_micro/keyword_scrambled_8bit.tflite"])
 def test_host_ubsan_clean(rel):
     """-fsanitize=undefined -fno-sanitize-recover: any UB aborts the child process."""
     from pathlib import Path

@@ -62,6 +62,13 @@ def test_svdf_float(rank, act):
     differential_sequence(m, float_inputs((2, 9), rng, 7))
 
 
+@pytest.mark.parametrize("act", [2, 5, 6])
+def test_svdf_float_other_activations(act):
+    """6 is not in the schema enum: TFLM's ConvertActivation reads it as NONE (the sigmoid is unreachable)."""
+    m = svdf_model(batch=2, input_size=9, units=6, rank=2, memory=5, dtype="float32", act=act, seed=act)
+    differential_sequence(m, float_inputs((2, 9), np.random.default_rng(act), 5))
+
+
 def test_svdf_without_bias_is_refused():
     # TFLM segfaults on an SVDF with an omitted bias (svdf_common.cc TODO #1751): refuse at compile time
     from mcuml.errors import McumlError

@@ -42,6 +42,7 @@ class StandaloneResult:
     inputs: tuple[TensorIO, ...]
     outputs: tuple[TensorIO, ...]
     target: str = "c"
+    state_bytes: int = 0  # static state buffers of stateful layers (SVDF), outside the arena
 
 
 def standalone(model, out_dir: str | Path, name: str | None = None, *, arduino: bool = False) -> StandaloneResult:
@@ -55,7 +56,8 @@ def standalone(model, out_dir: str | Path, name: str | None = None, *, arduino: 
         ino.write_text(sketch(g))
         paths.append(ino)
     return StandaloneResult(name, str(out), tuple(p.name for p in paths), g.arena_bytes, g.tflm_arena_bytes,
-                            g.const_bytes, len(g.layers), g.inputs, g.outputs, "arduino" if arduino else "c")
+                            g.const_bytes, len(g.layers), g.inputs, g.outputs, "arduino" if arduino else "c",
+                            g.state_bytes)
 
 
 def sketch(g: GeneratedEngine) -> str:

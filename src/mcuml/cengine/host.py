@@ -40,14 +40,15 @@ def find_cc() -> str:
 
 
 def host_glue(name: str, n_in: int, n_out: int, in_bytes: Sequence[int], out_bytes: Sequence[int]) -> str:
-    """``NAME_run_batch(n, ins, outs)``: n invocations over packed sample arrays."""
+    """``NAME_run_batch(n, ins, outs)``: n invocations over packed sample arrays, each from the reset state
+    (like :meth:`mcuml.Interpreter.run`: samples are independent; the state of stateful layers is restored)."""
     args = [f"(const void *)((const uint8_t *)ins[{k}] + (size_t)i * {b}u)" for k, b in enumerate(in_bytes)] + \
         [f"(void *)((uint8_t *)outs[{k}] + (size_t)i * {b}u)" for k, b in enumerate(out_bytes)]
     return "\n".join([
         f'#include "{name}.h"', "#include <stddef.h>",
         f"int {name}_run_batch(int32_t n, const void *const *ins, void *const *outs) {{",
         "    (void)ins; (void)outs;",
-        "    for (int32_t i = 0; i < n; ++i) {",
+        "    for (int32_t i = 0; i < n; ++i) {", f"        {name}_reset();",
         f"        int rc = {name}_invoke({', '.join(args)});",
         "        if (rc) return rc;", "    }", "    return 0;", "}", ""])
 
@@ -134,6 +135,8 @@ class CEngine:
         self._lib = ctypes.CDLL(str(self.library))
         self._invoke = getattr(self._lib, f"{name}_invoke")
         self._invoke.restype = ctypes.c_int
+        self._reset = getattr(self._lib, f"{name}_reset")
+        self._reset.restype = None
         self._batch = getattr(self._lib, f"{name}_run_batch")
         self._batch.restype = ctypes.c_int
         self._batch.argtypes = [ctypes.c_int32, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
@@ -183,6 +186,14 @@ class CEngine:
         rc = self._invoke(*ptrs)
         if rc:
             raise McumlError(f"C engine returned {rc}")
+
+    def reset(self) -> None:
+        """Restore the state of stateful layers (SVDF) to its start-up value (``NAME_reset``), like TFLM's reset."""
+        self._reset()
+
+    def reset_all_variables(self) -> None:
+        """``tf.lite.Interpreter`` spelling of :meth:`reset`."""
+        self._reset()
 
     def run(self, inputs: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
         """Evaluate many samples in C. Conventions of :meth:`mcuml.Interpreter.run`: the first axis is the

@@ -17,7 +17,8 @@ def render_fit(r) -> None:
 
 def render_codegen(r) -> None:
     click.echo(f"C engine ({r.target}) for {r.name} in {r.out_dir}: {r.layers} layers, arena {r.arena_bytes:,} B "
-               f"(TFLM head {r.tflm_arena_bytes:,} B), constants {r.const_bytes:,} B")
+               f"(TFLM head {r.tflm_arena_bytes:,} B), constants {r.const_bytes:,} B"
+               + (f", state {r.state_bytes:,} B ({r.name}_reset() restores it)" if r.state_bytes else ""))
     for f in r.files:
         click.echo(f"  wrote {f}")
 

@@ -19,6 +19,7 @@ class EngineBuild:
     layer_ops: tuple[str, ...]    # marker i -> op name
     arena_bytes: int
     zero_copy: bool = False       # NAME_run() + NAME_INPUTk/OUTPUTk_PTR: I/O lives in the arena (as in TFLM)
+    reset: bool = False           # NAME_reset(): stateful layers' start-up state, set before the window
 
 
 def write_sources(model, name: str, directory: Path) -> EngineBuild:
@@ -32,6 +33,7 @@ def write_sources(model, name: str, directory: Path) -> EngineBuild:
         c_text = dict(eng.sources)[f"{name}.c"]
         found = {int(i): int(n) for i, n, _ in _MARK.findall(c_text)}
         nodes = tuple(found.get(i, -1) for i in range(len(eng.layers)))
-    zero_copy = f"int {name}_run(void);" in dict(eng.sources).get(f"{name}.h", "")
+    header = dict(eng.sources).get(f"{name}.h", "")
+    zero_copy = f"int {name}_run(void);" in header
     return EngineBuild(tuple(p for p in paths if p.suffix == ".c"), Path(directory), tuple(nodes),
-                       tuple(eng.layers), int(eng.arena_bytes), zero_copy)
+                       tuple(eng.layers), int(eng.arena_bytes), zero_copy, f"void {name}_reset(void);" in header)

@@ -10,6 +10,8 @@ sum of the memory, reduced over ``rank`` filters per unit, plus bias.
 TFLM quirks kept on purpose:
 
 * the integer path ignores the fused activation (only the float path applies it);
+* a fused activation outside the schema enum (6 would be kTfLiteActSigmoid) is read as NONE, like
+  ``ConvertActivation`` in flatbuffer_conversions.cc does, so the sigmoid is never reached from a file;
 * the effective scales are formed in float32 (``float * float / float``) before widening to double;
 * the int8 feature result is clamped to the state type's range *before* the state zero point is
   added, so ``zero_point + value`` wraps like the C cast to ``T`` does;
@@ -118,6 +120,8 @@ class Svdf(Op):
         ctx.require(node.options is not None, "SVDF has no SVDFOptions")
         rank = int(node.options.rank)
         act = int(node.options.get("fused_activation_function", 0))
+        if act not in (ACT_NONE, ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6, ACT_TANH, ACT_SIGN_BIT):
+            act = ACT_NONE  # TFLM's ConvertActivation maps values outside the schema enum to kTfLiteActNone
         if len(x.shape) != 2 or len(wf.shape) != 2 or len(wt.shape) != 2 or len(out.shape) != 2 \
                 or len(state.shape) != 2:
             ctx.shape_error("SVDF input, weights, state and output must all be 2-D")
@@ -169,8 +173,6 @@ class Svdf(Op):
             for t in (wf, wt, bias, state, out):
                 if t.dtype != DType.float32:
                     ctx.unsupported_type(t, [DType.float32])
-            if act not in (ACT_NONE, ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6, ACT_TANH, ACT_SIGN_BIT, ACT_SIGMOID):
-                ctx.fail(f"unknown fused activation {act}")
             return SvdfParams(rank, num_filters, num_units, memory_size, False, act, np.dtype(np.float32))
         ctx.unsupported_type(x, [DType.int8, DType.float32])
 

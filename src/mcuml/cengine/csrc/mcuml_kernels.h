@@ -230,4 +230,24 @@ typedef struct {
 
 void mcuml_resize_nn(const mcuml_resize_t *p, const void *in, void *out);
 
+/* ---- SVDF (state: batch x filters x memory, in a static buffer of the model) ------------------- */
+typedef struct {
+    int32_t batch, input_size, num_filters, num_units, rank, memory_size;
+    int32_t input_zp, output_zp, state_zp, mult1, shift1, mult2, shift2;
+    int32_t state_bytes;         /* 2: int16 state and weights_time, 1: int8 */
+    const int8_t *weights_feature;  /* [filters][input_size] */
+    const void *weights_time;    /* [filters][memory], the state's type */
+    const int32_t *bias;         /* [units] */
+    const int32_t *wsum_zp;      /* [filters]: -input_zp * sum of the filter's weights_feature row (wrapped) */
+} mcuml_svdf_s8_t;
+
+typedef struct {
+    int32_t batch, input_size, num_filters, num_units, rank, memory_size;
+    int32_t activation;          /* TfLiteFusedActivation (6: sigmoid) */
+    const float *weights_feature, *weights_time, *bias;
+} mcuml_svdf_f32_t;
+
+void mcuml_svdf_s8(const mcuml_svdf_s8_t *p, const int8_t *in, void *state, int8_t *out);
+void mcuml_svdf_f32(const mcuml_svdf_f32_t *p, const float *in, float *state, float *out);
+
 #endif /* MCUML_KERNELS_H */
