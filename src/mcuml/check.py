@@ -177,9 +177,10 @@ def _check_structure(model: Model, problems: list, warnings: list) -> None:
             t = sg.tensors[dynamic[0]]
             problems.append(OpProblem("", -1, f"{len(dynamic)} tensor(s) have dynamic dimensions, e.g. {t.name!r} "
                                       f"shape_signature {list(t.shape_signature)}; TFLM needs static shapes", si))
-        for t in sg.inputs:
+        for t in sg.inputs:  # TFLM allocates it (nothing to plan); any op reading it sees no data
             if t.size == 0:
-                problems.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si))
+                warnings.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si,
+                                          "warning"))
 
 
 def _no_kernel_reason(name: str) -> str:
@@ -255,6 +256,11 @@ def check(model: Model | Any, *, interpreter: bool = False, size: int | None = N
     for si, sg in enumerate(model.subgraphs):
         for ni, node in enumerate(sg.operators):
             _check_op(node, si, ni, problems, registrations, custom)
+    if model.subgraphs:  # what TFLM's allocator and kernels' Prepare refuse (mcuml.validate), all at once
+        from mcuml.validate import guard_problems, tflm_problems
+
+        problems.extend(tflm_problems(model))
+        warnings.extend(guard_problems(model))
     _model_warnings(model, size, warnings)
     interp = _check_interpreter(model) if interpreter else []
     return CheckResult(runs_on_tflm=not problems, problems=tuple(problems), registrations=tuple(registrations),

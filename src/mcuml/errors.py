@@ -52,6 +52,19 @@ class ShapeError(McumlError):
     """Declared and inferred shapes disagree, or a shape is invalid for the op."""
 
 
+class InvalidModelError(ShapeError):
+    """The model is invalid the way TFLM sees it: its ``AllocateTensors`` (allocator or a kernel's Prepare)
+    refuses it or aborts on it. ``problems`` lists every such problem found (see :mod:`mcuml.validate`)."""
+
+    def __init__(self, message: str, problems: "tuple[OpProblem, ...]" = (), **kw: object) -> None:
+        super().__init__(message, **kw)
+        self.problems = tuple(problems)
+
+
+class ResourceLimitError(McumlError):
+    """Preparing the model would need more host memory than the budget allows (``mcuml.validate``)."""
+
+
 class InputError(McumlError):
     """Data handed to the interpreter has the wrong shape/dtype/count."""
 

@@ -1,0 +1,149 @@
+"""Model validation, once, before anything consumes the model (usage records, arena replay, interpreter).
+
+Three kinds of problem, each an :class:`~mcuml.errors.OpProblem` naming subgraph, node, op and the value:
+
+* **TFLM refuses** (:func:`tflm_problems`): what ``MicroInterpreter::AllocateTensors`` rejects or aborts on.
+  The allocator part is here (:func:`structural_problems`): no subgraphs (the wheel segfaults), tensor
+  types ``ConvertTensorType`` does not know (``flatbuffer_conversions.cc``: "Unsupported data type"), and
+  operator outputs with no elements (``MicroInterpreterGraph::PrepareSubgraphs``' ``CheckDynamicTensors``:
+  "Dynamic tensors are not supported"). The kernel part is each op's ``prepare``, which raises
+  :class:`~mcuml.errors.InvalidModelError` (``OpContext.invalid``) where the TFLM kernel's Prepare fails:
+  tensor counts, quantization parameters, per-channel lengths and quantized dimension, option ranges.
+  ``check`` reports these as its verdict, all at once; ``compile`` raises them.
+* **mcuml refuses** (:func:`guard_problems`): models TFLM loads but whose results are undefined there
+  (a non-finite or non-positive scale on a quantized activation: ``QuantizeMultiplier`` of inf/NaN).
+  ``check`` lists them as warnings; ``compile`` raises :class:`~mcuml.errors.UnsupportedOpError`.
+* **resource budget**: ``compile`` refuses a plan, and each kernel's ``prepare`` a scratch or padding
+  buffer (``OpContext.budget``), larger than :func:`host_budget` bytes (``MCUML_HOST_BUDGET``, default
+  512 MiB) with :class:`~mcuml.errors.ResourceLimitError` instead of allocating it.
+
+:func:`validate` is the entry point ``compile``, ``usage_records``' callers and ``predict_arena``'s callers use.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from mcuml.errors import InvalidModelError, McumlError, OpProblem, UnsupportedOpError, node_context
+from mcuml.ir.dtypes import DType
+from mcuml.ir.model import Model, Tensor
+
+DEFAULT_HOST_BUDGET = 512 << 20
+_QUANTIZED = frozenset({DType.int8, DType.int16, DType.uint8, DType.int4})
+
+
+def host_budget() -> int:
+    """Bytes one host-side buffer (plan, scratch, padding) may take: ``MCUML_HOST_BUDGET`` or 512 MiB."""
+    v = os.environ.get("MCUML_HOST_BUDGET", "")
+    try:
+        return int(v) if v else DEFAULT_HOST_BUDGET
+    except ValueError:
+        raise McumlError(f"MCUML_HOST_BUDGET must be a number of bytes, not {v!r}") from None
+
+
+def _dtype_name(t: Tensor) -> str:
+    return t.dtype.name if isinstance(t.dtype, DType) else f"type {t.dtype}"
+
+
+def _where(s: int, n: int, op: str) -> str:
+    return node_context(s, n, op) if n >= 0 else f"subgraph {s}"
+
+
+def structural_problems(model: Model) -> list[OpProblem]:
+    """What TFLM's allocator and graph preparation refuse, before and around the kernels."""
+    if not model.subgraphs:
+        return [OpProblem("", -1, "model has no subgraphs (TFLM crashes on it)", 0)]
+    out: list[OpProblem] = []
+    for s, sg in enumerate(model.subgraphs):
+        for i, t in enumerate(sg.tensors):
+            if not isinstance(t.dtype, DType):
+                out.append(OpProblem("", -1, f"tensor {i} ({t.name!r}) has data type code {t.dtype}, which TFLM "
+                                     "does not know (\"Unsupported data type\")", s))
+        for n, node in enumerate(sg.operators):
+            for t in node.outputs:
+                if t.size == 0 and not t.is_constant and isinstance(t.dtype, DType) \
+                        and t.dtype not in (DType.resource, DType.variant):
+                    out.append(OpProblem(node.name, n, f"output {t.name!r} has shape {list(t.shape)} with no "
+                                         "elements: TFLM treats it as a dynamic tensor (\"Dynamic tensors are "
+                                         "not supported\")", s))
+    return out
+
+
+def guard_problems(model: Model) -> list[OpProblem]:
+    """Models TFLM loads but computes garbage on: mcuml's interpreter refuses them (check warns)."""
+    out: list[OpProblem] = []
+    for s, sg in enumerate(model.subgraphs):
+        seen: set[int] = set()
+        for n, node in enumerate(sg.operators):
+            for t in (*node.inputs, *node.outputs):
+                if t is None or id(t) in seen or t.dtype not in _QUANTIZED or t.quantization is None:
+                    continue
+                seen.add(id(t))
+                bad = [v for v in t.quantization.scale if not (math.isfinite(v) and v > 0)]
+                if bad:
+                    out.append(OpProblem(node.name, n, f"{_dtype_name(t)} tensor {t.name!r} has scale {bad[0]!r}: "
+                                         "TFLM loads it but its requantization multipliers are undefined "
+                                         "(QuantizeMultiplier of inf/NaN/negative)", s, "warning"))
+    return out
+
+
+def prepare_problems(model: Model) -> list[OpProblem]:
+    """Every node's ``prepare`` (where mcuml has a kernel): the refusals TFLM's Prepare makes too."""
+    from mcuml.ops import OpContext, lookup
+
+    out: list[OpProblem] = []
+    for s, sg in enumerate(model.subgraphs):
+        for n, node in enumerate(sg.operators):
+            op = lookup(node.name)
+            if op is None or any(t is not None and not isinstance(t.dtype, DType)
+                                 for t in (*node.inputs, *node.outputs)):
+                continue
+            ctx = OpContext(model, sg, s, n, node.name)
+            try:
+                op.prepare(node, ctx)
+            except InvalidModelError as e:
+                out.append(OpProblem(node.name, n, e.message.removeprefix(ctx.where + ": "), s))
+            except McumlError:
+                pass  # mcuml's own limits: reported by check(interpreter=True), not a TFLM verdict
+    return out
+
+
+def tflm_problems(model: Model) -> list[OpProblem]:
+    """Everything TFLM's ``AllocateTensors`` would refuse, all at once (``check``'s verdict)."""
+    found = structural_problems(model)
+    if not model.subgraphs:
+        return found
+    return found + prepare_problems(model)
+
+
+def _message(problems: list[OpProblem]) -> str:
+    parts = [f"{_where(p.subgraph, p.node, p.op)}: {p.reason}" for p in problems[:5]]
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return f"invalid model: {'; '.join(parts)}{more}"
+
+
+def validate(model: Model, *, guards: bool = True) -> None:
+    """Raise before anything consumes ``model``: :class:`InvalidModelError` for what TFLM's allocator refuses,
+    :class:`UnsupportedOpError` for what mcuml refuses to compute (``guards``)."""
+    found = structural_problems(model)
+    if found:
+        raise InvalidModelError(_message(found), problems=tuple(found))
+    if guards:
+        bad = guard_problems(model)
+        if bad:
+            raise UnsupportedOpError(_message(bad).replace("invalid model", "mcuml refuses this model", 1),
+                                     problems=tuple(bad))
+
+
+def check_plan_budget(nbytes: int, what: str = "the arena plan") -> None:
+    limit = host_budget()
+    if nbytes > limit:
+        from mcuml.errors import ResourceLimitError
+
+        raise ResourceLimitError(f"{what} needs {nbytes:,} bytes, over the host memory budget of {limit:,} bytes",
+                                 hint="set MCUML_HOST_BUDGET (bytes) to allow more")
+
+
+__all__ = ["DEFAULT_HOST_BUDGET", "host_budget", "structural_problems", "guard_problems", "prepare_problems",
+           "tflm_problems", "validate", "check_plan_budget"]
