@@ -426,3 +426,18 @@ def wheel_verdict(data: bytes, timeout: float = 60) -> dict:
     if p.returncode != 0 or not p.stdout.strip():
         return {"ok": False, "why": p.stderr.decode(errors="replace")[-300:], "crash": p.returncode}
     return json.loads(p.stdout.decode().strip().splitlines()[-1])
+
+
+# ranks the arena model and the kernels read (each must be refused before anything indexes them)
+_add("conv_int8/filter_rank3", "conv_int8", shape("w", (3, 3, 6)))
+_add("conv_int8/input_rank3", "conv_int8", shape("x", (5, 5, 2)))
+_add("conv_int8/output_rank0", "conv_int8", shape("y", ()))
+_add("dw_int8/filter_rank0", "dw_int8", shape("w", ()))
+_add("dw_int8/filter_rank2", "dw_int8", shape("w", (9, 4)))
+_add("fc_int8/filter_rank1", "fc_int8", shape("w", (32,)))
+_add("fc_int8/filter_rank3", "fc_int8", shape("w", (4, 2, 4)))
+_add("fc_int8/output_rank0", "fc_int8", shape("y", ()))
+_add("fc_int8/input_rank0", "fc_int8", shape("x", ()))
+_add("avgpool_int8/input_rank3", "avgpool_int8", shape("x", (4, 4, 2)))
+_add("maxpool_int8/output_rank2", "maxpool_int8", shape("y", (4, 2)))
+_add("softmax_int8/input_rank0", "softmax_int8", shape("x", ()))

@@ -52,13 +52,12 @@ class ShapeError(McumlError):
     """Declared and inferred shapes disagree, or a shape is invalid for the op."""
 
 
-class InvalidModelError(ShapeError):
+class InvalidModelError(UnsupportedOpError, ShapeError):
     """The model is invalid the way TFLM sees it: its ``AllocateTensors`` (allocator or a kernel's Prepare)
-    refuses it or aborts on it. ``problems`` lists every such problem found (see :mod:`mcuml.validate`)."""
+    refuses it or aborts on it. ``problems`` lists every such problem found (see :mod:`mcuml.validate`).
 
-    def __init__(self, message: str, problems: "tuple[OpProblem, ...]" = (), **kw: object) -> None:
-        super().__init__(message, **kw)
-        self.problems = tuple(problems)
+    Both an :class:`UnsupportedOpError` (the node cannot run) and a :class:`ShapeError` (counts, shapes and
+    quantization parameters that do not fit), so code catching either keeps working."""
 
 
 class ResourceLimitError(McumlError):

@@ -31,6 +31,7 @@ from mcuml.ir.model import Model, Tensor
 
 DEFAULT_HOST_BUDGET = 512 << 20
 _QUANTIZED = frozenset({DType.int8, DType.int16, DType.uint8, DType.int4})
+I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
 
 
 def host_budget() -> int:
@@ -67,11 +68,85 @@ def structural_problems(model: Model) -> list[OpProblem]:
                     out.append(OpProblem(node.name, n, f"output {t.name!r} has shape {list(t.shape)} with no "
                                          "elements: TFLM treats it as a dynamic tensor (\"Dynamic tensors are "
                                          "not supported\")", s))
-    return out
+    return out + arity_problems(model)[0]
+
+
+# op -> (allowed input counts (None: at least 1), output count, inputs that must be present,
+#        {input position: minimum rank}, minimum rank of output 0). TFLM's kernels check the counts and
+# presence (NumInputs/NumOutputs, ``TF_LITE_ENSURE(input != nullptr)``) in Prepare; the ranks are what
+# mcuml's arena model, usage records and CMSIS-NN scratch formulas index (TFLM reads past the dims there).
+_ANY = None
+ARITY: dict[str, tuple[tuple[int, ...] | None, int, tuple[int, ...], dict[int, int], int]] = {
+    "CONV_2D": ((2, 3), 1, (0, 1), {0: 4, 1: 4}, 4),
+    "DEPTHWISE_CONV_2D": ((2, 3), 1, (0, 1), {0: 4, 1: 4}, 4),
+    "TRANSPOSE_CONV": ((3, 4), 1, (0, 1, 2), {1: 4, 2: 4}, 4),
+    "FULLY_CONNECTED": ((2, 3), 1, (0, 1), {1: 1}, 1),
+    "AVERAGE_POOL_2D": ((1,), 1, (0,), {0: 4}, 4),
+    "MAX_POOL_2D": ((1,), 1, (0,), {0: 4}, 4),
+    "L2_POOL_2D": ((1,), 1, (0,), {0: 4}, 4),
+    "SVDF": ((5,), 1, (0, 1, 2, 4), {0: 1, 1: 1}, 0),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": ((24,), 1, (0,), {0: 1, 19: 1}, 0),
+    "MEAN": ((2,), 1, (0, 1), {}, 0), "SUM": ((2,), 1, (0, 1), {}, 0),
+    "REDUCE_MAX": ((2,), 1, (0, 1), {}, 0), "REDUCE_MIN": ((2,), 1, (0, 1), {}, 0),
+    "REDUCE_ALL": ((2,), 1, (0, 1), {}, 0), "REDUCE_PROD": ((2,), 1, (0, 1), {}, 0),
+    "MIRROR_PAD": ((2,), 1, (0, 1), {}, 0),
+    "ADD_N": (_ANY, 1, (), {}, 0),
+    "RESHAPE": ((1, 2), 1, (0,), {}, 0),
+    "SOFTMAX": ((1,), 1, (0,), {}, 0), "LOG_SOFTMAX": ((1,), 1, (0,), {}, 0),
+}
+
+
+def _arity_rule(name: str):
+    if name.startswith("CUSTOM:Signal"):
+        return (_ANY, -1, (0,), {}, 0)
+    return ARITY.get(name)
+
+
+def arity_problems(model: Model) -> tuple[list[OpProblem], list[OpProblem]]:
+    """(counts and missing inputs TFLM refuses, ranks mcuml refuses) for the ops in :data:`ARITY`."""
+    refused: list[OpProblem] = []
+    ranks: list[OpProblem] = []
+    for s, sg in enumerate(model.subgraphs):
+        for n, node in enumerate(sg.operators):
+            rule = _arity_rule(node.name)
+            if rule is None:
+                continue
+            counts, n_out, required, in_ranks, out_rank = rule
+            ins = node.inputs
+            why = None
+            if counts is not None and len(ins) not in counts:
+                why = f"takes {' or '.join(map(str, counts))} inputs, has {len(ins)}"
+            elif counts is None and not ins:
+                why = "has no inputs"
+            elif n_out >= 0 and len(node.outputs) != n_out:
+                why = f"takes {n_out} output(s), has {len(node.outputs)}"
+            elif any(k >= len(ins) or ins[k] is None for k in required) or (counts is None and None in ins):
+                k = next((k for k in required if k >= len(ins) or ins[k] is None), -1)
+                why = f"input {k} is missing (TFLM's Prepare gets a null tensor)"
+            if why:
+                refused.append(OpProblem(node.name, n, why, s))
+                continue
+            for k, r in in_ranks.items():
+                t = ins[k] if k < len(ins) else None
+                if t is not None and len(t.shape) < r:
+                    ranks.append(OpProblem(node.name, n, f"input {k} ({t.name!r}) has rank {len(t.shape)}, needs "
+                                           f"{r}: TFLM reads past its dimensions (undefined)", s, "warning"))
+                    break
+            else:
+                y = node.outputs[0] if node.outputs else None
+                if y is not None and len(y.shape) < out_rank:
+                    ranks.append(OpProblem(node.name, n, f"output {y.name!r} has rank {len(y.shape)}, needs "
+                                           f"{out_rank}: TFLM reads past its dimensions (undefined)", s, "warning"))
+    return refused, ranks
 
 
 def guard_problems(model: Model) -> list[OpProblem]:
-    """Models TFLM loads but computes garbage on: mcuml's interpreter refuses them (check warns)."""
+    """Models TFLM loads but reads out of bounds or computes garbage on: mcuml refuses them (check warns)."""
+    return arity_problems(model)[1] + scale_problems(model)
+
+
+def scale_problems(model: Model) -> list[OpProblem]:
+    """Non-finite or non-positive scales on quantized tensors of any operator."""
     out: list[OpProblem] = []
     for s, sg in enumerate(model.subgraphs):
         seen: set[int] = set()
@@ -85,6 +160,12 @@ def guard_problems(model: Model) -> list[OpProblem]:
                     out.append(OpProblem(node.name, n, f"{_dtype_name(t)} tensor {t.name!r} has scale {bad[0]!r}: "
                                          "TFLM loads it but its requantization multipliers are undefined "
                                          "(QuantizeMultiplier of inf/NaN/negative)", s, "warning"))
+        for i, t in enumerate(sg.tensors):
+            q = t.quantization
+            wide = [z for z in (q.zero_point if q is not None else ()) if not I32_MIN <= z <= I32_MAX]
+            if wide:
+                out.append(OpProblem("", -1, f"tensor {i} ({t.name!r}) has zero point {wide[0]}, outside int32: TFLM "
+                                     "truncates it (static_cast<int32_t>)", s, "warning"))
     return out
 
 
@@ -93,11 +174,12 @@ def prepare_problems(model: Model) -> list[OpProblem]:
     from mcuml.ops import OpContext, lookup
 
     out: list[OpProblem] = []
+    skip = {(p.subgraph, p.node) for p in arity_problems(model)[0]}  # each prepare checks ranks itself
     for s, sg in enumerate(model.subgraphs):
         for n, node in enumerate(sg.operators):
             op = lookup(node.name)
-            if op is None or any(t is not None and not isinstance(t.dtype, DType)
-                                 for t in (*node.inputs, *node.outputs)):
+            if op is None or (s, n) in skip or any(t is not None and not isinstance(t.dtype, DType)
+                                                   for t in (*node.inputs, *node.outputs)):
                 continue
             ctx = OpContext(model, sg, s, n, node.name)
             try:
@@ -125,15 +207,15 @@ def _message(problems: list[OpProblem]) -> str:
 
 def validate(model: Model, *, guards: bool = True) -> None:
     """Raise before anything consumes ``model``: :class:`InvalidModelError` for what TFLM's allocator refuses,
-    :class:`UnsupportedOpError` for what mcuml refuses to compute (``guards``)."""
+    :class:`UnsupportedOpError` for ranks TFLM reads past, and (``guards``) for scales it computes garbage from.
+    ``predict_arena``/``usage_records`` pass ``guards=False``: TFLM's arena does not depend on scale values."""
     found = structural_problems(model)
     if found:
         raise InvalidModelError(_message(found), problems=tuple(found))
-    if guards:
-        bad = guard_problems(model)
-        if bad:
-            raise UnsupportedOpError(_message(bad).replace("invalid model", "mcuml refuses this model", 1),
-                                     problems=tuple(bad))
+    bad = guard_problems(model) if guards else arity_problems(model)[1]  # ranks: the arena model indexes them
+    if bad:
+        raise UnsupportedOpError(_message(bad).replace("invalid model", "mcuml refuses this model", 1),
+                                 problems=tuple(bad))
 
 
 def check_plan_budget(nbytes: int, what: str = "the arena plan") -> None:
@@ -145,5 +227,6 @@ def check_plan_budget(nbytes: int, what: str = "the arena plan") -> None:
                                  hint="set MCUML_HOST_BUDGET (bytes) to allow more")
 
 
-__all__ = ["DEFAULT_HOST_BUDGET", "host_budget", "structural_problems", "guard_problems", "prepare_problems",
+__all__ = ["DEFAULT_HOST_BUDGET", "ARITY", "host_budget", "structural_problems", "arity_problems", "guard_problems",
+           "scale_problems", "prepare_problems",
            "tflm_problems", "validate", "check_plan_budget"]

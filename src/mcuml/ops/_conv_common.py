@@ -45,6 +45,11 @@ def conv_io(node: Operator, ctx: OpContext) -> tuple[Tensor, Tensor, Tensor | No
         if x.dtype not in (DType.float32, DType.int8, DType.int16):
             ctx.unsupported_type(x, (DType.float32, DType.int8, DType.int16))
         ctx.fail(K.HYBRID_MESSAGE)
+    q = w.quantization
+    if x.dtype != DType.float32 and q is not None and len(q.scale) > 1 and not (
+            0 <= q.quantized_dimension < len(w.shape) and w.shape[q.quantized_dimension] == len(q.scale)):
+        ctx.invalid(f"filter {w.name!r} has {len(q.scale)} scales along dimension {q.quantized_dimension} "
+                    f"of shape {list(w.shape)}")  # conv_common.cc / depthwise_conv_common.cc / kernel_util.cc
     if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
         ctx.shape_error(f"{name} needs 4-D input, filter and output")
     if not w.is_constant:

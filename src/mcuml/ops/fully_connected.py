@@ -66,6 +66,11 @@ class FullyConnected(Op):
         get = (lambda k, d: o.get(k, d)) if o is not None else (lambda k, d: d)  # noqa: E731
         if int(get("weights_format", 0)) != 0:
             ctx.fail("shuffled FULLY_CONNECTED weights are not supported")
+        q = w.quantization
+        if x.dtype != DType.float32 and q is not None and len(q.scale) > 1 and not (
+                0 <= q.quantized_dimension < len(w.shape) and w.shape[q.quantized_dimension] == len(q.scale)):
+            ctx.invalid(f"weights {w.name!r} have {len(q.scale)} scales along dimension {q.quantized_dimension} "
+                        f"of shape {list(w.shape)}")  # fully_connected_common.cc
         if len(w.shape) != 2:
             ctx.shape_error(f"weights must be 2-D, got {list(w.shape)}")
         oc, depth = w.shape
@@ -98,7 +103,7 @@ class FullyConnected(Op):
         else:
             if bias is not None and bias.quantization is not None and bias.quantization.scale:
                 diff = abs(float(x.scale) * float(w.scale) - float(bias.scale))
-                if diff / float(y.scale) > 0.02:
+                if not quant.ratio(diff, y.scale) <= 0.02:
                     ctx.fail(f"bias scale {bias.scale:g} differs from input scale x weights scale")
             m, s = K.per_tensor_multiplier(x.scale, w.scale, y.scale)
             mult, shift = np.array([m], np.int64), np.array([s], np.int64)

@@ -87,7 +87,7 @@ class Softmax(Op):
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, (DType.float32, DType.int8, DType.int16))
         if len(x.shape) < 1:
-            ctx.shape_error("SOFTMAX needs an input of rank >= 1")
+            ctx.invalid("SOFTMAX needs an input of rank >= 1")  # softmax_common.cc
         if tuple(x.shape) != tuple(y.shape):
             ctx.shape_error(f"output shape {list(y.shape)} differs from input shape {list(x.shape)}")
         beta = float(np.float32(option(node, "beta", 1.0)))

@@ -106,6 +106,8 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
             battery_v: float = 3.7) -> ProfileResult:
     """Per-layer cycles/time/energy of one inference on ``board``; duty cycle with ``rate_hz``."""
     m, name, _ = load(model)
+    from mcuml.validate import validate
+    validate(m, guards=False)  # the per-layer features index shapes: refuse what TFLM refuses first
     b = get_board(board)
     ks = normalize_kernels(kernels)
     cc = core_class(b.core_class)
