@@ -417,6 +417,47 @@ except Exception as e:
 """
 
 
+_WHEEL_STREAM = r"""
+import json, struct, sys
+from tflite_micro.python.tflite_micro import runtime
+inp = sys.stdin.buffer
+while True:
+    head = inp.read(4)
+    if len(head) < 4:
+        break
+    data = inp.read(struct.unpack("<I", head)[0])
+    try:
+        runtime.Interpreter.from_bytes(data, arena_size=16 << 20)
+        r = {"ok": True}
+    except Exception as e:
+        r = {"ok": False, "why": str(e)[:300]}
+    sys.stdout.write(json.dumps(r) + "\n")
+    sys.stdout.flush()
+"""
+
+
+def wheel_verdicts(blobs: list[bytes], timeout: float = 120) -> list[dict]:
+    """``wheel_verdict`` for many models, one wheel process for a run of them: a model that crashes the
+    process gets ``{"ok": False, "crash": rc}`` and the rest continue in a fresh process."""
+    import struct
+
+    out: list[dict] = []
+    while len(out) < len(blobs):
+        todo = blobs[len(out):]
+        payload = b"".join(struct.pack("<I", len(b)) + b for b in todo)
+        try:
+            p = subprocess.run([sys.executable, "-c", _WHEEL_STREAM], input=payload, capture_output=True,
+                               timeout=timeout)
+            lines, rc = p.stdout.decode().splitlines(), p.returncode
+        except subprocess.TimeoutExpired as e:
+            lines, rc = (e.stdout or b"").decode().splitlines(), "timeout"
+        done = [json.loads(x) for x in lines if x.startswith("{")]
+        out.extend(done)
+        if len(out) < len(blobs):  # the next model killed (or hung) the process
+            out.append({"ok": False, "why": "the TFLM process died", "crash": rc})
+    return out
+
+
 def wheel_verdict(data: bytes, timeout: float = 60) -> dict:
     """The TFLM wheel's AllocateTensors verdict in a subprocess: {"ok": bool, "why": ..., "crash": rc}."""
     try:

@@ -121,8 +121,8 @@ def run_model(model_path: str | os.PathLike[str], *, input_path: str | None = No
     from mcuml.interp.interpreter import Interpreter
 
     model = load_model(model_path)
+    it = Interpreter(model=model)  # compiles (validates) the model before anything reads its inputs
     xs = load_inputs(model, input_path, seed=seed, quantize=quantize_input)
-    it = Interpreter(model=model)
     it.allocate_tensors()
     for d, x in zip(it.get_input_details(), xs):
         it.set_tensor(d["index"], x)
