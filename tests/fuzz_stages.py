@@ -346,8 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     sources = load_sources()
-    import mcuml.check  # noqa: F401 - import once in the parent so that children fork warm
-    import mcuml.interp.interpreter  # noqa: F401
+    run_stages(sources[0][1])  # warm up in the parent (lazy imports, tables) so that every child forks warm
     t0 = time.monotonic()
     results = []
     for case in range(a.cases):

@@ -142,7 +142,36 @@ def arity_problems(model: Model) -> tuple[list[OpProblem], list[OpProblem]]:
 
 def guard_problems(model: Model) -> list[OpProblem]:
     """Models TFLM loads but reads out of bounds or computes garbage on: mcuml refuses them (check warns)."""
-    return arity_problems(model)[1] + scale_problems(model)
+    return arity_problems(model)[1] + scale_problems(model) + unwritten_problems(model)
+
+
+def unwritten_problems(model: Model) -> list[OpProblem]:
+    """Operator inputs and subgraph outputs that nothing writes: not a constant, variable or subgraph input,
+    and no operator's output. TFLM hands out whatever the arena holds there."""
+    out: list[OpProblem] = []
+    for s, sg in enumerate(model.subgraphs):
+        written = {id(t) for t in sg.inputs} | {id(t) for op in sg.operators for t in op.outputs}
+        seen: set[int] = set()
+
+        def unset(t: Tensor | None) -> bool:
+            return (t is not None and id(t) not in written and id(t) not in seen and not t.is_constant
+                    and not t.is_variable and t.size > 0)
+
+        for n, node in enumerate(sg.operators):
+            if node.name.startswith("CUSTOM:"):  # custom kernels may take arena scratch as inputs (Ethos-U)
+                continue
+            for t in node.inputs:
+                if unset(t):
+                    seen.add(id(t))
+                    out.append(OpProblem(node.name, n, f"input {t.name!r} is written by no operator and is not a "
+                                         "constant, variable or subgraph input: TFLM reads arena garbage", s,
+                                         "warning"))
+        for t in sg.outputs:
+            if unset(t):
+                seen.add(id(t))
+                out.append(OpProblem("", -1, f"output {t.name!r} is written by no operator: TFLM returns arena "
+                                     "garbage", s, "warning"))
+    return out
 
 
 def scale_problems(model: Model) -> list[OpProblem]:
@@ -228,5 +257,5 @@ def check_plan_budget(nbytes: int, what: str = "the arena plan") -> None:
 
 
 __all__ = ["DEFAULT_HOST_BUDGET", "ARITY", "host_budget", "structural_problems", "arity_problems", "guard_problems",
-           "scale_problems", "prepare_problems",
+           "scale_problems", "unwritten_problems", "prepare_problems",
            "tflm_problems", "validate", "check_plan_budget"]

@@ -213,6 +213,9 @@ class Interpreter:
             raise InputError("all inputs must have the same number of samples")
         if batch_size < 1:
             raise InputError(f"batch_size must be >= 1, got {batch_size}")
+        from mcuml.validate import host_budget
+
+        batch_size = max(1, min(batch_size, host_budget() // max(c.plan.size, 1)))  # a chunk's arena fits the budget
         result = [np.empty((n, *t.shape), dtype=self._unplanned_view(t, 0).dtype) for t in sg.outputs]
         stateful = any(hasattr(bn.op, "reset") for bn in c.nodes)  # op state is per batch size, not per thread
         if mode == "process" and not stateful and not c.needs_runtime:

@@ -61,7 +61,8 @@ def require_quantized(ctx: OpContext, *tensors: Tensor, tflm_checks: bool = Fals
     for t in tensors:
         q = t.quantization
         if q is None or not q.scale:
-            (ctx.invalid if tflm_checks else ctx.fail)(f"{t.dtype.name} tensor {t.name!r} has no quantization parameters")
+            why = f"{t.dtype.name} tensor {t.name!r} has no quantization parameters"
+            ctx.invalid(why) if tflm_checks else ctx.fail(why)
 
 
 def int_activation_range(act: int, dtype: DType) -> tuple[int, int]:

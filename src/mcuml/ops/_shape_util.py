@@ -66,7 +66,8 @@ def norm_axis(axis: int, rank: int, ctx: OpContext) -> int:
 def check_shape(ctx: OpContext, t: Tensor, want: Sequence[int], *, tflm_checks: bool = False) -> None:
     """``tflm_checks``: TFLM's Prepare compares the output shape too (a mismatch is an invalid model)."""
     if tuple(t.shape) != tuple(int(d) for d in want):
-        (ctx.invalid if tflm_checks else ctx.shape_error)(f"output {t.name!r} has shape {list(t.shape)}, expected {list(want)}")
+        why = f"output {t.name!r} has shape {list(t.shape)}, expected {list(want)}"
+        ctx.invalid(why) if tflm_checks else ctx.shape_error(why)
 
 
 def batched(x: np.ndarray, b: int) -> np.ndarray:
