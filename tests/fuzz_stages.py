@@ -343,17 +343,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--out", default="benchmarks/results/fuzz.json")
+    ap.add_argument("--shards", type=int, default=1, help="run every N-th case (parallel runs)")
+    ap.add_argument("--shard", type=int, default=0)
+    ap.add_argument("--merge", nargs="+", help="merge the --out files of sharded runs into --out")
     a = ap.parse_args(argv)
+    if a.merge:
+        parts = [json.loads(Path(p).read_text()) for p in a.merge]
+        results = sorted((r for p in parts for r in p["results"]), key=lambda r: r["seed"])
+        summary = summarize(results, a.seed, max(p["wall_s"] for p in parts))
+        summary["shards"] = len(parts)
+        Path(a.out).write_text(json.dumps(summary, indent=1) + "\n")
+        print(json.dumps({k: v for k, v in summary.items() if k not in ("failures", "crashes", "over_memory")},
+                         indent=1))
+        return 0 if not (summary["foreign_exceptions"] or summary["crashes_or_timeouts"]) else 1
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     sources = load_sources()
     run_stages(sources[0][1])  # warm up in the parent (lazy imports, tables) so that every child forks warm
     t0 = time.monotonic()
     results = []
-    for case in range(a.cases):
-        results.append(run_forked(case_seed(a.seed, case), sources, a.timeout))
-        if case % 500 == 499:
-            print(f"{case + 1} cases, {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+    for case in range(a.shard, a.cases, a.shards):
+        r = run_forked(case_seed(a.seed, case), sources, a.timeout)
+        results.append(r)
+        bad = r.get("crash") or [f"{s}: {o}" for s, o in r.get("stages", {}).items() if o.startswith("FAIL")]
+        if bad:
+            print(f"seed {r['seed']}: {bad}", file=sys.stderr, flush=True)
+        if len(results) % 500 == 0:
+            print(f"{len(results)} cases, {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
     summary = summarize(results, a.seed, time.monotonic() - t0)
+    if a.shards > 1:
+        summary["results"] = results  # for --merge
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(summary, indent=1) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k not in ("failures", "crashes", "over_memory")}, indent=1))

@@ -10,14 +10,21 @@ Three kinds of problem, each an :class:`~mcuml.errors.OpProblem` naming subgraph
   :class:`~mcuml.errors.InvalidModelError` (``OpContext.invalid``) where the TFLM kernel's Prepare fails:
   tensor counts, quantization parameters, per-channel lengths and quantized dimension, option ranges.
   ``check`` reports these as its verdict, all at once; ``compile`` raises them.
-* **mcuml refuses** (:func:`guard_problems`): models TFLM loads but whose results are undefined there
-  (a non-finite or non-positive scale on a quantized activation: ``QuantizeMultiplier`` of inf/NaN).
-  ``check`` lists them as warnings; ``compile`` raises :class:`~mcuml.errors.UnsupportedOpError`.
+  The counts and missing inputs of the ops in :data:`ARITY` are checked here too, so that nothing (the
+  arena model, the usage records, the CMSIS-NN scratch formulas) indexes a tensor that is not there.
+* **mcuml refuses** (:func:`guard_problems`): models TFLM loads but whose results are undefined there:
+  ranks below what a kernel indexes (TFLM reads past ``dims->data``), tensors over 2 GiB (its ``int``
+  planner sizes overflow; the wheel then "accepts" a 4 GiB tensor), a non-finite or non-positive scale
+  on a quantized tensor (``QuantizeMultiplier`` of inf/NaN), a zero point outside int32 (truncated), an
+  operator input or subgraph output that nothing writes (arena garbage). ``check`` lists them as
+  warnings; ``compile`` raises :class:`~mcuml.errors.UnsupportedOpError` (:func:`layout_problems`,
+  the ranks and sizes, also in ``predict_arena``/``usage_records``, whose formulas index and sum them).
 * **resource budget**: ``compile`` refuses a plan, and each kernel's ``prepare`` a scratch or padding
   buffer (``OpContext.budget``), larger than :func:`host_budget` bytes (``MCUML_HOST_BUDGET``, default
   512 MiB) with :class:`~mcuml.errors.ResourceLimitError` instead of allocating it.
 
-:func:`validate` is the entry point ``compile``, ``usage_records``' callers and ``predict_arena``'s callers use.
+:func:`validate` is the one entry point: ``compile``, ``usage_records``, ``predict_arena`` and ``profile`` call it
+first (the last three with ``guards=False``: TFLM's arena does not depend on scale values).
 """
 
 from __future__ import annotations
@@ -142,7 +149,19 @@ def arity_problems(model: Model) -> tuple[list[OpProblem], list[OpProblem]]:
 
 def guard_problems(model: Model) -> list[OpProblem]:
     """Models TFLM loads but reads out of bounds or computes garbage on: mcuml refuses them (check warns)."""
-    return arity_problems(model)[1] + scale_problems(model) + unwritten_problems(model)
+    return layout_problems(model) + scale_problems(model) + unwritten_problems(model)
+
+
+def layout_problems(model: Model) -> list[OpProblem]:
+    """Ranks a kernel indexes past, and tensors over 2 GiB (TFLM's planner sizes and offsets are ``int``:
+    they overflow). Every consumer of the model's layout (arena, records, offline plans) needs these."""
+    out = arity_problems(model)[1]
+    for s, sg in enumerate(model.subgraphs):
+        for i, t in enumerate(sg.tensors):
+            if isinstance(t.dtype, DType) and t.nbytes > I32_MAX:
+                out.append(OpProblem("", -1, f"tensor {i} ({t.name!r}) needs {t.nbytes:,} bytes, over 2 GiB: TFLM's "
+                                     "planner sizes are int and overflow", s, "warning"))
+    return out
 
 
 def unwritten_problems(model: Model) -> list[OpProblem]:
@@ -241,7 +260,7 @@ def validate(model: Model, *, guards: bool = True) -> None:
     found = structural_problems(model)
     if found:
         raise InvalidModelError(_message(found), problems=tuple(found))
-    bad = guard_problems(model) if guards else arity_problems(model)[1]  # ranks: the arena model indexes them
+    bad = guard_problems(model) if guards else layout_problems(model)  # the arena model indexes and sums these
     if bad:
         raise UnsupportedOpError(_message(bad).replace("invalid model", "mcuml refuses this model", 1),
                                  problems=tuple(bad))
@@ -257,5 +276,5 @@ def check_plan_budget(nbytes: int, what: str = "the arena plan") -> None:
 
 
 __all__ = ["DEFAULT_HOST_BUDGET", "ARITY", "host_budget", "structural_problems", "arity_problems", "guard_problems",
-           "scale_problems", "unwritten_problems", "prepare_problems",
+           "layout_problems", "scale_problems", "unwritten_problems", "prepare_problems",
            "tflm_problems", "validate", "check_plan_budget"]
