@@ -17,6 +17,8 @@ class McumlError(Exception):
     hint: str | None = None
 
     def __init__(self, message: str, *, hint: str | None = None, **context: object) -> None:
+        # one line, whatever a file's names hold (a custom op called "\n..." is still one error line)
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
         super().__init__(message)
         self.message = message
         if hint is not None:

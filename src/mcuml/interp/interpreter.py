@@ -136,6 +136,8 @@ class Interpreter:
     def set_tensor(self, tensor_index: int, value: np.ndarray) -> None:
         self._ensure()
         t = self._tensor(tensor_index)
+        if t.is_constant:  # its data is the model's (read-only) buffer, TFLM's flash
+            raise InputError(f"tensor {tensor_index} ({t.name!r}) is a constant of the model; it cannot be set")
         arr = self._check_input(t, np.asarray(value), batched=False)
         self._views[tensor_index][0] = arr  # type: ignore[index]
 
