@@ -21,7 +21,7 @@ Three kinds of problem, each an :class:`~mcuml.errors.OpProblem` naming subgraph
   the ranks and sizes, also in ``predict_arena``/``usage_records``, whose formulas index and sum them).
 * **resource budget**: ``compile`` refuses a plan, and each kernel's ``prepare`` a scratch or padding
   buffer (``OpContext.budget``), larger than :func:`host_budget` bytes (``MCUML_HOST_BUDGET``, default
-  512 MiB) with :class:`~mcuml.errors.ResourceLimitError` instead of allocating it.
+  256 MiB) with :class:`~mcuml.errors.ResourceLimitError` instead of allocating it.
 
 :func:`validate` is the one entry point: ``compile``, ``usage_records``, ``predict_arena`` and ``profile`` call it
 first (the last three with ``guards=False``: TFLM's arena does not depend on scale values).
@@ -36,13 +36,13 @@ from mcuml.errors import InvalidModelError, McumlError, OpProblem, UnsupportedOp
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Tensor
 
-DEFAULT_HOST_BUDGET = 512 << 20
+DEFAULT_HOST_BUDGET = 256 << 20
 _QUANTIZED = frozenset({DType.int8, DType.int16, DType.uint8, DType.int4})
 I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
 
 
 def host_budget() -> int:
-    """Bytes one host-side buffer (plan, scratch, padding) may take: ``MCUML_HOST_BUDGET`` or 512 MiB."""
+    """Bytes one host-side buffer (plan, scratch, padding) may take: ``MCUML_HOST_BUDGET`` or 256 MiB."""
     v = os.environ.get("MCUML_HOST_BUDGET", "")
     try:
         return int(v) if v else DEFAULT_HOST_BUDGET
@@ -165,8 +165,8 @@ def layout_problems(model: Model) -> list[OpProblem]:
 
 
 def unwritten_problems(model: Model) -> list[OpProblem]:
-    """Operator inputs and subgraph outputs that nothing writes: not a constant, variable or subgraph input,
-    and no operator's output. TFLM hands out whatever the arena holds there."""
+    """Operator inputs and subgraph outputs that nothing writes (not a constant, variable or subgraph input, and
+    no operator's output: TFLM hands out whatever the arena holds there), and operator outputs that are constants."""
     out: list[OpProblem] = []
     for s, sg in enumerate(model.subgraphs):
         written = {id(t) for t in sg.inputs} | {id(t) for op in sg.operators for t in op.outputs}
@@ -177,6 +177,11 @@ def unwritten_problems(model: Model) -> list[OpProblem]:
                     and not t.is_variable and t.size > 0)
 
         for n, node in enumerate(sg.operators):
+            for t in node.outputs:
+                if t.is_constant and id(t) not in seen:
+                    seen.add(id(t))
+                    out.append(OpProblem(node.name, n, f"output {t.name!r} is a constant (it has buffer data): TFLM "
+                                         "would write into the model's read-only flash", s, "warning"))
             if node.name.startswith("CUSTOM:"):  # custom kernels may take arena scratch as inputs (Ethos-U)
                 continue
             for t in node.inputs:

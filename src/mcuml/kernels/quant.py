@@ -167,7 +167,12 @@ def mbqm_int64(x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | 
 
 def quantize_value(f: float, scale: float, zero_point: int) -> int:
     """``zp + (int)std::round(f / scale)`` with the division in float32, as kernel_util.cc does."""
-    v = np.float32(f) / np.float32(scale)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v = np.float32(f) / np.float32(scale)
+    if not np.isfinite(v):
+        from mcuml.errors import UnsupportedOpError
+
+        raise UnsupportedOpError(f"{f:g} / scale {scale!r} is not finite: TFLM's activation range is undefined")
     return int(zero_point + int(round_half_away(np.float32(v))))
 
 
