@@ -335,6 +335,23 @@ def summarize(results: list[dict], base_seed: int, wall_s: float) -> dict:
             "failures": failures[:200], "crashes": crashes[:200], "over_memory": over_mem[:50]}
 
 
+_BULKY = ("failures", "crashes", "over_memory", "results", "per_case")
+_CODE = {"ok": "o", "McumlError": "e", "skipped": "s", "FAIL": "F"}
+
+
+def compact(results: list[dict]) -> dict:
+    """Every case as ``"seed": outcome letters`` (one per stage of ``STAGES``: o ok, e McumlError, s skipped,
+    F foreign exception, - not reached; X: the child crashed or timed out)."""
+    out = {}
+    for r in results:
+        if "crash" in r:
+            out[str(r["seed"])] = "X"
+            continue
+        st = r["stages"]
+        out[str(r["seed"])] = "".join(_CODE.get(st[s].split(":")[0], "?") if s in st else "-" for s in STAGES)
+    return {"stages": "".join(s[0] for s in STAGES) and list(STAGES), "cases": out}
+
+
 def main(argv: list[str] | None = None) -> int:
     import time
 
@@ -352,9 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         results = sorted((r for p in parts for r in p["results"]), key=lambda r: r["seed"])
         summary = summarize(results, a.seed, max(p["wall_s"] for p in parts))
         summary["shards"] = len(parts)
+        summary["per_case"] = compact(results)
         Path(a.out).write_text(json.dumps(summary, indent=1) + "\n")
-        print(json.dumps({k: v for k, v in summary.items() if k not in ("failures", "crashes", "over_memory")},
-                         indent=1))
+        print(json.dumps({k: v for k, v in summary.items() if k not in _BULKY}, indent=1))
         return 0 if not (summary["foreign_exceptions"] or summary["crashes_or_timeouts"]) else 1
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     sources = load_sources()
@@ -374,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         summary["results"] = results  # for --merge
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(summary, indent=1) + "\n")
-    print(json.dumps({k: v for k, v in summary.items() if k not in ("failures", "crashes", "over_memory")}, indent=1))
+    if a.shards == 1:
+        summary["per_case"] = compact(results)
+    print(json.dumps({k: v for k, v in summary.items() if k not in _BULKY}, indent=1))
     return 0 if not (summary["foreign_exceptions"] or summary["crashes_or_timeouts"]) else 1
 
 

@@ -210,6 +210,12 @@ def _check_interpreter(model: Model) -> list[OpProblem]:
     out: list[OpProblem] = []
     if not model.subgraphs:
         return [OpProblem("", -1, "model has no subgraphs")]
+    from mcuml.validate import validate
+
+    try:  # what compile refuses before any prepare (mcuml.validate): no node is prepared then either
+        validate(model)
+    except UnsupportedOpError as e:
+        return [OpProblem(p.op, p.node, p.reason, p.subgraph) for p in e.problems] or [OpProblem("", -1, e.message)]
     sg = model.subgraphs[0]
     for i, node in enumerate(sg.operators):
         op = lookup(node.name)

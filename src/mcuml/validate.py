@@ -231,8 +231,9 @@ def prepare_problems(model: Model) -> list[OpProblem]:
     for s, sg in enumerate(model.subgraphs):
         for n, node in enumerate(sg.operators):
             op = lookup(node.name)
-            if op is None or (s, n) in skip or any(t is not None and not isinstance(t.dtype, DType)
-                                                   for t in (*node.inputs, *node.outputs)):
+            ts = [t for t in (*node.inputs, *node.outputs) if t is not None]
+            if op is None or (s, n) in skip or any(not isinstance(t.dtype, DType) for t in ts) \
+                    or any(t.nbytes > I32_MAX for t in ts):  # over 2 GiB: a guard problem; prepare would size by it
                 continue
             ctx = OpContext(model, sg, s, n, node.name)
             try:
