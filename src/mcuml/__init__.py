@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from mcuml.errors import (ArenaTooSmallError, BoardNotFoundError, ConversionError, DoesNotFitError,
-                          InputError, McumlError, MissingDependencyError, ModelFormatError, ShapeError,
-                          UnsupportedOpError, UnsupportedTypeError)
+                          InputError, InvalidModelError, McumlError, MissingDependencyError, ModelFormatError,
+                          ResourceLimitError, ShapeError, UnsupportedOpError, UnsupportedTypeError)
 from mcuml.ir import DType, Model, Operator, Subgraph, Tensor
 
 __version__ = "0.1.0"
@@ -41,4 +41,5 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["__version__", "DType", "Model", "Operator", "Subgraph", "Tensor", "McumlError", "ModelFormatError",
            "UnsupportedOpError", "UnsupportedTypeError", "ShapeError", "InputError", "ArenaTooSmallError",
-           "BoardNotFoundError", "ConversionError", "MissingDependencyError", "DoesNotFitError", *_LAZY, *_RENAMED]
+           "BoardNotFoundError", "ConversionError", "MissingDependencyError", "DoesNotFitError", "InvalidModelError",
+           "ResourceLimitError", *_LAZY, *_RENAMED]

@@ -154,9 +154,10 @@ def _check_structure(model: Model, problems: list, warnings: list) -> None:
                         problems.append(OpProblem("", -1, f"model {kind} {t.name!r} is a {t.dtype.name} tensor: "
                                                   "\"TFLM doesn't support strings, resource variables, or variants "
                                                   "as outputs.\"", si))
-        for t in sg.inputs:
+        for t in sg.inputs:  # TFLM allocates it (nothing to plan); any op reading it sees no data
             if t.size == 0:
-                problems.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si))
+                warnings.append(OpProblem("", -1, f"input {t.name!r} has an empty shape {list(t.shape)}", si,
+                                          "warning"))
 
 
 def _no_kernel_reason(name: str) -> str:
@@ -186,6 +187,12 @@ def _check_interpreter(model: Model) -> list[OpProblem]:
     out: list[OpProblem] = []
     if not model.subgraphs:
         return [OpProblem("", -1, "model has no subgraphs")]
+    from mcuml.validate import validate
+
+    try:  # what compile refuses before any prepare (mcuml.validate): no node is prepared then either
+        validate(model)
+    except UnsupportedOpError as e:
+        return [OpProblem(p.op, p.node, p.reason, p.subgraph) for p in e.problems] or [OpProblem("", -1, e.message)]
     sg = model.subgraphs[0]
     for i, node in enumerate(sg.operators):
         op = lookup(node.name)
@@ -232,6 +239,11 @@ def check(model: Model | Any, *, interpreter: bool = False, size: int | None = N
     for si, sg in enumerate(model.subgraphs):
         for ni, node in enumerate(sg.operators):
             _check_op(node, si, ni, problems, registrations, custom)
+    if model.subgraphs:  # what TFLM's allocator and kernels' Prepare refuse (mcuml.validate), all at once
+        from mcuml.validate import guard_problems, tflm_problems
+
+        problems.extend(tflm_problems(model))
+        warnings.extend(guard_problems(model))
     _model_warnings(model, size, warnings)
     _stored_shape_warnings(model, warnings)
     interp = _check_interpreter(model) if interpreter else []

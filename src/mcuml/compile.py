@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mcuml.errors import McumlError, OpProblem, UnsupportedOpError
+from mcuml.errors import InvalidModelError, McumlError, OpProblem, UnsupportedOpError
 from mcuml.ir.model import Model, Operator, Subgraph
 from mcuml.ops import Op, OpContext, lookup
 from mcuml.plan import ArenaPlan, UsageRecord, plan_greedy, usage_records
@@ -81,11 +81,13 @@ class CompiledModel:
 
 def compile(model: Model, *, planner: str = "greedy") -> CompiledModel:  # noqa: A001 - public API name
     """Resolve and prepare every operator of subgraph 0 (and of the subgraphs it calls); plan the arena."""
-    if not model.subgraphs:
-        raise McumlError("model has no subgraphs")
+    from mcuml.validate import check_plan_budget, validate
+
+    validate(model)  # what TFLM's allocator refuses, and what mcuml refuses to compute, before any prepare
     reach = _reachable(model)
     problems: list[OpProblem] = []
     first_error: McumlError | None = None
+    invalid: list[int] = []
     compiled: list[CompiledSubgraph | None] = [None] * len(model.subgraphs)
     for s in reach:  # TFLM prepares subgraph by subgraph, in index order
         sg = model.subgraphs[s]
@@ -102,6 +104,8 @@ def compile(model: Model, *, planner: str = "greedy") -> CompiledModel:  # noqa:
                 params = op.prepare(node, ctx)
             except McumlError as e:
                 first_error = first_error or e
+                if isinstance(e, InvalidModelError):
+                    invalid.append(i)
                 problems.append(OpProblem(node.name, i, e.message))
                 continue
             nodes.append(BoundNode(i, node, op, params,
@@ -113,6 +117,9 @@ def compile(model: Model, *, planner: str = "greedy") -> CompiledModel:  # noqa:
         if len(problems) == 1 and first_error is not None:
             raise first_error
         lines = "; ".join(f"node {p.node} ({p.op}): {p.reason}" for p in problems)
+        if invalid:  # TFLM refuses the model too: that is the headline
+            raise InvalidModelError(f"{len(problems)} operator(s) cannot run, TFLM refuses {len(invalid)}: {lines}",
+                                    problems=tuple(problems))
         raise UnsupportedOpError(f"{len(problems)} operator(s) cannot run: {lines}", problems=tuple(problems))
     records = tuple(usage_records(model))  # TFLM's records: tensors, then kernel scratch (tensor=None)
     if planner != "greedy":
@@ -121,6 +128,7 @@ def compile(model: Model, *, planner: str = "greedy") -> CompiledModel:  # noqa:
         plan = get_planner(planner)(records)
     else:
         plan = plan_greedy(records)
+    check_plan_budget(plan.size + sum(t.nbytes for sg in model.subgraphs for t in sg.tensors if t.is_variable))
     main = compiled[0]
     assert main is not None
     return CompiledModel(model, main.subgraph, main.nodes, records, plan, tuple(compiled), _resources(compiled))

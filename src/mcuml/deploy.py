@@ -125,7 +125,7 @@ def report(model_path: str | os.PathLike[str], board: str, out: str | os.PathLik
     html, *_ = build_report(model_path, board, kernels=kernels, rate_hz=rate_hz, battery=battery, runtime=runtime,
                             force=force)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(html, encoding="utf-8")
+    Path(out).write_text(html, encoding="utf-8", errors="backslashreplace")  # names keep undecodable bytes
     return str(out)
 
 
@@ -188,7 +188,7 @@ def deploy(model_path: str | os.PathLike[str], board: str, out_dir: str | os.Pat
         html = html.replace("</body>", section + "</body>", 1)
     progress("[6/6] report")
     report_path = out / "report.html"
-    report_path.write_text(html, encoding="utf-8")
+    report_path.write_text(html, encoding="utf-8", errors="backslashreplace")  # names keep undecodable bytes
     files.append(str(report_path))
     dc = pr.duty_cycle
     return DeployResult(

@@ -17,6 +17,8 @@ class McumlError(Exception):
     hint: str | None = None
 
     def __init__(self, message: str, *, hint: str | None = None, **context: object) -> None:
+        # one line, whatever a file's names hold (a custom op called "\n..." is still one error line)
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
         super().__init__(message)
         self.message = message
         if hint is not None:
@@ -54,6 +56,18 @@ class UnsupportedTypeError(UnsupportedOpError):
 
 class ShapeError(McumlError):
     """Declared and inferred shapes disagree, or a shape is invalid for the op."""
+
+
+class InvalidModelError(UnsupportedOpError, ShapeError):
+    """The model is invalid the way TFLM sees it: its ``AllocateTensors`` (allocator or a kernel's Prepare)
+    refuses it or aborts on it. ``problems`` lists every such problem found (see :mod:`mcuml.validate`).
+
+    Both an :class:`UnsupportedOpError` (the node cannot run) and a :class:`ShapeError` (counts, shapes and
+    quantization parameters that do not fit), so code catching either keeps working."""
+
+
+class ResourceLimitError(McumlError):
+    """Preparing the model would need more host memory than the budget allows (``mcuml.validate``)."""
 
 
 class InputError(McumlError):

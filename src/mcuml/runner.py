@@ -191,13 +191,13 @@ def run_model(model_path: str | os.PathLike[str], *, input_path: str | None = No
 
     model = load_model(model_path)
     sg = model.main
+    it = Interpreter(model=model)  # compiles (validates) the model before anything reads its inputs
     n = None
     if input_path is not None:
         arrays = read_input_arrays(model, input_path)
         n = batch_size_of(arrays, sg.inputs)
     xs = load_inputs(model, input_path, seed=seed, quantize=quantize_input) if n is None else \
         [np.asarray(a) for a in (_quantized(arrays, sg.inputs) if quantize_input else arrays)]
-    it = Interpreter(model=model)
     t0 = time.perf_counter()
     if n is None:
         it.allocate_tensors()

@@ -50,6 +50,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (console scripts pass it to ``sys.exit``)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    for stream in (sys.stdout, sys.stderr):  # names read from a file may hold undecodable bytes (surrogateescape)
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(args=argv, prog_name="mcuml", standalone_mode=False)
         return 0

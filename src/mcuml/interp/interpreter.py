@@ -148,6 +148,8 @@ class Interpreter(TfLiteApi):
     def set_tensor(self, tensor_index: int, value: np.ndarray) -> None:
         self._ensure()
         t = self._tensor(tensor_index)
+        if t.is_constant:  # its data is the model's (read-only) buffer, TFLM's flash
+            raise InputError(f"tensor {tensor_index} ({t.name!r}) is a constant of the model; it cannot be set")
         self._store(tensor_index, t, np.asarray(value))
 
     def get_tensor(self, tensor_index: int) -> np.ndarray:
@@ -225,6 +227,9 @@ class Interpreter(TfLiteApi):
             raise InputError("all inputs must have the same number of samples")
         if batch_size < 1:
             raise InputError(f"batch_size must be >= 1, got {batch_size}")
+        from mcuml.validate import host_budget
+
+        batch_size = max(1, min(batch_size, host_budget() // max(c.plan.size, 1)))  # a chunk's arena fits the budget
         result = [np.empty((n, *t.shape), dtype=self._unplanned_view(t, 0).dtype) for t in sg.outputs]
         stateful = any(bn.op.stateful for bn in c.nodes)  # op state is per batch size, not per thread
         if mode == "process" and not stateful and not c.needs_runtime:

@@ -195,7 +195,7 @@ def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...]
                             num_channels: int) -> tuple[np.ndarray, np.ndarray]:
     """``PopulateConvolutionQuantizationParams``: per-channel (multiplier, shift), scales in double."""
     scales = filter_scales if len(filter_scales) > 1 else tuple(filter_scales) * num_channels
-    eff = [float(input_scale) * float(s) / float(output_scale) for s in scales]
+    eff = [quant.ratio(float(input_scale) * float(s), output_scale) for s in scales]
     return quant.quantize_multipliers(np.array(eff, dtype=np.float64))
 
 
@@ -208,7 +208,7 @@ def per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale:
     only agree with the double product. Tests pin this down (int16, where the int64 overload's
     16-bit reduced multiplier exposes the difference).
     """
-    return quant.quantize_multiplier(float(input_scale) * float(filter_scale) / float(output_scale))
+    return quant.quantize_multiplier(quant.ratio(float(input_scale) * float(filter_scale), output_scale))
 
 
 def acc_fits_int32(weights: np.ndarray, max_abs_input: int, bias: np.ndarray | None, axis: int = 0) -> bool:
@@ -250,11 +250,15 @@ class Requant:
 def conv_requant(ctx, x, w, y, act: int, num_channels: int, quantized_dimension: int) -> Requant:
     """``PopulateConvolutionQuantizationParams`` + activation range, with TFLM's checks."""
     q = w.quantization
-    if q is None or not q.scale:
-        ctx.fail(f"filter {w.name!r} has no affine quantization")
+    if q is None or not q.scale:  # conv_common.cc / depthwise_conv_common.cc
+        ctx.invalid(f"filter {w.name!r} has no affine quantization")
+    xq = x.quantization
+    if xq is None or not xq.scale:  # kernel_util.cc PopulateConvolutionQuantizationParams
+        ctx.invalid(f"input {x.name!r} has no affine quantization")
     if len(q.scale) > 1:
-        if len(q.scale) != num_channels or w.shape[q.quantized_dimension] != num_channels:
-            ctx.fail(f"filter {w.name!r} has {len(q.scale)} scales for {num_channels} output channels")
+        qd = q.quantized_dimension
+        if len(q.scale) != num_channels or not 0 <= qd < len(w.shape) or w.shape[qd] != num_channels:
+            ctx.invalid(f"filter {w.name!r} has {len(q.scale)} scales for {num_channels} output channels")
         if q.quantized_dimension != quantized_dimension:
             ctx.fail(f"filter {w.name!r} is quantized along dimension {q.quantized_dimension}, "
                      f"expected {quantized_dimension}")

@@ -31,8 +31,8 @@ class PoolParams:
 
 
 def prepare_pool(node: Operator, ctx, allowed: tuple[DType, ...]) -> PoolParams:
-    ctx.require(len(node.inputs) == 1 and len(node.outputs) == 1 and node.inputs[0] is not None,
-                f"{ctx.op_name} takes 1 input and 1 output")
+    if not (len(node.inputs) == 1 and len(node.outputs) == 1 and node.inputs[0] is not None):
+        ctx.invalid(f"{ctx.op_name} takes 1 input and 1 output")  # pooling_common.cc
     x, y = node.inputs[0], node.outputs[0]
     if x.dtype not in allowed:
         ctx.unsupported_type(x, allowed)
@@ -49,14 +49,15 @@ def prepare_pool(node: Operator, ctx, allowed: tuple[DType, ...]) -> PoolParams:
     act = int(get("fused_activation_function", 0))
     win = K.make_window(int(get("padding", 0)), x.shape[1], x.shape[2], f_h, f_w, stride_h, stride_w, 1, 1,
                         y.shape[1], y.shape[2])
+    ctx.budget(8 * win.span_h * win.span_w * max(x.shape[3], 1), "the padded pooling input")
     counts = K.valid_tap_counts(win)
     if counts.size and counts.min() == 0:
         ctx.fail("a pooling window lies entirely outside the input")
     if x.dtype == DType.float32:
         lo, hi = quant.activation_range_float(act)
     else:
-        if abs(float(np.float32(x.scale) - np.float32(y.scale))) > 1.0e-6 or x.zero_point != y.zero_point:
-            ctx.fail("input and output quantization must be equal")
+        if not abs(float(np.float32(x.scale) - np.float32(y.scale))) <= 1.0e-6 or x.zero_point != y.zero_point:
+            ctx.invalid("input and output quantization must be equal")  # pooling_common.cc
         qmin, qmax = quant.type_range(y.dtype.numpy)
         lo, hi = quant.activation_range_quantized(act, y.scale, y.zero_point, qmin, qmax)
     return PoolParams(win, counts[:, :, None], lo, hi, x.dtype.numpy, tuple(y.shape))

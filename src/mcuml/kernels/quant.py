@@ -37,8 +37,23 @@ def round_half_away(x: np.ndarray | float) -> np.ndarray:
     return r + np.where(np.abs(frac) >= 0.5, np.sign(x), 0).astype(x.dtype)
 
 
+def ratio(a: float, b: float) -> float:
+    """``a / b`` in double as C computes it: inf or NaN where Python's float division would raise."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return float(np.float64(a) / np.float64(b))
+
+
 def quantize_multiplier(m: float) -> tuple[int, int]:
-    """``QuantizeMultiplier(double)`` -> (int32 multiplier, shift), shift > 0 means left shift."""
+    """``QuantizeMultiplier(double)`` -> (int32 multiplier, shift), shift > 0 means left shift.
+
+    A non-finite ``m`` (a scale of 0, inf or NaN somewhere) has no defined result in TFLM (``frexp``
+    of inf/NaN): refused with :class:`~mcuml.errors.UnsupportedOpError` instead of computing garbage.
+    """
+    if not math.isfinite(m):
+        from mcuml.errors import UnsupportedOpError
+
+        raise UnsupportedOpError(f"requantization multiplier {m!r} is not finite (a scale is 0, inf or NaN): "
+                                 "TFLM's result is undefined")
     if m == 0.0:
         return 0, 0
     sig, shift = math.frexp(m)
@@ -263,7 +278,12 @@ def sdhm16(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def quantize_value(f: float, scale: float, zero_point: int) -> int:
     """``zp + (int)std::round(f / scale)`` with the division in float32, as kernel_util.cc does."""
-    v = np.float32(f) / np.float32(scale)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v = np.float32(f) / np.float32(scale)
+    if not np.isfinite(v):
+        from mcuml.errors import UnsupportedOpError
+
+        raise UnsupportedOpError(f"{f:g} / scale {scale!r} is not finite: TFLM's activation range is undefined")
     return int(zero_point + int(round_half_away(np.float32(v))))
 
 

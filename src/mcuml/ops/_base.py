@@ -35,7 +35,8 @@ from typing import Any, ClassVar, NoReturn, Sequence
 
 import numpy as np
 
-from mcuml.errors import ShapeError, UnsupportedOpError, UnsupportedTypeError, node_context
+from mcuml.errors import (InvalidModelError, ResourceLimitError, ShapeError, UnsupportedOpError, UnsupportedTypeError,
+                          node_context)
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Model, Operator, Subgraph, Tensor
 from mcuml.ops._facts import Persistent, opdata
@@ -79,6 +80,19 @@ class OpContext:
 
     def shape_error(self, reason: str) -> NoReturn:
         self.fail(reason, ShapeError)
+
+    def invalid(self, reason: str) -> NoReturn:
+        """TFLM's Prepare refuses (or aborts on) this node too: ``check`` reports it as a TFLM problem."""
+        self.fail(reason, InvalidModelError)
+
+    def budget(self, nbytes: int, what: str) -> None:
+        """Refuse a kernel buffer (scratch, padding) beyond the host budget before anything allocates it."""
+        from mcuml.validate import host_budget
+
+        limit = host_budget()
+        if nbytes > limit:
+            self.fail(f"{what} would need {nbytes:,} bytes, over the host memory budget of {limit:,} bytes "
+                      "(MCUML_HOST_BUDGET)", ResourceLimitError)
 
     def unsupported_type(self, tensor: Tensor, allowed: Sequence[DType]) -> NoReturn:
         names = ", ".join(d.name for d in allowed)

@@ -28,11 +28,13 @@ class ConvGeometry:
 def conv_io(node: Operator, ctx: OpContext) -> tuple[Tensor, Tensor, Tensor | None, Tensor]:
     """(input, filter, bias or None, output) after the type, rank and constant-filter checks."""
     name = ctx.op_name
-    ctx.require(len(node.inputs) in (2, 3) and len(node.outputs) == 1, f"{name} takes 2 or 3 inputs, 1 output")
+    if not (len(node.inputs) in (2, 3) and len(node.outputs) == 1):
+        ctx.invalid(f"{name} takes 2 or 3 inputs, 1 output")
     x, w = node.inputs[0], node.inputs[1]
     bias = node.inputs[2] if len(node.inputs) == 3 else None
     y = node.outputs[0]
-    ctx.require(x is not None and w is not None, f"{name} needs input and filter tensors")
+    if x is None or w is None:
+        ctx.invalid(f"{name} needs input and filter tensors")
     if x.dtype != y.dtype:
         ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
     ok = ((x.dtype == DType.float32 and w.dtype == DType.float32)
@@ -43,6 +45,11 @@ def conv_io(node: Operator, ctx: OpContext) -> tuple[Tensor, Tensor, Tensor | No
         if x.dtype not in (DType.float32, DType.int8, DType.int16):
             ctx.unsupported_type(x, (DType.float32, DType.int8, DType.int16))
         ctx.fail(K.HYBRID_MESSAGE)
+    q = w.quantization
+    if x.dtype != DType.float32 and q is not None and len(q.scale) > 1 and not (
+            0 <= q.quantized_dimension < len(w.shape) and w.shape[q.quantized_dimension] == len(q.scale)):
+        ctx.invalid(f"filter {w.name!r} has {len(q.scale)} scales along dimension {q.quantized_dimension} "
+                    f"of shape {list(w.shape)}")  # conv_common.cc / depthwise_conv_common.cc / kernel_util.cc
     if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
         ctx.shape_error(f"{name} needs 4-D input, filter and output")
     if not w.is_constant:
@@ -60,4 +67,7 @@ def conv_geometry(node: Operator, ctx: OpContext, x: Tensor, y: Tensor, k_h: int
         ctx.fail(f"strides ({stride_h}, {stride_w}) and dilations ({dil_h}, {dil_w}) must be >= 1")
     win = K.make_window(int(get("padding", 0)), x.shape[1], x.shape[2], k_h, k_w, stride_h, stride_w, dil_h, dil_w,
                         y.shape[1], y.shape[2])
+    c = max(x.shape[3], 1)
+    ctx.budget(8 * win.span_h * win.span_w * c, "the padded input")
+    ctx.budget(8 * max(y.shape[1], 1) * max(y.shape[2], 1) * k_h * k_w * c, "the im2col / tap buffer")
     return ConvGeometry(stride_h, stride_w, dil_h, dil_w, int(get("fused_activation_function", 0)), win)

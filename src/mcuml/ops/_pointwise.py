@@ -45,9 +45,9 @@ def io(node: Operator, ctx: OpContext, n_in: int, n_out: int = 1) -> tuple[list[
     """Check the input/output counts; returns the (non-None) tensors."""
     ins = list(node.inputs)
     if len(ins) != n_in or any(t is None for t in ins):
-        ctx.fail(f"expects {n_in} input(s), got {len(ins)}")
+        ctx.invalid(f"expects {n_in} input(s), got {len(ins)}")
     if len(node.outputs) != n_out:
-        ctx.fail(f"expects {n_out} output(s), got {len(node.outputs)}")
+        ctx.invalid(f"expects {n_out} output(s), got {len(node.outputs)}")
     return ins, list(node.outputs)  # type: ignore[return-value]
 
 
@@ -56,11 +56,13 @@ def require_types(ctx: OpContext, t: Tensor, allowed: Sequence[DType]) -> None:
         ctx.unsupported_type(t, allowed)
 
 
-def require_quantized(ctx: OpContext, *tensors: Tensor) -> None:
+def require_quantized(ctx: OpContext, *tensors: Tensor, tflm_checks: bool = False) -> None:
+    """``tflm_checks``: the TFLM kernel's Prepare refuses (or aborts on) a missing quantization too."""
     for t in tensors:
         q = t.quantization
         if q is None or not q.scale:
-            ctx.fail(f"{t.dtype.name} tensor {t.name!r} has no quantization parameters")
+            why = f"{t.dtype.name} tensor {t.name!r} has no quantization parameters"
+            ctx.invalid(why) if tflm_checks else ctx.fail(why)
 
 
 def int_activation_range(act: int, dtype: DType) -> tuple[int, int]:

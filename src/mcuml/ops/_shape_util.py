@@ -20,12 +20,12 @@ FLOAT_INT = (DType.float32, DType.int8, DType.int16, DType.int32)
 
 def n_inputs(node: Operator, ctx: OpContext, *allowed: int) -> None:
     if len(node.inputs) not in allowed:
-        ctx.fail(f"expected {' or '.join(map(str, allowed))} inputs, got {len(node.inputs)}")
+        ctx.invalid(f"expected {' or '.join(map(str, allowed))} inputs, got {len(node.inputs)}")
 
 
 def tensor_in(node: Operator, k: int, ctx: OpContext, what: str = "input") -> Tensor:
     if k >= len(node.inputs) or node.inputs[k] is None:
-        ctx.fail(f"missing {what} (input {k})")
+        ctx.invalid(f"missing {what} (input {k})")
     return node.inputs[k]  # type: ignore[return-value]
 
 
@@ -42,7 +42,7 @@ def same_dtype(ctx: OpContext, a: Tensor, b: Tensor) -> None:
 def same_quant(ctx: OpContext, a: Tensor, b: Tensor) -> None:
     """TFLM's ``TF_LITE_ENSURE_EQ`` on scale (compared as double) and zero point."""
     if float(np.float32(a.scale)) != float(np.float32(b.scale)) or a.zero_point != b.zero_point:
-        ctx.fail(f"{a.name!r} (scale {a.scale:g}, zp {a.zero_point}) and {b.name!r} (scale {b.scale:g}, "
+        ctx.invalid(f"{a.name!r} (scale {a.scale:g}, zp {a.zero_point}) and {b.name!r} (scale {b.scale:g}, "
                  f"zp {b.zero_point}) must share quantization parameters")
 
 
@@ -63,9 +63,11 @@ def norm_axis(axis: int, rank: int, ctx: OpContext) -> int:
     return a
 
 
-def check_shape(ctx: OpContext, t: Tensor, want: Sequence[int]) -> None:
+def check_shape(ctx: OpContext, t: Tensor, want: Sequence[int], *, tflm_checks: bool = False) -> None:
+    """``tflm_checks``: TFLM's Prepare compares the output shape too (a mismatch is an invalid model)."""
     if tuple(t.shape) != tuple(int(d) for d in want):
-        ctx.shape_error(f"output {t.name!r} has shape {list(t.shape)}, expected {list(want)}")
+        why = f"output {t.name!r} has shape {list(t.shape)}, expected {list(want)}"
+        ctx.invalid(why) if tflm_checks else ctx.shape_error(why)
 
 
 def batched(x: np.ndarray, b: int) -> np.ndarray:
@@ -75,6 +77,8 @@ def batched(x: np.ndarray, b: int) -> np.ndarray:
 
 def same_type_io(node: Operator, ctx: OpContext, types: Sequence[DType] | None) -> tuple[Tensor, Tensor]:
     """Input 0 (of a type from ``types``; None: any type but string) and output 0, of the same type."""
+    if len(node.outputs) != 1:
+        ctx.invalid(f"expected 1 output, got {len(node.outputs)}")
     x, y = tensor_in(node, 0, ctx), node.outputs[0]
     if types is None:
         if x.dtype == DType.string:

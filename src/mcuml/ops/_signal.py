@@ -38,6 +38,10 @@ def options(node: Operator, ctx: OpContext, *keys: str) -> dict[str, Any]:
     missing = [k for k in keys if k not in opts]
     if missing:
         ctx.fail(f"custom options lack {', '.join(missing)}")
+    odd = [k for k in keys if not isinstance(opts[k], (int, float)) or opts[k] != opts[k]
+           or abs(opts[k]) == float("inf")]
+    if odd:
+        ctx.fail(f"custom option {odd[0]} is {opts[odd[0]]!r}, not a number")
     return opts
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator, Tensor
-from mcuml.kernels.quant import quantize_multiplier, rdbpot, srdhm, wrap_int32
+from mcuml.kernels.quant import quantize_multiplier, ratio, rdbpot, srdhm, wrap_int32
 from mcuml.ops import OpContext, register
 from mcuml.ops._pointwise import (BinaryOp, BinaryParams, binary_params, float_activation_range, fused_activation,
                                   io, quant_activation_range, require_quantized, require_types)
@@ -47,7 +47,7 @@ class QuantAddParams:
 def smaller_than_one(ctx: OpContext, real: float, what: str) -> tuple[int, int]:
     """``QuantizeMultiplierSmallerThanOneExp``: TFLM aborts unless 0 < real < 1."""
     if not 0.0 < real < 1.0:
-        ctx.fail(f"{what} multiplier {real:g} is outside (0, 1); TFLM rejects these scales")
+        ctx.invalid(f"{what} multiplier {real:g} is outside (0, 1); TFLM aborts on these scales")
     return quantize_multiplier(real)
 
 
@@ -95,7 +95,7 @@ class Add(BinaryOp):
             if any(t.quantization is not None and t.quantization.scale for t in (x1, x2)):
                 ctx.fail("only un-quantized int32 ADD is supported (as in TFLM)")
             return binary_params(ctx, x1, x2, y, partial(int32_op, np.add, -(1 << 31), (1 << 31) - 1))
-        require_quantized(ctx, x1, x2, y)
+        require_quantized(ctx, x1, x2, y, tflm_checks=True)  # add_common.cc
         p = quant_params_add(ctx, x1, x2, y, act)
         return binary_params(ctx, x1, x2, y, partial(quant_add_sub, p),
                              lut_dtype=np.int8 if y.dtype == DType.int8 else None)
@@ -105,8 +105,8 @@ def quant_params_add(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, act: int
     """``CalculateOpDataAdd``: the scale arithmetic in double."""
     left_shift = 15 if y.dtype == DType.int16 else 20
     twice_max = 2.0 * float(max(np.float32(x1.scale), np.float32(x2.scale)))
-    m1, s1 = smaller_than_one(ctx, float(x1.scale) / twice_max, "input1")
-    m2, s2 = smaller_than_one(ctx, float(x2.scale) / twice_max, "input2")
-    mo, so = smaller_than_one(ctx, twice_max / ((1 << left_shift) * float(y.scale)), "output")
+    m1, s1 = smaller_than_one(ctx, ratio(x1.scale, twice_max), "input1")
+    m2, s2 = smaller_than_one(ctx, ratio(x2.scale, twice_max), "input2")
+    mo, so = smaller_than_one(ctx, ratio(twice_max, (1 << left_shift) * float(y.scale)), "output")
     lo, hi = quant_activation_range(act, y)
     return QuantAddParams(left_shift, -x1.zero_point, m1, s1, -x2.zero_point, m2, s2, y.zero_point, mo, so, lo, hi)

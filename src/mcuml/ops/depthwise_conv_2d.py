@@ -277,6 +277,9 @@ class DepthwiseConv2D(Op):
 
     def prepare(self, node: Operator, ctx: OpContext) -> DepthwiseParams:
         x, w, bias, y = conv_io(node, ctx)
+        if len(node.inputs) == 3 and node.inputs[2] is None:  # depthwise_conv.cc reads the omitted bias
+            ctx.invalid("the bias input is omitted (index -1): TFLM's DEPTHWISE_CONV_2D Prepare crashes on it; "
+                        "pass 2 inputs instead")
         n, in_h, in_w, in_c = x.shape
         _, k_h, k_w, oc = w.shape
         if w.shape[0] != 1 or y.shape[3] != oc or y.shape[0] != n or in_c <= 0 or oc % in_c:

@@ -72,12 +72,13 @@ class FullyConnected(Op):
         return int4_filter_scratch(node)
 
     def prepare(self, node: Operator, ctx: OpContext) -> FullyConnectedParams:
-        ctx.require(len(node.inputs) in (2, 3) and len(node.outputs) == 1,
-                    "FULLY_CONNECTED takes 2 or 3 inputs, 1 output")
+        if not (len(node.inputs) in (2, 3) and len(node.outputs) == 1):
+            ctx.invalid("FULLY_CONNECTED takes 2 or 3 inputs, 1 output")
         x, w = node.inputs[0], node.inputs[1]
         bias = node.inputs[2] if len(node.inputs) == 3 else None
         y = node.outputs[0]
-        ctx.require(x is not None and w is not None, "FULLY_CONNECTED needs input and weights tensors")
+        if x is None or w is None:
+            ctx.invalid("FULLY_CONNECTED needs input and weights tensors")
         if x.dtype != y.dtype:
             ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
         if x.dtype not in (DType.float32, DType.int8, DType.int16):
@@ -93,6 +94,11 @@ class FullyConnected(Op):
         get = (lambda k, d: o.get(k, d)) if o is not None else (lambda k, d: d)  # noqa: E731
         if int(get("weights_format", 0)) != 0:
             ctx.fail("shuffled FULLY_CONNECTED weights are not supported")
+        q = w.quantization
+        if x.dtype != DType.float32 and q is not None and len(q.scale) > 1 and not (
+                0 <= q.quantized_dimension < len(w.shape) and w.shape[q.quantized_dimension] == len(q.scale)):
+            ctx.invalid(f"weights {w.name!r} have {len(q.scale)} scales along dimension {q.quantized_dimension} "
+                        f"of shape {list(w.shape)}")  # fully_connected_common.cc
         if len(w.shape) != 2:
             ctx.shape_error(f"weights must be 2-D, got {list(w.shape)}")
         oc, depth = w.shape
@@ -114,15 +120,18 @@ class FullyConnected(Op):
         qmin, qmax = quant.type_range(y.dtype.numpy)
         act_min, act_max = quant.activation_range_quantized(act, y.scale, y.zero_point, qmin, qmax)
         if len(q.scale) > 1:
+            if not 0 <= q.quantized_dimension < len(w.shape):  # TFLM reads dims->data[qdim] out of bounds
+                ctx.invalid(f"weights {w.name!r} have quantized dimension {q.quantized_dimension} for rank "
+                            f"{len(w.shape)}")
             if len(q.scale) != w.shape[q.quantized_dimension]:
-                ctx.fail(f"weights {w.name!r} have {len(q.scale)} scales for dimension of size "
+                ctx.invalid(f"weights {w.name!r} have {len(q.scale)} scales for dimension of size "
                          f"{w.shape[q.quantized_dimension]}")
             mult, shift = K.per_channel_multipliers(x.scale, tuple(q.scale), y.scale, len(q.scale))
             filter_offset = 0  # the per-channel kernel has no weights offset
         else:
             if bias is not None and bias.quantization is not None and bias.quantization.scale:
                 diff = abs(float(x.scale) * float(w.scale) - float(bias.scale))
-                if diff / float(y.scale) > 0.02:
+                if not quant.ratio(diff, y.scale) <= 0.02:
                     ctx.fail(f"bias scale {bias.scale:g} differs from input scale x weights scale")
             m, s = K.per_tensor_multiplier(x.scale, w.scale, y.scale)
             mult, shift = np.array([m], np.int64), np.array([s], np.int64)

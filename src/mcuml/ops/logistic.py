@@ -53,7 +53,7 @@ class Logistic(UnaryOp):
         x, y = unary_io(node, ctx, TYPES, same_size=True)
         if x.dtype == DType.float32:
             return unary_params(logistic_float, x.dtype, y.dtype)
-        require_quantized(ctx, x, y)
+        require_quantized(ctx, x, y, tflm_checks=True)  # logistic_common.cc
         if x.dtype == DType.int8:
             if y.zero_point != -128:
                 ctx.fail(f"int8 output zero point must be -128, got {y.zero_point}")

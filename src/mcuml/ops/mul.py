@@ -17,6 +17,7 @@ import numpy as np
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator, Tensor
 from mcuml.kernels.quant import mbqm, quantize_multiplier
+from mcuml.kernels.quant import ratio as quant_ratio
 from mcuml.ops import OpContext, register
 from mcuml.ops._binary import arith_params
 from mcuml.ops._pointwise import BinaryFn, BinaryOp, BinaryParams, quant_activation_range
@@ -57,6 +58,6 @@ def _quant_mul(ctx: OpContext, x1: Tensor, x2: Tensor, y: Tensor, act: int) -> B
     """``CalculateOpDataMul`` (quantized part)."""
     if y.dtype == DType.int16 and (x1.zero_point or x2.zero_point or y.zero_point):
         ctx.fail("int16 MUL needs zero points of 0 on both inputs and the output")
-    m, s = quantize_multiplier(float(x1.scale) * float(x2.scale) / float(y.scale))
+    m, s = quantize_multiplier(quant_ratio(float(x1.scale) * float(x2.scale), y.scale))
     lo, hi = quant_activation_range(act, y)
     return partial(quant_mul, QuantMulParams(-x1.zero_point, -x2.zero_point, y.zero_point, m, s, lo, hi))

@@ -39,11 +39,11 @@ class Pad(Op):
             ctx.fail(f"PAD supports up to 5-D inputs, got {len(x.shape)}-D")
         pads = const_ints(node, 1, ctx, "paddings")
         if pads.size != 2 * len(y.shape):
-            ctx.shape_error(f"paddings has {pads.size} values, need 2 per output dimension ({2 * len(y.shape)})")
+            ctx.invalid(f"paddings has {pads.size} values, need 2 per output dimension ({2 * len(y.shape)})")
         pads = pads.reshape(-1, 2)
+        check_shape(ctx, y, [d + int(a) + int(b) for d, (a, b) in zip(x.shape, pads)], tflm_checks=True)
         if (pads < 0).any():
             ctx.fail("negative paddings are not supported")
-        check_shape(ctx, y, [d + int(a) + int(b) for d, (a, b) in zip(x.shape, pads)])
         cv = node.inputs[2] if len(node.inputs) == 3 else None
         if cv is not None:
             same_dtype(ctx, x, cv)

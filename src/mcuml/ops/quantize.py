@@ -96,7 +96,7 @@ class Quantize(UnaryOp):
         (x,), (y,) = io(node, ctx, 1)
         if (x.dtype, y.dtype) not in SUPPORTED:
             ctx.fail(f"QUANTIZE from {x.dtype.name} to {y.dtype.name} is not supported by TFLM")
-        require_quantized(ctx, y)
+        require_quantized(ctx, y, tflm_checks=True)  # quantize_common.cc
         if len(y.quantization.scale) != 1:
             ctx.fail("QUANTIZE supports only per-tensor output quantization")
         if x.size != y.size:

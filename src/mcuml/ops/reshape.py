@@ -40,7 +40,7 @@ class Reshape(Op):
         x, y = node.inputs[0], node.outputs[0]
         ctx.require(x is not None, "RESHAPE needs an input tensor")
         if x.size != y.size:
-            ctx.shape_error(f"input has {x.size} elements, output shape {list(y.shape)} has {y.size}")
+            ctx.invalid(f"input has {x.size} elements, output shape {list(y.shape)} has {y.size}")
         if x.dtype != y.dtype:
             ctx.fail(f"input type {x.dtype.name} differs from output type {y.dtype.name}")
         return ReshapeParams(tuple(y.shape))

@@ -52,6 +52,7 @@ class SignalFilterBank(Op):
         w, u = weights.data.astype(np.int64), unweights.data.astype(np.int64)
         fs, ws, wd = (t.data.astype(np.int64) for t in (freq_starts, weight_starts, widths))
         bins = x.shape[0]
+        ctx.budget(16 * (c + 2) * bins, "the channel x bin weight matrix")
         acc = np.zeros((c + 2, bins), dtype=np.int64)  # row i: channel i's weights + channel i-1's unweights
         for i in range(c + 1):  # static tables, once per model
             j = np.arange(max(int(wd[i]), 0))

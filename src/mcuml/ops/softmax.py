@@ -57,7 +57,7 @@ def require_scaling(ctx: OpContext, beta: float, input_scale: float, input_integ
     input multiplier exceeds 1, i.e. for tiny input scales (untrained graphs); refuse instead of crashing later."""
     real = beta * input_scale * float(1 << (31 - input_integer_bits))
     if not real > 1.0:
-        ctx.fail(f"input scale {input_scale:g} (beta {beta:g}) is too small: TFLM aborts in "
+        ctx.invalid(f"input scale {input_scale:g} (beta {beta:g}) is too small: TFLM aborts in "
                  f"QuantizeMultiplierGreaterThanOne (beta*scale*2^{31 - input_integer_bits} = {real:g} <= 1)")
 
 
@@ -106,14 +106,14 @@ class Softmax(Op):
         (x,), (y,) = io(node, ctx, 1)
         require_types(ctx, x, (DType.float32, DType.int8, DType.int16))
         if len(x.shape) < 1:
-            ctx.shape_error("SOFTMAX needs an input of rank >= 1")
+            ctx.invalid("SOFTMAX needs an input of rank >= 1")  # softmax_common.cc
         if tuple(x.shape) != tuple(y.shape):
             ctx.shape_error(f"output shape {list(y.shape)} differs from input shape {list(x.shape)}")
         beta = float(np.float32(option(node, "beta", 1.0)))
         if x.dtype == DType.float32:
             require_types(ctx, y, (DType.float32,))
             return SoftmaxParams("float", beta)
-        require_quantized(ctx, x, y)
+        require_quantized(ctx, x, y, tflm_checks=True)  # softmax_common.cc
         if x.dtype == DType.int16:
             require_types(ctx, y, (DType.int16,))
             if x.zero_point != 0 or y.zero_point != 0:
@@ -129,7 +129,7 @@ class Softmax(Op):
             bits, lo, hi = 16, -32768, 32767
         else:
             if y.zero_point != -128 or np.float32(y.scale) != np.float32(1 / 256):
-                ctx.fail("int8 SOFTMAX output needs scale exactly 1/256 and zero point -128")
+                ctx.invalid("int8 SOFTMAX output needs scale exactly 1/256 and zero point -128")
             bits, lo, hi = 8, -128, 127
         require_scaling(ctx, beta, x.scale, SCALED_DIFF_INTEGER_BITS)
         return SoftmaxParams("int8", beta, int8_exp_table(beta, x.scale), bits, lo, hi)

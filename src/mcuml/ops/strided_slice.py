@@ -85,7 +85,7 @@ class StridedSlice(Op):
         for a, size in enumerate(x.shape):
             stride = int(strides[a])
             if stride == 0:
-                ctx.fail("stride value has to be non-zero")
+                ctx.invalid("stride value has to be non-zero")
             start = start_for_axis(int(begin[a]), stride, bool(bm >> a & 1), size)
             stop = end_for_axis(int(end[a]), stride, bool(em >> a & 1), bool(sm >> a & 1), size, start)
             sl, n = axis_slice(start, stop, stride)
@@ -94,7 +94,7 @@ class StridedSlice(Op):
                 shape.append(n)
             elif n != 1:  # TFLM would leave the output unwritten
                 ctx.shape_error(f"shrink axis {a}: index {int(begin[a])} out of range for size {size}")
-        check_shape(ctx, y, shape)
+        check_shape(ctx, y, shape, tflm_checks=True)
         return StridedSliceParams(tuple(index), tuple(y.shape))
 
     def eval(self, p: StridedSliceParams, inputs, outputs) -> None:

@@ -30,7 +30,7 @@ from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator
 from mcuml.kernels.lstm import (INT16_MAX, INT16_MIN, checked_log2, fc_f32, int16_table, logistic_f32,
                                 lstm_tanh_args, tanhf)
-from mcuml.kernels.quant import ACT_TANH, mbqm_int64, quantize_multiplier, wrap_int32
+from mcuml.kernels.quant import ACT_TANH, mbqm_int64, quantize_multiplier, ratio, wrap_int32
 from mcuml.kernels.quant import mbqm_positive as requantize
 from mcuml.ops import Cost, Op, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
@@ -90,7 +90,7 @@ def _fc_multiplier(in_scale: float, w_scale: float) -> tuple[int, int]:
 
 def _inter_gate_mul(s1: float, s2: float, out: float) -> tuple:
     # CreateInterGateMulParams: all three scales widened to double first
-    return _rq([quantize_multiplier(float(np.float32(s1)) * float(np.float32(s2)) / float(np.float32(out)))])
+    return _rq([quantize_multiplier(ratio(float(np.float32(s1)) * float(np.float32(s2)), float(np.float32(out))))])
 
 
 def _rq(pairs: list[tuple[int, int]], lanes: int = 1) -> tuple:

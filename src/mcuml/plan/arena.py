@@ -221,6 +221,8 @@ def predict_arena(model: Model, *, target: str = "host", kernels: str = "referen
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
     from mcuml.plan import get_planner, usage_records
+    from mcuml.validate import validate
+    validate(model, guards=False)  # nothing below may meet what TFLM's allocator refuses
 
     recs = list(records) if records is not None else usage_records(model, kernels=kernels, target=target)
     head = get_planner(planner)(recs).size

@@ -39,6 +39,8 @@ def usage_records(model: Model, *, kernels: str = "reference", subgraph: int = 0
 
     Offline offsets from an ``OfflineMemoryAllocation`` metadata entry are applied (tflm-reference §1.8).
     """
+    from mcuml.validate import validate
+    validate(model, guards=False)  # nothing below may meet what TFLM's allocator refuses
     if subgraph == 0 and len(model.subgraphs) > 1:
         return _all_subgraph_records(model, kernels, target)
     sg = model.subgraphs[subgraph]

@@ -124,6 +124,9 @@ def profile(model: Model | str | Path | bytes, board: str | Board, kernels: str 
     from mcuml.verdict import tflm_verdict
 
     m, name, _ = load(model)
+    from mcuml.validate import validate
+
+    validate(m, guards=False)  # the per-layer features index shapes: refuse what TFLM refuses first
     vd = tflm_verdict(m, "profile", force=force)
     bad = _problem_nodes(m) if not vd.runs_on_tflm else set()
     b = get_board(board)
