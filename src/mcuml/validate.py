@@ -164,6 +164,11 @@ def layout_problems(model: Model) -> list[OpProblem]:
     return out
 
 
+def _unset(t: Tensor | None, written: set[int], seen: set[int]) -> bool:
+    return (t is not None and id(t) not in written and id(t) not in seen and not t.is_constant
+            and not t.is_variable and t.size > 0)
+
+
 def unwritten_problems(model: Model) -> list[OpProblem]:
     """Operator inputs and subgraph outputs that nothing writes (not a constant, variable or subgraph input, and
     no operator's output: TFLM hands out whatever the arena holds there), and operator outputs that are constants."""
@@ -171,10 +176,6 @@ def unwritten_problems(model: Model) -> list[OpProblem]:
     for s, sg in enumerate(model.subgraphs):
         written = {id(t) for t in sg.inputs} | {id(t) for op in sg.operators for t in op.outputs}
         seen: set[int] = set()
-
-        def unset(t: Tensor | None) -> bool:
-            return (t is not None and id(t) not in written and id(t) not in seen and not t.is_constant
-                    and not t.is_variable and t.size > 0)
 
         for n, node in enumerate(sg.operators):
             for t in node.outputs:
@@ -185,13 +186,13 @@ def unwritten_problems(model: Model) -> list[OpProblem]:
             if node.name.startswith("CUSTOM:"):  # custom kernels may take arena scratch as inputs (Ethos-U)
                 continue
             for t in node.inputs:
-                if unset(t):
+                if _unset(t, written, seen):
                     seen.add(id(t))
                     out.append(OpProblem(node.name, n, f"input {t.name!r} is written by no operator and is not a "
                                          "constant, variable or subgraph input: TFLM reads arena garbage", s,
                                          "warning"))
         for t in sg.outputs:
-            if unset(t):
+            if _unset(t, written, seen):
                 seen.add(id(t))
                 out.append(OpProblem("", -1, f"output {t.name!r} is written by no operator: TFLM returns arena "
                                      "garbage", s, "warning"))
