@@ -80,11 +80,11 @@ def test_fuzz_every_stage(chunk: int, sources) -> None:
         signal.setitimer(signal.ITIMER_REAL, HANG_GUARD_S)
         try:
             if case % TRACE_LOAD_EVERY == 0:  # the loader alone: far below the file size x 64
-                _, peak = _traced(lambda: _load_or_none(mutant))
+                _, peak = _traced(lambda m=mutant: _load_or_none(m))
                 if peak > MEMORY_FACTOR * len(mutant) + (4 << 20):
                     failures.append(f"{tag}: load tracemalloc peak {peak} for a {len(mutant)}-byte file")
             if case % TRACE_CASE_EVERY == 0:
-                (outcome, info), peak = _traced(lambda: run_stages(mutant))
+                (outcome, info), peak = _traced(lambda m=mutant: run_stages(m))
                 bound = 10 * (len(mutant) + info.get("arena_bytes", 0)) + (32 << 20)
                 if peak > bound:
                     failures.append(f"{tag}: tracemalloc peak {peak} over {bound}")
