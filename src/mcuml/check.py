@@ -62,8 +62,18 @@ class CheckResult:
 
 def _check_types(node: Operator) -> str | None:
     """Why TFLM's kernel for ``node`` rejects its tensor types, or None (the op module's own fact)."""
+    from mcuml.validate import arity_refusal
+
     kernel = _kernel(node.name)
-    return None if kernel is None else kernel.tflm_rejects(node)
+    if kernel is None or arity_refusal(node):  # a count/missing-input refusal is reported by mcuml.validate
+        return None
+    from mcuml.errors import InvalidModelError
+    from mcuml.ops._facts import node_fact
+
+    try:
+        return node_fact(kernel.tflm_rejects, node)
+    except InvalidModelError as e:  # a tensor its Prepare needs is missing: TFLM refuses the node
+        return e.message
 
 
 def _check_op(node: Operator, si: int, ni: int, problems: list, registrations: list, custom: list) -> None:

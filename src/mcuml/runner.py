@@ -190,8 +190,8 @@ def run_model(model_path: str | os.PathLike[str], *, input_path: str | None = No
     from mcuml.interp.interpreter import Interpreter
 
     model = load_model(model_path)
-    sg = model.main
     it = Interpreter(model=model)  # compiles (validates) the model before anything reads its inputs
+    sg = model.main
     n = None
     if input_path is not None:
         arrays = read_input_arrays(model, input_path)

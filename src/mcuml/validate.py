@@ -10,7 +10,7 @@ Three kinds of problem, each an :class:`~mcuml.errors.OpProblem` naming subgraph
   :class:`~mcuml.errors.InvalidModelError` (``OpContext.invalid``) where the TFLM kernel's Prepare fails:
   tensor counts, quantization parameters, per-channel lengths and quantized dimension, option ranges.
   ``check`` reports these as its verdict, all at once; ``compile`` raises them.
-  The counts and missing inputs of the ops in :data:`ARITY` are checked here too, so that nothing (the
+  The counts and missing inputs of the ops that declare ``Op.tflm_arity`` are checked here too, so that nothing (the
   arena model, the usage records, the CMSIS-NN scratch formulas) indexes a tensor that is not there.
 * **mcuml refuses** (:func:`guard_problems`): models TFLM loads but whose results are undefined there:
   ranks below what a kernel indexes (TFLM reads past ``dims->data``), tensors over 2 GiB (its ``int``
@@ -78,39 +78,35 @@ def structural_problems(model: Model) -> list[OpProblem]:
     return out + arity_problems(model)[0]
 
 
-# op -> (allowed input counts (None: at least 1), output count, inputs that must be present,
-#        {input position: minimum rank}, minimum rank of output 0). TFLM's kernels check the counts and
-# presence (NumInputs/NumOutputs, ``TF_LITE_ENSURE(input != nullptr)``) in Prepare; the ranks are what
-# mcuml's arena model, usage records and CMSIS-NN scratch formulas index (TFLM reads past the dims there).
-_ANY = None
-ARITY: dict[str, tuple[tuple[int, ...] | None, int, tuple[int, ...], dict[int, int], int]] = {
-    "CONV_2D": ((2, 3), 1, (0, 1), {0: 4, 1: 4}, 4),
-    "DEPTHWISE_CONV_2D": ((2, 3), 1, (0, 1), {0: 4, 1: 4}, 4),
-    "TRANSPOSE_CONV": ((3, 4), 1, (0, 1, 2), {1: 4, 2: 4}, 4),
-    "FULLY_CONNECTED": ((2, 3), 1, (0, 1), {1: 1}, 1),
-    "AVERAGE_POOL_2D": ((1,), 1, (0,), {0: 4}, 4),
-    "MAX_POOL_2D": ((1,), 1, (0,), {0: 4}, 4),
-    "L2_POOL_2D": ((1,), 1, (0,), {0: 4}, 4),
-    "SVDF": ((5,), 1, (0, 1, 2, 4), {0: 1, 1: 1}, 0),
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": ((24,), 1, (0,), {0: 1, 19: 1}, 0),
-    "MEAN": ((2,), 1, (0, 1), {}, 0), "SUM": ((2,), 1, (0, 1), {}, 0),
-    "REDUCE_MAX": ((2,), 1, (0, 1), {}, 0), "REDUCE_MIN": ((2,), 1, (0, 1), {}, 0),
-    "REDUCE_ALL": ((2,), 1, (0, 1), {}, 0), "REDUCE_PROD": ((2,), 1, (0, 1), {}, 0),
-    "MIRROR_PAD": ((2,), 1, (0, 1), {}, 0),
-    "ADD_N": (_ANY, 1, (), {}, 0),
-    "RESHAPE": ((1, 2), 1, (0,), {}, 0),
-    "SOFTMAX": ((1,), 1, (0,), {}, 0), "LOG_SOFTMAX": ((1,), 1, (0,), {}, 0),
-}
-
-
 def _arity_rule(name: str):
-    if name.startswith("CUSTOM:Signal"):
-        return (_ANY, -1, (0,), {}, 0)
-    return ARITY.get(name)
+    """The op's :attr:`~mcuml.ops.Op.tflm_arity` (its module's fact), or None."""
+    from mcuml.ops import lookup
+
+    kernel = lookup(name)
+    return None if kernel is None else kernel.tflm_arity
+
+
+def arity_refusal(node) -> str | None:
+    """Why TFLM's Prepare refuses ``node``'s input/output counts or a missing input, or None."""
+    rule = _arity_rule(node.name)
+    if rule is None:
+        return None
+    counts, n_out, required = rule[:3]
+    ins = node.inputs
+    if counts is not None and len(ins) not in counts:
+        return f"takes {' or '.join(map(str, counts))} inputs, has {len(ins)}"
+    if counts is None and not ins:
+        return "has no inputs"
+    if n_out >= 0 and len(node.outputs) != n_out:
+        return f"takes {n_out} output(s), has {len(node.outputs)}"
+    if any(k >= len(ins) or ins[k] is None for k in required) or (counts is None and None in ins):
+        k = next((k for k in required if k >= len(ins) or ins[k] is None), -1)
+        return f"input {k} is missing (TFLM's Prepare gets a null tensor)"
+    return None
 
 
 def arity_problems(model: Model) -> tuple[list[OpProblem], list[OpProblem]]:
-    """(counts and missing inputs TFLM refuses, ranks mcuml refuses) for the ops in :data:`ARITY`."""
+    """(counts and missing inputs TFLM refuses, ranks mcuml refuses) for the ops that declare ``tflm_arity``."""
     refused: list[OpProblem] = []
     ranks: list[OpProblem] = []
     for s, sg in enumerate(model.subgraphs):
@@ -118,18 +114,9 @@ def arity_problems(model: Model) -> tuple[list[OpProblem], list[OpProblem]]:
             rule = _arity_rule(node.name)
             if rule is None:
                 continue
-            counts, n_out, required, in_ranks, out_rank = rule
+            in_ranks, out_rank = rule[3:]
             ins = node.inputs
-            why = None
-            if counts is not None and len(ins) not in counts:
-                why = f"takes {' or '.join(map(str, counts))} inputs, has {len(ins)}"
-            elif counts is None and not ins:
-                why = "has no inputs"
-            elif n_out >= 0 and len(node.outputs) != n_out:
-                why = f"takes {n_out} output(s), has {len(node.outputs)}"
-            elif any(k >= len(ins) or ins[k] is None for k in required) or (counts is None and None in ins):
-                k = next((k for k in required if k >= len(ins) or ins[k] is None), -1)
-                why = f"input {k} is missing (TFLM's Prepare gets a null tensor)"
+            why = arity_refusal(node)
             if why:
                 refused.append(OpProblem(node.name, n, why, s))
                 continue
@@ -282,6 +269,6 @@ def check_plan_budget(nbytes: int, what: str = "the arena plan") -> None:
                                  hint="set MCUML_HOST_BUDGET (bytes) to allow more")
 
 
-__all__ = ["DEFAULT_HOST_BUDGET", "ARITY", "host_budget", "structural_problems", "arity_problems", "guard_problems",
+__all__ = ["DEFAULT_HOST_BUDGET", "arity_refusal", "host_budget", "structural_problems", "arity_problems", "guard_problems",
            "layout_problems", "scale_problems", "unwritten_problems", "prepare_problems",
            "tflm_problems", "validate", "check_plan_budget"]

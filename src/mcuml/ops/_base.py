@@ -117,6 +117,10 @@ class Op:
     tflm_types: ClassVar[frozenset[DType] | dict[str, frozenset[DType]] | None] = None
     tflm_type_operand: ClassVar[int] = 0
     aliases_input: ClassVar[bool] = False  # output holds exactly input 0's bytes (RESHAPE, SQUEEZE, EXPAND_DIMS)
+    # TFLM Prepare's NumInputs/NumOutputs and null-input checks, plus the ranks mcuml's arena model reads:
+    # (allowed input counts or None for "at least one", output count or -1 for any, inputs that must be
+    # present, {input position: minimum rank}, minimum rank of output 0). Checked by mcuml.validate.
+    tflm_arity: ClassVar[tuple[tuple[int, ...] | None, int, tuple[int, ...], dict[int, int], int] | None] = None
 
     def prepare(self, node: Operator, ctx: OpContext) -> Any:
         raise NotImplementedError

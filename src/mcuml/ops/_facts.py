@@ -162,3 +162,19 @@ def fixed_output_refusal(node: Operator, fixed: dict[DType, tuple[float, int]]) 
         return (f"output {y.dtype.name} quantization must be scale {scale:g}, zero point {zp} "
                 f"(got {got_s:g}, {got_z}): TFLM's Prepare fails")
     return None
+
+
+def node_fact(method: Any, node: Operator, *args: Any) -> Any:
+    """Call one of an op's TFLM-fact methods (``persistent``, ``scratch``, ``prepare_temps``, ``tflm_rejects``).
+
+    The facts read the tensors TFLM's Prepare requires; a node that lacks one (a hostile or broken model:
+    TFLM's NumInputs/NumOutputs checks refuse it) is an :class:`~mcuml.errors.InvalidModelError` naming the
+    node, never an IndexError from the fact."""
+    try:
+        return method(node, *args)
+    except (IndexError, AttributeError) as e:
+        from mcuml.errors import InvalidModelError
+
+        raise InvalidModelError(f"{node.name} with {len(node.inputs)} input(s) and {len(node.outputs)} output(s) "
+                                f"lacks a tensor TFLM's Prepare requires ({type(e).__name__}: {e})",
+                                op=node.name) from None

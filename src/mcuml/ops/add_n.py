@@ -38,6 +38,8 @@ class AddNParams:
 
 @register("ADD_N")
 class AddN(Op):
+
+    tflm_arity = (None, 1, (), {}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
     tflm_types = frozenset({DType.float32, DType.int8})
 
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:

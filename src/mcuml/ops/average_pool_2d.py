@@ -20,6 +20,8 @@ from mcuml.ir.model import Operator
 
 @register("AVERAGE_POOL_2D")
 class AveragePool2D(Pool2D):
+
+    tflm_arity = ((1,), 1, (0,), {0: 4}, 4)  # TFLM Prepare's tensor counts; ranks the arena model reads
     types = (DType.float32, DType.int8, DType.int16)
 
     cmsis_nn = True

@@ -59,6 +59,8 @@ class Conv2D(Op):
     per-channel output multiplier and shift arrays (``4·OC`` each; every type on the reference kernel,
     quantized only on CMSIS-NN)."""
 
+    tflm_arity = ((2, 3), 1, (0, 1), {0: 4, 1: 4}, 4)  # TFLM Prepare's tensor counts; ranks the arena model reads
+
     cmsis_nn = True
 
     filter_channel_axis = 0  # filter [OC, KH, KW, IC]

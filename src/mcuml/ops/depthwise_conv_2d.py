@@ -247,6 +247,8 @@ class DepthwiseConv2D(Op):
     """Memory (depthwise_conv.cc, depthwise_conv_common.cc; cmsis_nn/depthwise_conv.cc): OpData, then the
     per-channel multiplier/shift arrays (``4·OC`` each; quantized only on CMSIS-NN)."""
 
+    tflm_arity = ((2, 3), 1, (0, 1), {0: 4, 1: 4}, 4)  # TFLM Prepare's tensor counts; ranks the arena model reads
+
     cmsis_nn = True
 
     filter_channel_axis = 3  # filter [1, KH, KW, OC]

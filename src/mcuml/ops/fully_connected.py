@@ -48,6 +48,8 @@ class FullyConnected(Op):
     """Memory (fully_connected.cc, fully_connected_common.cc; cmsis_nn/fully_connected.cc): OpData, and for
     a per-channel int8/int16 filter the multiplier/shift arrays (``4·OC`` each)."""
 
+    tflm_arity = ((2, 3), 1, (0, 1), {1: 1}, 1)  # TFLM Prepare's tensor counts; ranks the arena model reads
+
     cmsis_nn = True
 
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:

@@ -19,6 +19,8 @@ from mcuml.ops._facts import Persistent, opdata, writable_dims
 
 @register("L2_POOL_2D")
 class L2Pool2D(Pool2D):
+
+    tflm_arity = ((1,), 1, (0,), {0: 4}, 4)  # TFLM Prepare's tensor counts; ranks the arena model reads
     types = (DType.float32,)
 
     tflm_types = (DType.float32,)  # l2_pool_2d.cc

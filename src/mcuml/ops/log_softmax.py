@@ -174,6 +174,8 @@ def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total
 
 @register("LOG_SOFTMAX")
 class LogSoftmax(Op):
+
+    tflm_arity = ((1,), 1, (0,), {}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
     tflm_types = frozenset({DType.float32, DType.int8})
 
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:

@@ -18,6 +18,8 @@ from mcuml.ops._pool_common import Pool2D
 
 @register("MAX_POOL_2D")
 class MaxPool2D(Pool2D):
+
+    tflm_arity = ((1,), 1, (0,), {0: 4}, 4)  # TFLM Prepare's tensor counts; ranks the arena model reads
     types = (DType.float32, DType.int8, DType.int16)
 
     cmsis_nn = True  # kernels/cmsis_nn/ has it

@@ -30,6 +30,8 @@ def input_dimension(padded: np.ndarray, left: int, size: int, offset: int) -> np
 
 @register("MIRROR_PAD")
 class MirrorPad(IndexMapOp):
+
+    tflm_arity = ((2,), 1, (0, 1), {}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
     tflm_types = frozenset({DType.float32, DType.int8})
 
     def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:

@@ -55,6 +55,8 @@ _KIND = {"MEAN": "mean", "SUM": "sum", "REDUCE_MAX": "max", "REDUCE_MIN": "min",
 
 @register("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_ALL")
 class Reduce(Op):
+
+    tflm_arity = ((2,), 1, (0, 1), {}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
     # reduce.cc / reduce_common.cc: the Prepare checks and Eval type switches
     tflm_types = {"MEAN": frozenset({F32, I8, I16}), "SUM": frozenset({F32, I8, I16}), "REDUCE_MAX": frozenset({F32, I8}),
                   "REDUCE_MIN": frozenset({F32, I8}), "REDUCE_ALL": frozenset({DType.bool})}

@@ -21,6 +21,8 @@ class ReshapeParams:
 
 @register("RESHAPE")
 class Reshape(Op):
+
+    tflm_arity = ((1, 2), 1, (0,), {}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
     aliases_input = True  # output = input bytes (TFLM's kernel memcpy's; an offline plan may share them)
 
     def prepare_temps(self, node: Operator) -> list:

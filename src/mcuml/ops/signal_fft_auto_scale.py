@@ -26,6 +26,8 @@ class FftAutoScaleParams:
 
 @register("CUSTOM:SignalFftAutoScale")
 class SignalFftAutoScale(Op):
+
+    tflm_arity = (None, -1, (0,), {}, 0)  # the Signal kernels read input 0 (TF_LITE_ENSURE(input))
     tflm_types = frozenset({DType.int16})
 
     def prepare(self, node: Operator, ctx: OpContext) -> FftAutoScaleParams:

@@ -27,6 +27,8 @@ class FilterBankLogParams:
 
 @register("CUSTOM:SignalFilterBankLog")
 class SignalFilterBankLog(Op):
+
+    tflm_arity = (None, -1, (0,), {}, 0)  # the Signal kernels read input 0 (TF_LITE_ENSURE(input))
     tflm_types = frozenset({DType.int16})
     tflm_type_operand = -1
 

@@ -40,6 +40,8 @@ class SpectralSubtractionParams:
 
 @register("CUSTOM:SignalFilterBankSpectralSubtraction")
 class SignalFilterBankSpectralSubtraction(Op):
+
+    tflm_arity = (None, -1, (0,), {}, 0)  # the Signal kernels read input 0 (TF_LITE_ENSURE(input))
     tflm_types = frozenset({DType.uint32})
 
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:

@@ -26,6 +26,8 @@ class SquareRootParams:
 
 @register("CUSTOM:SignalFilterBankSquareRoot")
 class SignalFilterBankSquareRoot(Op):
+
+    tflm_arity = (None, -1, (0,), {}, 0)  # the Signal kernels read input 0 (TF_LITE_ENSURE(input))
     tflm_types = frozenset({DType.int32})
     tflm_type_operand = 1
 

@@ -27,6 +27,8 @@ class PcanParams:
 
 @register("CUSTOM:SignalPCAN")
 class SignalPcan(Op):
+
+    tflm_arity = (None, -1, (0,), {}, 0)  # the Signal kernels read input 0 (TF_LITE_ENSURE(input))
     tflm_types = frozenset({DType.int16})
     tflm_type_operand = 2
 

@@ -37,6 +37,8 @@ class RfftParams:
 
 @register("CUSTOM:SignalRfft")
 class SignalRfft(Op):
+
+    tflm_arity = (None, -1, (0,), {}, 0)  # the Signal kernels read input 0 (TF_LITE_ENSURE(input))
     tflm_types = frozenset({DType.float32, DType.int16, DType.int32})
 
     def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:

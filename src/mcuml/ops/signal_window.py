@@ -25,6 +25,8 @@ class WindowParams:
 
 @register("CUSTOM:SignalWindow")
 class SignalWindow(Op):
+
+    tflm_arity = (None, -1, (0,), {}, 0)  # the Signal kernels read input 0 (TF_LITE_ENSURE(input))
     tflm_types = frozenset({DType.int16})
 
     def prepare(self, node: Operator, ctx: OpContext) -> WindowParams:

@@ -88,6 +88,8 @@ class Softmax(Op):
     """Memory (softmax.cc, softmax_common.cc ``CalculateSoftmaxParams``; cmsis_nn/softmax.cc): OpData; int16
     adds the exp and 1/(1+x) LUTs, ``LUTSize<int16_t>()`` = 513 entries each."""
 
+    tflm_arity = ((1,), 1, (0,), {}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
+
     cmsis_nn = True
 
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:

@@ -88,6 +88,8 @@ class Svdf(Op):
     """Memory (svdf.cc, svdf_common.cc; cmsis_nn/svdf.cc): OpData; scratch ``4·batch·filters`` (int8 adds
     ``4·batch·units``)."""
 
+    tflm_arity = ((5,), 1, (0, 1, 2, 4), {0: 1, 1: 1}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
+
     cmsis_nn = True
 
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:

@@ -51,6 +51,8 @@ class TransposeConv(Op):
     arrays (``4·OC`` each); scratch: int8 an int32 accumulator of ``4·out_elems``, int16 an int64 one of
     ``8·out_elems`` then ``8·bias_elems`` to widen an int16 bias."""
 
+    tflm_arity = ((3, 4), 1, (0, 1, 2), {1: 4, 2: 4}, 4)  # TFLM Prepare's tensor counts; ranks the arena model reads
+
     cmsis_nn = True
 
     def prepare_temps(self, node: Operator) -> list:

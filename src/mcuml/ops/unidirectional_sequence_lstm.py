@@ -192,6 +192,8 @@ class UnidirectionalSequenceLstm(Op):
     """Memory (unidirectional_sequence_lstm.cc; cmsis_nn/unidirectional_sequence_lstm.cc): OpData; scratch
     4 cell-state-sized buffers (3 on the CMSIS-NN integer path, which also keeps 8 kernel-sum arrays)."""
 
+    tflm_arity = ((24,), 1, (0,), {0: 1, 19: 1}, 0)  # TFLM Prepare's tensor counts; ranks the arena model reads
+
     cmsis_nn = True
 
     def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:

@@ -103,7 +103,9 @@ def _op_persistent(op: Operator, target: str, kernels: str) -> Persistent:
     kernel = lookup(op.name)
     if kernel is None:
         return Persistent(modelled=False)
-    return kernel.persistent(op, target, kernels)
+    from mcuml.ops._facts import node_fact
+
+    return node_fact(kernel.persistent, op, target, kernels)
 
 
 def _prepare_temp(op: Operator, table: dict[str, Any]) -> list[tuple[int, int]]:
@@ -112,7 +114,9 @@ def _prepare_temp(op: Operator, table: dict[str, Any]) -> list[tuple[int, int]]:
 
     st = table["structs"]
     kernel = lookup(op.name)
-    temps = kernel.prepare_temps(op) if kernel is not None else [*op.inputs, *op.outputs]
+    from mcuml.ops._facts import node_fact
+
+    temps = node_fact(kernel.prepare_temps, op) if kernel is not None else [*op.inputs, *op.outputs]
     out = []
     for t in temps:
         if t is None:

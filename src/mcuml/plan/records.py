@@ -24,11 +24,12 @@ def scratch_requests(sg: Subgraph, kernels: str = "reference", target: str = "ho
     if kernels not in KERNEL_SETS:
         raise UsageError(f"kernels must be one of {KERNEL_SETS}, not {kernels!r}")
     from mcuml.ops import lookup
+    from mcuml.ops._facts import node_fact
 
     out = []
     for i, op in enumerate(sg.operators):
         kernel = lookup(op.name)
-        sizes = [] if kernel is None else kernel.scratch(op, target, kernels)
+        sizes = [] if kernel is None else node_fact(kernel.scratch, op, target, kernels)
         out.extend((i, n) for n in sizes)
     return out
 
