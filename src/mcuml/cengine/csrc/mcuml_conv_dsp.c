@@ -32,9 +32,19 @@ static int32_t a4(int32_t n) {
 #define SXTB16 MCUML_SXTB16
 #define SXTB16R MCUML_SXTB16_ROR8
 
-static inline int8_t requant(const mcuml_conv_s8_t *p, int32_t acc, int32_t oc) {
-    return mcuml_clamp_s8(mcuml_mbqm_fast(acc, p->mult[oc], (int)p->shift[oc]) + p->out_offset, p->act_min,
-                          p->act_max);
+/* The requantization fields as locals: int8 stores may alias *p, locals cannot (no reloads per output). */
+typedef struct {
+    const int32_t *mult, *shift;
+    int32_t off, lo, hi;
+} rq_t;
+
+static inline rq_t rq_of(const mcuml_conv_s8_t *p) {
+    const rq_t q = {p->mult, p->shift, p->out_offset, p->act_min, p->act_max};
+    return q;
+}
+
+static inline int8_t requant(const rq_t q, int32_t acc, int32_t oc) {
+    return mcuml_clamp_s8(mcuml_mbqm_fast(acc, q.mult[oc], (int)q.shift[oc]) + q.off, q.lo, q.hi);
 }
 
 static int zp_is_int8(int32_t in_offset) {
@@ -140,6 +150,10 @@ static void conv_pair(const mcuml_conv_s8_t *p, const int8_t *img, int32_t iy0, 
     const int32_t kk = p->k_h * p->k_w * p->in_c, groups = kk / 4, done = groups * 4;
     int8_t *const pa = dsp_buf, *const pb = dsp_buf + a4(kk);
     uint32_t *const ca = (uint32_t *)(void *)(dsp_buf + 2 * a4(kk)), *const cb = ca + 2 * groups;
+    const rq_t q = rq_of(p);
+    const int32_t *const fbias = p->fbias;
+    const int8_t *const weights = p->weights;
+    const int32_t oc_n = p->out_c;
     gather(p, img, iy0, ox * p->stride_w - p->pad_w, pa);
     expand(pa, groups, ca);
     if (two) {
@@ -147,32 +161,32 @@ static void conv_pair(const mcuml_conv_s8_t *p, const int8_t *img, int32_t iy0, 
         expand(pb, groups, cb);
     }
     int32_t oc = 0;
-    for (; oc + 2 <= p->out_c; oc += 2) {
-        const int8_t *w0 = p->weights + (size_t)oc * kk, *w1 = w0 + kk;
+    for (; oc + 2 <= oc_n; oc += 2) {
+        const int8_t *w0 = weights + (size_t)oc * kk, *w1 = w0 + kk;
         if (two) {
-            int32_t a[4] = {p->fbias[oc], p->fbias[oc], p->fbias[oc + 1], p->fbias[oc + 1]};
+            int32_t a[4] = {fbias[oc], fbias[oc], fbias[oc + 1], fbias[oc + 1]};
             dot2x2(w0, w1, ca, cb, groups, a);
             if (done < kk) {
                 a[0] = tail_dot(w0, pa, done, kk, a[0]); a[1] = tail_dot(w0, pb, done, kk, a[1]);
                 a[2] = tail_dot(w1, pa, done, kk, a[2]); a[3] = tail_dot(w1, pb, done, kk, a[3]);
             }
-            o0[oc] = requant(p, a[0], oc); o1[oc] = requant(p, a[1], oc);
-            o0[oc + 1] = requant(p, a[2], oc + 1); o1[oc + 1] = requant(p, a[3], oc + 1);
+            o0[oc] = requant(q, a[0], oc); o1[oc] = requant(q, a[1], oc);
+            o0[oc + 1] = requant(q, a[2], oc + 1); o1[oc + 1] = requant(q, a[3], oc + 1);
         } else {
-            int32_t a[2] = {p->fbias[oc], p->fbias[oc + 1]};
+            int32_t a[2] = {fbias[oc], fbias[oc + 1]};
             dot2x1(w0, w1, ca, groups, a);
             if (done < kk) {
                 a[0] = tail_dot(w0, pa, done, kk, a[0]);
                 a[1] = tail_dot(w1, pa, done, kk, a[1]);
             }
-            o0[oc] = requant(p, a[0], oc);
-            o0[oc + 1] = requant(p, a[1], oc + 1);
+            o0[oc] = requant(q, a[0], oc);
+            o0[oc + 1] = requant(q, a[1], oc + 1);
         }
     }
-    for (; oc < p->out_c; ++oc) {
-        const int8_t *w = p->weights + (size_t)oc * kk;
-        o0[oc] = requant(p, tail_dot(w, pa, done, kk, dot1(w, ca, groups, p->fbias[oc])), oc);
-        if (two) o1[oc] = requant(p, tail_dot(w, pb, done, kk, dot1(w, cb, groups, p->fbias[oc])), oc);
+    for (; oc < oc_n; ++oc) {
+        const int8_t *w = weights + (size_t)oc * kk;
+        o0[oc] = requant(q, tail_dot(w, pa, done, kk, dot1(w, ca, groups, fbias[oc])), oc);
+        if (two) o1[oc] = requant(q, tail_dot(w, pb, done, kk, dot1(w, cb, groups, fbias[oc])), oc);
     }
 }
 
@@ -221,37 +235,40 @@ int mcuml_conv_add_dsp(const mcuml_conv_s8_t *pp, const mcuml_binary_t *a, int32
     } while (0)
 
 static void dw_pixel(const mcuml_conv_s8_t *p, const int8_t *x0, int32_t xrow, int32_t xcol, int8_t *o) {
-    const int32_t C = p->out_c, kw = p->k_w;
+    const int32_t C = p->out_c, kw = p->k_w, kh = p->k_h;
+    const rq_t q = rq_of(p);
+    const int32_t *const fbias = p->fbias;
+    const int8_t *const weights = p->weights;
     int32_t c = 0;
-    if (p->k_h == 3 && kw == 3) {
+    if (kh == 3 && kw == 3) {
         for (; c + 4 <= C; c += 4) {
-            int32_t a0 = p->fbias[c], a1 = p->fbias[c + 1], a2 = p->fbias[c + 2], a3 = p->fbias[c + 3];
-            const int8_t *x = x0 + c, *w = p->weights + c;
+            int32_t a0 = fbias[c], a1 = fbias[c + 1], a2 = fbias[c + 2], a3 = fbias[c + 3];
+            const int8_t *x = x0 + c, *w = weights + c;
             for (int32_t ky = 0; ky < 3; ++ky, x += xrow, w += 3 * C) {
                 DW_TAP(x, w);
                 DW_TAP(x + xcol, w + C);
                 DW_TAP(x + 2 * xcol, w + 2 * C);
             }
-            o[c] = requant(p, a0, c); o[c + 1] = requant(p, a1, c + 1);
-            o[c + 2] = requant(p, a2, c + 2); o[c + 3] = requant(p, a3, c + 3);
+            o[c] = requant(q, a0, c); o[c + 1] = requant(q, a1, c + 1);
+            o[c + 2] = requant(q, a2, c + 2); o[c + 3] = requant(q, a3, c + 3);
         }
     }
     for (; c + 4 <= C; c += 4) {
-        int32_t a0 = p->fbias[c], a1 = p->fbias[c + 1], a2 = p->fbias[c + 2], a3 = p->fbias[c + 3];
-        const int8_t *w = p->weights + c;
-        for (int32_t ky = 0; ky < p->k_h; ++ky) {
+        int32_t a0 = fbias[c], a1 = fbias[c + 1], a2 = fbias[c + 2], a3 = fbias[c + 3];
+        const int8_t *w = weights + c;
+        for (int32_t ky = 0; ky < kh; ++ky) {
             const int8_t *x = x0 + (size_t)ky * xrow + c;
             for (int32_t kx = 0; kx < kw; ++kx, x += xcol, w += C) DW_TAP(x, w);
         }
-        o[c] = requant(p, a0, c); o[c + 1] = requant(p, a1, c + 1);
-        o[c + 2] = requant(p, a2, c + 2); o[c + 3] = requant(p, a3, c + 3);
+        o[c] = requant(q, a0, c); o[c + 1] = requant(q, a1, c + 1);
+        o[c + 2] = requant(q, a2, c + 2); o[c + 3] = requant(q, a3, c + 3);
     }
     for (; c < C; ++c) {
-        int32_t a = p->fbias[c];
-        for (int32_t ky = 0; ky < p->k_h; ++ky)
+        int32_t a = fbias[c];
+        for (int32_t ky = 0; ky < kh; ++ky)
             for (int32_t kx = 0; kx < kw; ++kx)
-                a += (int32_t)x0[(size_t)ky * xrow + (size_t)kx * xcol + c] * p->weights[((size_t)ky * kw + kx) * C + c];
-        o[c] = requant(p, a, c);
+                a += (int32_t)x0[(size_t)ky * xrow + (size_t)kx * xcol + c] * weights[((size_t)ky * kw + kx) * C + c];
+        o[c] = requant(q, a, c);
     }
 }
 
