@@ -82,11 +82,19 @@ static void expand(const int8_t *x, int32_t groups, uint32_t *col) {
     }
 }
 
-/* channels (w0, w1) x pixels (ca, cb): each weight word expanded once, used for both pixels */
-static void dot2x2(const int8_t *w0, const int8_t *w1, const uint32_t *ca, const uint32_t *cb, int32_t groups,
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* channels (w0, w1) x pixels (ca, cb): each weight word expanded once, used for both pixels. Not inlined: its
+ * own register allocation keeps the 4 accumulators, 4 pointers and the operands in registers (no spills). */
+static NOINLINE void dot2x2(const int8_t *w0, const int8_t *w1, const uint32_t *ca, const uint32_t *cb, int32_t groups,
                    int32_t acc[4]) {
     int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
-    for (int32_t g = groups; g > 0; --g) {
+    const int8_t *const end = w0 + 4 * groups;
+    while (w0 != end) {
         uint32_t u = load32(w0), v = load32(w1);
         w0 += 4;
         w1 += 4;
@@ -103,7 +111,7 @@ static void dot2x2(const int8_t *w0, const int8_t *w1, const uint32_t *ca, const
     acc[0] = s00; acc[1] = s01; acc[2] = s10; acc[3] = s11;
 }
 
-static void dot2x1(const int8_t *w0, const int8_t *w1, const uint32_t *c, int32_t groups, int32_t acc[2]) {
+static NOINLINE void dot2x1(const int8_t *w0, const int8_t *w1, const uint32_t *c, int32_t groups, int32_t acc[2]) {
     int32_t s0 = acc[0], s1 = acc[1];
     for (int32_t g = groups; g > 0; --g) {
         uint32_t u = load32(w0), v = load32(w1);
