@@ -70,8 +70,8 @@ static inline int8_t mcuml_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* Row kernels of mcuml_conv_dsp.c (scratch: mcuml_dsp_use in mcuml_kernels.h); each returns 0 (the caller runs the portable kernel) when the layer does
- * not qualify. */
+/* Row kernels of mcuml_conv_dsp.c (scratch: mcuml_dsp_use in mcuml_kernels.h); each returns 0 (the caller
+ * runs the portable kernel) when the layer does not qualify. */
 int mcuml_conv_row_dsp(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, int8_t *orow);
 int mcuml_conv_add_dsp(const mcuml_conv_s8_t *p, const mcuml_binary_t *a, int32_t swap, const int8_t *in,
                        const int8_t *other, int8_t *out);
