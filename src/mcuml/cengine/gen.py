@@ -16,13 +16,13 @@ from pathlib import Path
 
 from mcuml.cengine import _layers_data, _layers_state  # noqa: F401  (register their emitters)
 from mcuml.cengine._emit import CTYPE, ConstPool, Layer, NotSupported, c_float
-from mcuml.cengine._layers import EMITTERS
+from mcuml.cengine._layers import EMITTERS, align4, dsp_use
 from mcuml.cengine._memory import Layout, plan_layers
 from mcuml.errors import InputError, McumlError, UnsupportedOpError
 from mcuml.ir.model import Model
 
-KERNEL_FILES = ("mcuml_kernels.h", "mcuml_conv.c", "mcuml_conv_f32.c", "mcuml_ops.c", "mcuml_tconv.c",
-                "mcuml_svdf.c")
+KERNEL_FILES = ("mcuml_kernels.h", "mcuml_dsp.h", "mcuml_requant_fast.h", "mcuml_conv.c", "mcuml_conv_dsp.c",
+                "mcuml_conv_f32.c", "mcuml_ops.c", "mcuml_tconv.c", "mcuml_svdf.c")
 SHAPE_ONLY_OPS = ("SHAPE", "PACK", "STRIDED_SLICE", "CONCATENATION", "GATHER", "SLICE", "CAST")
 
 
@@ -218,8 +218,11 @@ def _fuse_conv_add(g: _Gen, layers: dict[int, Layer]) -> None:
             call = (f"mcuml_conv_add_{suffix}({conv.meta['ref']}, {lay.meta['ref']}, {pos}, (const {ct} *){{i0}}, "
                     f"(const {ct} *){{i1}}, ({ct} *){{o0}}, ({ct} *){{s0}});")
             esize = 1 if suffix == "s8" else 4
+            scratch, dsp = conv.meta["out_c"] * esize, conv.meta.get("dsp_add", 0)
+            if dsp:  # the DSP kernel's scratch after the portable kernel's out_c bytes
+                call, scratch = dsp_use(align4(scratch), dsp) + call, align4(scratch) + dsp
             layers[k] = Layer("CONV_2D+" + lay.op, k, call, [conv.inputs[0], other], list(lay.outputs), inplace=(1,),
-                              scratch=conv.meta["out_c"] * esize)
+                              scratch=scratch)
             del layers[prod]
             break
 

@@ -12,44 +12,9 @@
  * float32: TFLM's summation order exactly (taps in ky, kx, channel order; bias added last).
  */
 #include "mcuml_kernels.h"
+#include "mcuml_dsp.h"
 
 #include <string.h>
-
-#if defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>
-#define MCUML_DSP 1
-#define MCUML_SXTB16(x) __sxtb16(x)
-#define MCUML_SMLAD(a, b, c) __smlad((a), (b), (c))
-#if defined(__GNUC__)
-/* SXTB16 with its rotate operand: bytes 1 and 3 in one instruction (ACLE has no intrinsic for it) */
-static inline uint32_t mcuml_sxtb16_ror8(uint32_t x) {
-    uint32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
-    return r;
-}
-#define MCUML_SXTB16_ROR8(x) mcuml_sxtb16_ror8(x)
-#endif
-#define MCUML_ROR8(x) (((x) >> 8) | ((x) << 24))
-#elif defined(MCUML_FORCE_DSP)
-/* Portable definitions of the ACLE intrinsics, so a host build runs the DSP path. */
-#define MCUML_DSP 1
-static inline uint32_t mcuml_sxtb16(uint32_t x) {
-    uint32_t lo = (uint32_t)(uint16_t)(int16_t)(int8_t)(uint8_t)(x & 0xFFu);
-    uint32_t hi = (uint32_t)(uint16_t)(int16_t)(int8_t)(uint8_t)((x >> 16) & 0xFFu);
-    return lo | (hi << 16);
-}
-static inline int32_t mcuml_smlad(uint32_t a, uint32_t b, int32_t acc) {
-    int32_t p0 = (int32_t)(int16_t)(uint16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(uint16_t)(b & 0xFFFFu);
-    int32_t p1 = (int32_t)(int16_t)(uint16_t)(a >> 16) * (int32_t)(int16_t)(uint16_t)(b >> 16);
-    return (int32_t)((uint32_t)acc + (uint32_t)p0 + (uint32_t)p1);
-}
-#define MCUML_SXTB16(x) mcuml_sxtb16(x)
-#define MCUML_SMLAD(a, b, c) mcuml_smlad((a), (b), (c))
-#define MCUML_ROR8(x) (((x) >> 8) | ((x) << 24))
-#endif
-#if defined(MCUML_DSP) && !defined(MCUML_SXTB16_ROR8)
-#define MCUML_SXTB16_ROR8(x) MCUML_SXTB16(MCUML_ROR8(x))
-#endif
 
 /* Two pixels per weight pass help hosts; on Cortex-M4 their 8 accumulators spill, so one pixel there. */
 #if defined(MCUML_DSP)
@@ -67,11 +32,10 @@ static inline float clamp_f(float v, float lo, float hi) {
 }
 
 #if defined(MCUML_DSP)
-static inline uint32_t load32(const int8_t *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
+#define load32 mcuml_load32
+#define MBQM mcuml_mbqm_fast /* inline, exact for TFLM's multipliers (mcuml_requant_fast.h) */
+#else
+#define MBQM mcuml_mbqm
 #endif
 
 /* acc[j] += sum_k x[k] * w[j * wstride + k] for j = 0..3 */
@@ -179,7 +143,7 @@ static void dot4x2_s8(const int8_t *x0, const int8_t *x1, const int8_t *w, int32
 }
 
 static inline int8_t requant(const mcuml_conv_s8_t *p, int32_t acc, int32_t oc) {
-    return clamp_s8(mcuml_mbqm(acc, p->mult[oc], (int)p->shift[oc]) + p->out_offset, p->act_min, p->act_max);
+    return clamp_s8(MBQM(acc, p->mult[oc], (int)p->shift[oc]) + p->out_offset, p->act_min, p->act_max);
 }
 
 /* One interior output pixel of CONV_2D: every tap is inside the image. */
@@ -288,6 +252,9 @@ static int interior(const mcuml_conv_s8_t *p, int32_t iy0, int32_t ix0) {
 
 /* One output row oy of sample img (all output channels of every pixel of the row). */
 static void conv_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, int8_t *orow) {
+#if defined(MCUML_DSP)
+    if (mcuml_conv_row_dsp(p, img, oy, orow)) return;
+#endif
     int32_t iy0 = oy * p->stride_h - p->pad_h;
     for (int32_t ox = 0; ox < p->out_w; ++ox) {
         int32_t ix0 = ox * p->stride_w - p->pad_w;
@@ -318,6 +285,9 @@ void mcuml_conv_s8(const mcuml_conv_s8_t *p, const int8_t *in, int8_t *out) {
  * `other`'s buffer. swap: the convolution is the ADD's second operand. */
 void mcuml_conv_add_s8(const mcuml_conv_s8_t *p, const mcuml_binary_t *a, int32_t swap, const int8_t *in,
                        const int8_t *other, int8_t *out, int8_t *tmp) {
+#if defined(MCUML_DSP)
+    if (mcuml_conv_add_dsp(p, a, swap, in, other, out)) return;
+#endif
     const size_t in_img = (size_t)p->in_h * p->in_w * p->in_c;
     for (int32_t b = 0; b < p->batch; ++b) {
         const int8_t *img = in + b * in_img;
@@ -389,6 +359,9 @@ static void dw3x3_interior(const mcuml_conv_s8_t *p, const int8_t *x0, int8_t *o
 }
 
 static void dw_row(const mcuml_conv_s8_t *p, const int8_t *img, int32_t oy, int8_t *orow) {
+#if defined(MCUML_DSP)
+    if (mcuml_dw_row_dsp(p, img, oy, orow)) return;
+#endif
     const int fast3 = p->k_h == 3 && p->k_w == 3 && p->dil_h == 1 && p->dil_w == 1 && p->depth_mult == 1;
     int32_t iy0 = oy * p->stride_h - p->pad_h;
     for (int32_t ox = 0; ox < p->out_w; ++ox) {
@@ -431,6 +404,9 @@ void mcuml_dwconv_s8_inplace(const mcuml_conv_s8_t *p, int8_t *buf, int8_t *ring
 }
 
 void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out) {
+#if defined(MCUML_DSP)
+    if (mcuml_fc_dsp(p, in, out)) return;
+#endif
     const int32_t n = p->in_depth;
     for (int32_t r = 0; r < p->rows; ++r) {
         const int8_t *x = in + (size_t)r * n;
@@ -442,14 +418,14 @@ void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out) {
             else dot4_s8(x, p->weights + (size_t)oc * n, n, n, acc);
             for (int32_t j = 0; j < 4; ++j) {
                 int32_t c = p->per_channel ? oc + j : 0;
-                o[oc + j] = clamp_s8(mcuml_mbqm(acc[j], p->mult[c], (int)p->shift[c]) + p->out_offset,
+                o[oc + j] = clamp_s8(MBQM(acc[j], p->mult[c], (int)p->shift[c]) + p->out_offset,
                                      p->act_min, p->act_max);
             }
         }
         for (; oc < p->out_depth; ++oc) {
             int32_t acc = dot1_s8(x, p->weights + (size_t)oc * n, n, p->fbias[oc]);
             int32_t c = p->per_channel ? oc : 0;
-            o[oc] = clamp_s8(mcuml_mbqm(acc, p->mult[c], (int)p->shift[c]) + p->out_offset, p->act_min, p->act_max);
+            o[oc] = clamp_s8(MBQM(acc, p->mult[c], (int)p->shift[c]) + p->out_offset, p->act_min, p->act_max);
         }
     }
 }

@@ -76,6 +76,10 @@ typedef struct {
 
 void mcuml_fc_s8(const mcuml_fc_s8_t *p, const int8_t *in, int8_t *out);
 
+/* Cortex-M (DSP) kernels: the arena scratch block of the next int8 CONV_2D / DEPTHWISE / FULLY_CONNECTED call
+ * (the generated code calls it before each such layer; a no-op without the DSP path). */
+void mcuml_dsp_use(void *buf, int32_t bytes);
+
 /* ---- convolution family, float32 -------------------------------------------------------------- */
 typedef struct {
     int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c;

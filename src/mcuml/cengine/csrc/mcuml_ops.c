@@ -113,13 +113,24 @@ void mcuml_maxpool_f32(const mcuml_pool_t *p, const float *in, float *out) {
         }                                                                                            \
     }
 
+#if defined(__ARM_FEATURE_DSP) || defined(MCUML_FORCE_DSP)
+/* Cortex-M: the inline 32-bit form (mcuml_requant_fast.h) where it is exact (multiplier >= 0, shift in
+ * [-31, 31]: every ADD/SUB multiplier TFLM's QuantizeMultiplierSmallerThanOneExp gives), else the 64-bit one. */
+#include "mcuml_requant_fast.h"
+static inline int32_t add_mbqm(int32_t x, int32_t m, int32_t s) {
+    return (m >= 0 && (uint32_t)(s + 31) <= 62u) ? mcuml_mbqm_fast(x, m, (int)s) : mcuml_mbqm(x, m, (int)s);
+}
+#else
+#define add_mbqm(x, m, s) mcuml_mbqm((x), (m), (int)(s))
+#endif
+
 static inline int32_t add1_i(const mcuml_binary_t *p, int32_t a, int32_t b) {
     int32_t x1 = (int32_t)((uint32_t)(a + p->in1_offset) << p->left_shift);
     int32_t x2 = (int32_t)((uint32_t)(b + p->in2_offset) << p->left_shift);
-    int32_t s1 = mcuml_mbqm(x1, p->in1_mult, p->in1_shift);
-    int32_t s2 = mcuml_mbqm(x2, p->in2_mult, p->in2_shift);
+    int32_t s1 = add_mbqm(x1, p->in1_mult, p->in1_shift);
+    int32_t s2 = add_mbqm(x2, p->in2_mult, p->in2_shift);
     int32_t raw = (int32_t)((uint32_t)s1 + (uint32_t)(p->sign * s2));
-    return clamp_i(mcuml_mbqm(raw, p->out_mult, p->out_shift) + p->out_offset, p->act_min, p->act_max);
+    return clamp_i(add_mbqm(raw, p->out_mult, p->out_shift) + p->out_offset, p->act_min, p->act_max);
 }
 
 void mcuml_add_s16(const mcuml_binary_t *p, const int16_t *a, const int16_t *b, int16_t *out) {
@@ -152,10 +163,10 @@ void mcuml_requantize(const mcuml_requant_t *p, const void *in, void *out, int32
 static inline int8_t add1(const mcuml_binary_t *p, int32_t a, int32_t b) {
     int32_t x1 = (int32_t)((uint32_t)(a + p->in1_offset) << p->left_shift);
     int32_t x2 = (int32_t)((uint32_t)(b + p->in2_offset) << p->left_shift);
-    int32_t s1 = mcuml_mbqm(x1, p->in1_mult, p->in1_shift);
-    int32_t s2 = mcuml_mbqm(x2, p->in2_mult, p->in2_shift);
+    int32_t s1 = add_mbqm(x1, p->in1_mult, p->in1_shift);
+    int32_t s2 = add_mbqm(x2, p->in2_mult, p->in2_shift);
     int32_t raw = (int32_t)((uint32_t)s1 + (uint32_t)(p->sign * s2));
-    return (int8_t)clamp_i(mcuml_mbqm(raw, p->out_mult, p->out_shift) + p->out_offset, p->act_min, p->act_max);
+    return (int8_t)clamp_i(add_mbqm(raw, p->out_mult, p->out_shift) + p->out_offset, p->act_min, p->act_max);
 }
 
 void mcuml_add_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
@@ -163,7 +174,8 @@ void mcuml_add_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int
 }
 
 void mcuml_add_s8_row(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out, int32_t n) {
-    for (int32_t i = 0; i < n; ++i) out[i] = add1(p, a[i], b[i]);
+    const mcuml_binary_t q = *p; /* int8 stores may alias *p: a local copy keeps its fields in registers */
+    for (int32_t i = 0; i < n; ++i) out[i] = add1(&q, a[i], b[i]);
 }
 
 void mcuml_mul_s8(const mcuml_binary_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
