@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from mcuml.ir.dtypes import DType
 from mcuml.ir.model import Operator, Tensor
 from mcuml.kernels import conv as K
-from mcuml.ops._base import OpContext
+from mcuml.ops._base import Op, OpContext
+from mcuml.ops._facts import CONV_TYPES, I8, I16, Persistent, opdata, weighted_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +72,25 @@ def conv_geometry(node: Operator, ctx: OpContext, x: Tensor, y: Tensor, k_h: int
     ctx.budget(8 * win.span_h * win.span_w * c, "the padded input")
     ctx.budget(8 * max(y.shape[1], 1) * max(y.shape[2], 1) * k_h * k_w * c, "the im2col / tap buffer")
     return ConvGeometry(stride_h, stride_w, dil_h, dil_w, int(get("fused_activation_function", 0)), win)
+
+
+class ConvFacts(Op):
+    """The TFLM facts CONV_2D and DEPTHWISE_CONV_2D share (conv_common.cc / depthwise_conv_common.cc): the temp
+    tensors Prepare holds, the accepted type pairs, the OpData and per-channel multiplier/shift arrays (one int32
+    per output channel along ``filter_channel_axis``)."""
+
+    def prepare_temps(self, node: Operator) -> list:
+        """Prepare keeps output, input and filter while CalculateOpData(Depthwise)Conv takes input, filter, bias and
+        output again (a deallocated temp tensor is only reclaimed at the next ResetTempAllocations)."""
+        x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
+        bias = node.inputs[2] if len(node.inputs) > 2 else None
+        return [y, x, w, x, w, bias, y]
+
+    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
+        return weighted_refusal(node, 0, 1, CONV_TYPES)
+
+    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
+        base = opdata(node.name, target, kernels, True)
+        if kernels == "cmsis-nn" and node.inputs[0].dtype not in (I8, I16):
+            return base
+        return Persistent(base.init, (4 * node.inputs[1].shape[self.filter_channel_axis],) * 2)

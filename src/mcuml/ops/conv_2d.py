@@ -20,10 +20,10 @@ from mcuml.kernels import conv as K
 from mcuml.kernels.quant_float import FloatRequant, float_requant
 from mcuml.kernels import quant
 from mcuml.kernels.scratch import buffer
-from mcuml.ops import Cost, Op, OpContext, register
+from mcuml.ops import Cost, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
-from mcuml.ops._conv_common import conv_geometry, conv_io
-from mcuml.ops._facts import CONV_TYPES, I8, I16, Persistent, int4_filter_scratch, opdata, weighted_refusal
+from mcuml.ops._conv_common import ConvFacts, conv_geometry, conv_io
+from mcuml.ops._facts import int4_filter_scratch
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ def conv_output(cols: np.ndarray, weights: np.ndarray, groups: int, taps: int, e
 
 
 @register("CONV_2D")
-class Conv2D(Op):
+class Conv2D(ConvFacts):
     """Memory (conv.cc ``Init``/``ConvPrepare`` in conv_common.cc; cmsis_nn/conv.cc): OpData, then the
     per-channel output multiplier and shift arrays (``4·OC`` each; every type on the reference kernel,
     quantized only on CMSIS-NN)."""
@@ -64,22 +64,6 @@ class Conv2D(Op):
     cmsis_nn = True
 
     filter_channel_axis = 0  # filter [OC, KH, KW, IC]
-
-    def prepare_temps(self, node: Operator) -> list:
-        """conv_common.cc ConvPrepare: Prepare keeps output, input and filter while CalculateOpDataConv takes input,
-        filter, bias and output again (a deallocated temp tensor is only reclaimed at the next ResetTempAllocations)."""
-        x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
-        bias = node.inputs[2] if len(node.inputs) > 2 else None
-        return [y, x, w, x, w, bias, y]
-
-    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
-        return weighted_refusal(node, 0, 1, CONV_TYPES)
-
-    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
-        base = opdata(node.name, target, kernels, True)
-        if kernels == "cmsis-nn" and node.inputs[0].dtype not in (I8, I16):
-            return base
-        return Persistent(base.init, (4 * node.inputs[1].shape[0],) * 2)
 
     def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
         if kernels == "cmsis-nn":

@@ -20,10 +20,10 @@ from mcuml.kernels import conv as K
 from mcuml.kernels.quant_float import FloatRequant, float_requant
 from mcuml.kernels import quant
 from mcuml.kernels.scratch import buffer
-from mcuml.ops import Cost, Op, OpContext, register
+from mcuml.ops import Cost, OpContext, register
 from mcuml.ops._base import io_bytes, param_bytes
-from mcuml.ops._conv_common import conv_geometry, conv_io
-from mcuml.ops._facts import CONV_TYPES, I8, I16, Persistent, int4_filter_scratch, opdata, weighted_refusal
+from mcuml.ops._conv_common import ConvFacts, conv_geometry, conv_io
+from mcuml.ops._facts import int4_filter_scratch
 
 DW_CHUNK_BYTES = 1 << 23  # samples per int8 slab (measured: 2 MiB as fast on one thread, 8 MiB ~25% faster on
 # two run() workers, which contend for the GIL between NumPy calls: fewer, longer calls)
@@ -243,7 +243,7 @@ def padded(p: DepthwiseParams, xs: np.ndarray, strategy: str) -> np.ndarray:
 
 
 @register("DEPTHWISE_CONV_2D")
-class DepthwiseConv2D(Op):
+class DepthwiseConv2D(ConvFacts):
     """Memory (depthwise_conv.cc, depthwise_conv_common.cc; cmsis_nn/depthwise_conv.cc): OpData, then the
     per-channel multiplier/shift arrays (``4·OC`` each; quantized only on CMSIS-NN)."""
 
@@ -252,23 +252,6 @@ class DepthwiseConv2D(Op):
     cmsis_nn = True
 
     filter_channel_axis = 3  # filter [1, KH, KW, OC]
-
-    def prepare_temps(self, node: Operator) -> list:
-        """depthwise_conv_common.cc DepthwiseConvPrepare: Prepare keeps output, input and filter while
-        CalculateOpDataDepthwiseConv takes input, filter, bias and output again (a deallocated temp tensor is only
-        reclaimed at the next ResetTempAllocations)."""
-        x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
-        bias = node.inputs[2] if len(node.inputs) > 2 else None
-        return [y, x, w, x, w, bias, y]
-
-    def tflm_rejects(self, node: Operator, kernels: str = "reference") -> str | None:
-        return weighted_refusal(node, 0, 1, CONV_TYPES)
-
-    def persistent(self, node: Operator, target: str = "host", kernels: str = "reference") -> Persistent:
-        base = opdata(node.name, target, kernels, True)
-        if kernels == "cmsis-nn" and node.inputs[0].dtype not in (I8, I16):
-            return base
-        return Persistent(base.init, (4 * node.inputs[1].shape[3],) * 2)
 
     def scratch(self, node: Operator, target: str = "host", kernels: str = "reference") -> list[int]:
         if kernels == "cmsis-nn":
