@@ -196,7 +196,7 @@ def run_stages(data: bytes, workdir: str | None = None) -> tuple[dict[str, str],
     model = stage("load", lambda: read_model(data))
     if model is None:
         return out, info
-    from mcuml.arena import predict_arena
+    from mcuml.plan.arena import predict_arena
     from mcuml.check import check
     from mcuml.compile import compile as compile_model
     from mcuml.fit import fit
