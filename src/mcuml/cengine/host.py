@@ -199,15 +199,11 @@ class CEngine:
         """Evaluate many samples in C. Conventions of :meth:`mcuml.Interpreter.run`: the first axis is the
         sample axis, ``(N, *shape)`` or ``(N, *shape[1:])`` for inputs with batch dimension 1."""
         g = self.generated
-        xs = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
-        if len(xs) != len(g.inputs):
-            raise InputError(f"model has {len(g.inputs)} inputs, got {len(xs)} arrays")
-        stacked = False
+        from mcuml.interp.interpreter import sample_axis, unstack
+
+        xs, stacked = sample_axis(g.inputs, inputs)
         arrs = []
         for t, x in zip(g.inputs, xs):
-            x = np.asarray(x)
-            if x.ndim == len(t.shape) and t.shape and t.shape[0] == 1 and x.shape[1:] == tuple(t.shape[1:]):
-                stacked = True
             x = np.ascontiguousarray(x, dtype=np.dtype(t.dtype))
             if x.size % max(1, t.nbytes // x.itemsize):
                 raise InputError(f"input {t.name!r}: {list(x.shape)} is not a batch of {list(t.shape)}")
@@ -219,6 +215,4 @@ class CEngine:
         rc = self._batch(n, ins_p, outs_p)
         if rc:
             raise McumlError(f"C engine returned {rc}")
-        if stacked:
-            outs = [o.reshape((o.shape[0] * o.shape[1], *o.shape[2:])) if o.ndim > 1 else o for o in outs]
-        return outs
+        return unstack(outs) if stacked else outs

@@ -211,17 +211,8 @@ class Interpreter(TfLiteApi):
             raise InputError(f"mode must be 'thread' or 'process', got {mode!r}")
         c = self._compiled
         sg = c.subgraph
-        xs = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
-        if len(xs) != len(sg.inputs):
-            raise InputError(f"model has {len(sg.inputs)} inputs, got {len(xs)} arrays")
-        stacked = False
-        arrs = []
-        for t, x in zip(sg.inputs, xs):
-            x = np.asarray(x)
-            if x.ndim == len(t.shape) and t.shape and t.shape[0] == 1 and x.shape[1:] == tuple(t.shape[1:]):
-                x = x.reshape((x.shape[0], *t.shape))
-                stacked = True
-            arrs.append(self._check_input(t, x, batched=True))
+        xs, stacked = sample_axis(sg.inputs, inputs)
+        arrs = [self._check_input(t, x, batched=True) for t, x in zip(sg.inputs, xs)]
         n = arrs[0].shape[0]
         if any(a.shape[0] != n for a in arrs):
             raise InputError("all inputs must have the same number of samples")
@@ -240,7 +231,7 @@ class Interpreter(TfLiteApi):
             if len(ranges) > 1:
                 self._process_pool().run_ranges(arrs, result, ranges, batch_size,
                                                 lambda lo, hi: self._run_range(lo, hi, batch_size, arrs, result))
-                return _unstack(result) if stacked else result
+                return unstack(result) if stacked else result
         nw = self.thread_workers(n, batch_size, workers)
         starts = _chunk_starts(n, batch_size, nw)
         todo = iter(starts)
@@ -256,7 +247,7 @@ class Interpreter(TfLiteApi):
 
         with BlasThreads(self._num_threads):
             run_parallel(work, nw)
-        return _unstack(result) if stacked else result
+        return unstack(result) if stacked else result
 
     def thread_workers(self, n: int, batch_size: int = 256, workers: int | None = None) -> int:
         """The worker threads ``run()`` uses for ``n`` samples: ``workers``, or by default the usable cores
@@ -403,7 +394,27 @@ def _chunk_starts(n: int, batch_size: int, workers: int) -> range:
     return range(0, n, max(step, min(batch_size, MIN_RUN_CHUNK)))
 
 
-def _unstack(result: list[np.ndarray]) -> list[np.ndarray]:
+def sample_axis(tensors: Sequence[Tensor], inputs: np.ndarray | Sequence[np.ndarray]) -> tuple[list[np.ndarray], bool]:
+    """run()'s input convention, shared by the C engine's run(): one array per model input, the first axis the
+    sample axis. An input of batch dimension 1 may come as ``(N, *shape[1:])`` (samples stacked on the batch
+    axis); it is reshaped to ``(N, *shape)`` and ``stacked`` says so (outputs then go back through
+    :func:`unstack`)."""
+    xs = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+    if len(xs) != len(tensors):
+        raise InputError(f"model has {len(tensors)} inputs, got {len(xs)} arrays")
+    stacked = False
+    out = []
+    for t, x in zip(tensors, xs):
+        x = np.asarray(x)
+        if x.ndim == len(t.shape) and t.shape and t.shape[0] == 1 and x.shape[1:] == tuple(t.shape[1:]):
+            x = x.reshape((x.shape[0], *t.shape))
+            stacked = True
+        out.append(x)
+    return out, stacked
+
+
+def unstack(result: list[np.ndarray]) -> list[np.ndarray]:
+    """The outputs of a run() whose inputs were stacked on the batch axis (:func:`sample_axis`)."""
     return [r.reshape((r.shape[0] * r.shape[1], *r.shape[2:])) if r.ndim > 1 else r for r in result]
 
 
