@@ -263,3 +263,16 @@ def test_batch_matmul(dt, ls, rs, adj_x, adj_y, const_rhs):
 
     xs = [rand_input(rng, ls, dt)] + ([] if const_rhs else [rand_input(rng, rs, dt)])
     check_c(_graph(build), xs)
+
+
+def test_run_refuses_inputs_with_different_sample_counts():
+    """The C loop reads N samples of every input: one input shorter than the others is an InputError, not a read
+    past its end."""
+    from mcuml.cengine import CEngine
+    from mcuml.errors import InputError
+
+    e = CEngine(model_content=binary_model("ADD", (1, 3, 4), (1, 3, 4), "float32", options_kind="AddOptions"))
+    a = np.ones((4, 1, 3, 4), np.float32)
+    with pytest.raises(InputError, match="same number of samples"):
+        e.run([a, a[:2]])
+    assert np.array_equal(e.run([a, a])[0], a + a)

@@ -208,7 +208,10 @@ class CEngine:
             if x.size % max(1, t.nbytes // x.itemsize):
                 raise InputError(f"input {t.name!r}: {list(x.shape)} is not a batch of {list(t.shape)}")
             arrs.append(x)
-        n = arrs[0].size // max(1, g.inputs[0].nbytes // arrs[0].itemsize)
+        counts = {a.size // max(1, t.nbytes // a.itemsize) for t, a in zip(g.inputs, arrs)}
+        if len(counts) > 1:  # the C loop reads n samples of every input: a shorter one would be read past its end
+            raise InputError("all inputs must have the same number of samples")
+        n = counts.pop() if counts else 0
         outs = [np.empty((n, *t.shape), dtype=t.dtype) for t in g.outputs]
         ins_p = (ctypes.c_void_p * max(1, len(arrs)))(*[a.ctypes.data for a in arrs])
         outs_p = (ctypes.c_void_p * max(1, len(outs)))(*[o.ctypes.data for o in outs])
